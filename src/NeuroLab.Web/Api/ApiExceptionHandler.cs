@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using NeuroLab.Data.Workspaces;
+
+namespace NeuroLab.Web.Api;
+
+/// <summary>
+/// Turns domain exceptions thrown under <c>/api</c> into RFC 7807 problem details with a message a
+/// person can act on. UI requests fall through to the error page.
+/// </summary>
+public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        {
+            return false;
+        }
+        var (status, title, detail) = exception switch
+        {
+            WorkspaceNotFoundException e => (StatusCodes.Status404NotFound, "Workspace not found", $"No workspace with id {e.WorkspaceId} exists among your workspaces."),
+            MemberNotFoundException e => (StatusCodes.Status404NotFound, "Member not found", e.Message),
+            WorkspaceForbiddenException e => (StatusCodes.Status403Forbidden, "Not allowed for your role", e.Message),
+            WorkspaceRuleException e => (e.IsConflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, e.IsConflict ? "Conflict" : "Invalid request", e.Message),
+            ArgumentException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Message.Split(" (Parameter", 2)[0]),
+            InvalidOperationException e when e.Source == typeof(Data.Identity.ApiTokenService).Assembly.GetName().Name => (StatusCodes.Status409Conflict, "Conflict", e.Message),
+            BadHttpRequestException e => (e.StatusCode, "Bad request", e.Message),
+            _ => (StatusCodes.Status500InternalServerError, "Unexpected error", "The server hit an unexpected error. Quote the trace id when reporting it."),
+        };
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Unhandled API error on {Path}", httpContext.Request.Path);
+        }
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

@@ -1,0 +1,247 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Identity.Web;
+using MudBlazor.Services;
+using NeuroLab.Data;
+using NeuroLab.Data.Identity;
+using NeuroLab.Data.Workspaces;
+using NeuroLab.Web.Api;
+using NeuroLab.Web.Components;
+using NeuroLab.Web.Components.Account;
+using NeuroLab.Web.Security;
+
+namespace NeuroLab.Web.Extensions;
+
+/// <summary>All of the web app's wiring, so Program.cs reads as a table of contents.</summary>
+public static class HostingExtensions
+{
+    /// <summary>
+    /// Reads the repository-root appsettings.json that the build copies next to the app, at the same
+    /// precedence as a content-root appsettings.json (environment variables and arguments still win).
+    /// </summary>
+    public static void AddNeuroLabConfiguration(this WebApplicationBuilder builder)
+    {
+        var copied = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        var contentRootFile = Path.Combine(builder.Environment.ContentRootPath, "appsettings.json");
+        if (!File.Exists(copied) || File.Exists(contentRootFile))
+        {
+            return;
+        }
+        var sources = builder.Configuration.Sources;
+        var defaultJson = sources.OfType<JsonConfigurationSource>().FirstOrDefault(s => s.Path == "appsettings.json");
+        var source = new JsonConfigurationSource { Path = copied, Optional = true, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        sources.Insert(defaultJson is null ? 0 : sources.IndexOf(defaultJson), source);
+    }
+
+    /// <summary>Registers data, identity, security, UI and API services.</summary>
+    public static void AddNeuroLabServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var section = configuration.GetSection(NeuroLabOptions.SectionName);
+        services.Configure<NeuroLabOptions>(section);
+        var options = section.Get<NeuroLabOptions>() ?? new NeuroLabOptions();
+        var security = options.Security;
+
+        services.AddSingleton(TimeProvider.System);
+        AddDatabase(services, configuration, options);
+        AddIdentity(services, configuration, security);
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddScoped<WorkspaceService>();
+        services.AddScoped<ApiTokenService>();
+        services.AddScoped<Components.Layout.WorkspaceNavigation>();
+
+        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                SignInRateLimiting.IsSignInAttempt(context.Request)
+                    ? RateLimitPartition.GetFixedWindowLimiter(
+                        context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                        _ => new FixedWindowRateLimiterOptions
+                        {
+                            PermitLimit = Math.Max(1, security.SignInPermitLimit),
+                            Window = TimeSpan.FromSeconds(Math.Max(1, security.SignInWindowSeconds)),
+                            QueueLimit = 0,
+                        })
+                    : RateLimitPartition.GetNoLimiter("unlimited"));
+            o.OnRejected = async (context, ct) =>
+            {
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(security.SignInWindowSeconds);
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Results.Problem(
+                    title: "Too many sign-in attempts",
+                    detail: $"Too many sign-in or registration attempts from your address. Try again in {Math.Ceiling(retry.TotalSeconds)} seconds.",
+                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context.HttpContext);
+            };
+        });
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = security.MaxRequestBodyBytes);
+        services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = security.MaxRequestBodyBytes);
+        services.AddAntiforgery(a =>
+        {
+            a.Cookie.Name = "NeuroLab.Antiforgery";
+            a.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+    }
+
+    private static void AddDatabase(IServiceCollection services, IConfiguration configuration, NeuroLabOptions options)
+    {
+        var connectionString = configuration.GetConnectionString("NeuroLab");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var dataDirectory = Path.GetFullPath(options.DataDirectory);
+            Directory.CreateDirectory(dataDirectory);
+            connectionString = $"Data Source={Path.Combine(dataDirectory, "neurolab.db")}";
+        }
+        // AddDbContextFactory also registers the context as scoped, which Identity's stores use.
+        services.AddDbContextFactory<NeuroLabDbContext>(o => o.UseSqlite(connectionString));
+    }
+
+    private static void AddIdentity(IServiceCollection services, IConfiguration configuration, SecurityOptions security)
+    {
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+
+        var authentication = services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = AuthSchemes.Smart;
+                o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddPolicyScheme(AuthSchemes.Smart, "Cookie, bearer token or personal access token", o => o.ForwardDefaultSelector = AuthSchemes.Select)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PersonalAccessTokenHandler>(AuthSchemes.PersonalAccessToken, null)
+            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromMinutes(Math.Max(1, security.AccessTokenMinutes)));
+        authentication.AddIdentityCookies();
+
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "NeuroLab.Auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            o.SlidingExpiration = true;
+            o.LoginPath = "/Account/Login";
+            o.AccessDeniedPath = "/Account/AccessDenied";
+            // Scripts calling the API get status codes, not redirects to an HTML sign-in page.
+            o.Events.OnRedirectToLogin = c => ApiAwareRedirect(c.HttpContext, c.RedirectUri, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = c => ApiAwareRedirect(c.HttpContext, c.RedirectUri, StatusCodes.Status403Forbidden);
+        });
+        services.ConfigureExternalCookie(o =>
+        {
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+
+        var azureAd = configuration.GetSection("AzureAd");
+        if (EntraIdConfigured(configuration))
+        {
+            // Entra ID is an external login: the OIDC result lands in Identity's external cookie, and
+            // ExternalLogin.razor links it to a local account, so workspaces and tokens work the same.
+            authentication.AddMicrosoftIdentityWebApp(azureAd, openIdConnectScheme: AuthSchemes.EntraId, cookieScheme: null, displayName: "Microsoft Entra ID");
+            services.PostConfigure<OpenIdConnectOptions>(AuthSchemes.EntraId, o => o.SignInScheme = IdentityConstants.ExternalScheme);
+        }
+
+        services.AddIdentityCore<ApplicationUser>(o =>
+            {
+                o.SignIn.RequireConfirmedAccount = false;
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = Math.Max(8, security.MinPasswordLength);
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireDigit = false;
+                o.Password.RequiredUniqueChars = 4;
+                o.Lockout.AllowedForNewUsers = true;
+                o.Lockout.MaxFailedAccessAttempts = Math.Max(1, security.LockoutMaxFailedAttempts);
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(Math.Max(1, security.LockoutMinutes));
+            })
+            .AddEntityFrameworkStores<NeuroLabDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+    }
+
+    /// <summary>True when both <c>AzureAd:ClientId</c> and <c>AzureAd:TenantId</c> are set.</summary>
+    public static bool EntraIdConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["AzureAd:ClientId"]) && !string.IsNullOrWhiteSpace(configuration["AzureAd:TenantId"]);
+
+    private static Task ApiAwareRedirect(HttpContext context, string redirectUri, int apiStatus)
+    {
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs"))
+        {
+            context.Response.StatusCode = apiStatus;
+        }
+        else
+        {
+            context.Response.Redirect(redirectUri);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Applies EF Core migrations (creating the SQLite file on first start) and turns on WAL journaling.</summary>
+    public static async Task MigrateNeuroLabDatabaseAsync(this WebApplication app)
+    {
+        var factory = app.Services.GetRequiredService<IDbContextFactory<NeuroLabDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets readers (UI pages) proceed while a writer (a run storing results) commits.
+            await db.Database.OpenConnectionAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+            await db.Database.CloseConnectionAsync();
+        }
+        await db.Database.MigrateAsync();
+        app.Logger.LogInformation("Database ready: {DataSource}", db.Database.GetDbConnection().DataSource);
+    }
+
+    /// <summary>Middleware order: errors, status pages, security headers, rate limits, auth, antiforgery.</summary>
+    public static void UseNeuroLabPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+        app.UseWhen(c => IsApi(c.Request), api => api.UseStatusCodePages());
+        app.UseWhen(c => !IsApi(c.Request), ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+
+        var formActions = new List<string>();
+        if (EntraIdConfigured(app.Configuration))
+        {
+            var instance = app.Configuration["AzureAd:Instance"] ?? "https://login.microsoftonline.com/";
+            formActions.Add(new Uri(instance).GetLeftPart(UriPartial.Authority));
+        }
+        app.UseMiddleware<SecurityHeaders>(SecurityHeaders.BuildPolicy(formActions));
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+    }
+
+    /// <summary>Static assets, Blazor, account endpoints, REST API, OpenAPI and health.</summary>
+    public static void MapNeuroLabEndpoints(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapAdditionalIdentityEndpoints();
+        app.MapOpenApi();
+        app.MapNeuroLabApi();
+        app.MapHealthChecks("/healthz").AllowAnonymous();
+    }
+
+    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");
+}

@@ -1,0 +1,37 @@
+namespace NeuroLab.Web.Extensions;
+
+/// <summary>The <c>NeuroLab</c> section of appsettings.json (documented there).</summary>
+public sealed class NeuroLabOptions
+{
+    public const string SectionName = "NeuroLab";
+
+    /// <summary>Folder for the SQLite database and, later, the array store. Relative paths are resolved against the working directory.</summary>
+    public string DataDirectory { get; set; } = "./neurolab-data";
+
+    public SecurityOptions Security { get; set; } = new();
+}
+
+/// <summary>The <c>NeuroLab:Security</c> section.</summary>
+public sealed class SecurityOptions
+{
+    /// <summary>Sign-in and registration attempts allowed per client address per window.</summary>
+    public int SignInPermitLimit { get; set; } = 10;
+
+    /// <summary>Length of the rate-limit window in seconds.</summary>
+    public int SignInWindowSeconds { get; set; } = 60;
+
+    /// <summary>Failed passwords before an account is locked.</summary>
+    public int LockoutMaxFailedAttempts { get; set; } = 5;
+
+    /// <summary>How long a locked account stays locked.</summary>
+    public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>Largest request body accepted by default (uploads get their own, larger limit).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Minimum password length for local accounts.</summary>
+    public int MinPasswordLength { get; set; } = 10;
+
+    /// <summary>Lifetime of bearer access tokens issued by /api/v1/account/login, in minutes.</summary>
+    public int AccessTokenMinutes { get; set; } = 60;
+}
