@@ -1,6 +1,8 @@
 using NeuroLab.Web.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
+// Serve package and project static assets from the build output when not published, in any environment.
+builder.WebHost.UseStaticWebAssets();
 builder.AddNeuroLabConfiguration();
 builder.AddNeuroLabServices();
 

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -107,6 +108,10 @@ public static class HostingExtensions
             Directory.CreateDirectory(dataDirectory);
             connectionString = $"Data Source={Path.Combine(dataDirectory, "neurolab.db")}";
         }
+        // Keys that protect cookies and tokens survive restarts, so people stay signed in.
+        services.AddDataProtection()
+            .SetApplicationName("NeuroLab")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
         // AddDbContextFactory also registers the context as scoped, which Identity's stores use.
         services.AddDbContextFactory<NeuroLabDbContext>(o => o.UseSqlite(connectionString));
     }

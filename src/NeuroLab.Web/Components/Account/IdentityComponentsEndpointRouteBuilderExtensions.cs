@@ -14,6 +14,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var accountGroup = endpoints.MapGroup("/Account");
+        accountGroup.ExcludeFromDescription();
 
         accountGroup.MapPost("/PerformExternalLogin", (
             HttpContext context,
