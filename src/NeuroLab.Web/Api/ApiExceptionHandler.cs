@@ -12,7 +12,9 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        // By the time handlers run, the request path may already point at the error page: use the original.
+        var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? httpContext.Request.Path.Value;
+        if (path is null || !path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
@@ -29,7 +31,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
         };
         if (status >= 500)
         {
-            logger.LogError(exception, "Unhandled API error on {Path}", httpContext.Request.Path);
+            logger.LogError(exception, "Unhandled API error on {Path}", path);
         }
         httpContext.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext

@@ -1,0 +1,65 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace NeuroLab.Tests.Shared;
+
+/// <summary>
+/// The whole web app on a temporary SQLite file and data folder, deleted on dispose. With
+/// <paramref name="useKestrel"/> it listens on a real loopback port (for browsers and request limits);
+/// otherwise it runs on the in-memory TestServer.
+/// </summary>
+public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("neurolab-test-").FullName;
+
+    public string DataDirectory => _dataDirectory;
+
+    /// <summary>Base address of the Kestrel server (only with useKestrel).</summary>
+    public Uri ServerAddress
+    {
+        get
+        {
+            if (!useKestrel)
+            {
+                throw new InvalidOperationException("Create the factory with useKestrel: true.");
+            }
+            StartServer();
+            var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>() ?? throw new InvalidOperationException("The server has no addresses.");
+            return new Uri(addresses.Addresses.First());
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("NeuroLab:DataDirectory", _dataDirectory);
+        builder.UseSetting("ConnectionStrings:NeuroLab", $"Data Source={Path.Combine(_dataDirectory, "neurolab.db")};Pooling=False");
+        // Tests sign in many times from one address; the rate-limit test sets its own low limit.
+        builder.UseSetting("NeuroLab:Security:SignInPermitLimit", "100000");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+        if (useKestrel)
+        {
+            this.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold the file for a moment; the temp folder is cleaned by the OS.
+        }
+    }
+}
