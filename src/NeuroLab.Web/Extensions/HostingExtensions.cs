@@ -128,7 +128,8 @@ public static class HostingExtensions
                 o.DefaultScheme = AuthSchemes.Smart;
                 o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
-            .AddPolicyScheme(AuthSchemes.Smart, "Cookie, bearer token or personal access token", o => o.ForwardDefaultSelector = AuthSchemes.Select)
+            // No display name: schemes with one are offered as "Sign in with ..." buttons.
+            .AddPolicyScheme(AuthSchemes.Smart, displayName: null, o => o.ForwardDefaultSelector = AuthSchemes.Select)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PersonalAccessTokenHandler>(AuthSchemes.PersonalAccessToken, null)
             .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromMinutes(Math.Max(1, security.AccessTokenMinutes)));
         authentication.AddIdentityCookies();

@@ -15,6 +15,7 @@ public sealed class EntraIdConfigurationTests
         Assert.Null(await schemes.GetSchemeAsync(AuthSchemes.EntraId));
         var page = await factory.CreateClient().GetStringAsync("/Account/Login");
         Assert.DoesNotContain("Entra", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"external-logins\"", page, StringComparison.Ordinal);
     }
 
     [Theory]
