@@ -147,6 +147,8 @@ public sealed class TeamWorkflowTests(BrowserFixture fixture) : IClassFixture<Br
         await Assertions.Expect(page.Locator("[data-testid=token-secret]")).ToHaveCountAsync(0);
 
         await page.ClickAsync("[data-testid=theme-toggle]");
+        // The choice travels browser -> server -> browser before it is stored; wait for it, then reload.
+        await page.WaitForFunctionAsync("() => window.localStorage.getItem('neurolab.theme') === 'dark'");
         await page.ReloadAsync();
         await WaitInteractiveAsync(page);
         // The stored preference is applied on reload: MudBlazor's dark palette gives the page a dark
