@@ -1,0 +1,73 @@
+namespace NeuroLab.Formats;
+
+/// <summary>
+/// The one exception readers throw for bad input: a corrupt, truncated, unsupported or oversized file.
+/// <see cref="Exception.Message"/> names the file and the reason, e.g.
+/// "brain.nii.gz: header says 64x64x40x300 int16 (98 MB) but the file ends after 12 MB".
+/// </summary>
+public sealed class FormatReadException : Exception
+{
+    public FormatReadException(string fileName, string reason, Exception? inner = null)
+        : base($"{fileName}: {reason}", inner)
+    {
+        FileName = fileName;
+        Reason = reason;
+    }
+
+    /// <summary>The file (name as given to the reader, without folders).</summary>
+    public string FileName { get; }
+
+    /// <summary>What is wrong, without the file name.</summary>
+    public string Reason { get; }
+}
+
+/// <summary>
+/// Upper bounds a reader enforces <em>before</em> allocating, so a header claiming absurd dimensions
+/// cannot exhaust memory.
+/// </summary>
+public sealed record ReadLimits
+{
+    /// <summary>Defaults: 2 GiB of decoded data per array, 2^31-1 elements, 32 dimensions.</summary>
+    public static ReadLimits Default { get; } = new();
+
+    /// <summary>Largest decoded array in bytes.</summary>
+    public long MaxArrayBytes { get; init; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Largest element count of one array (.NET arrays index with int).</summary>
+    public long MaxElements { get; init; } = int.MaxValue;
+
+    /// <summary>Most dimensions of one array.</summary>
+    public int MaxRank { get; init; } = 32;
+
+    /// <summary>
+    /// Checks a declared shape and element type against the limits.
+    /// </summary>
+    /// <returns>The element count.</returns>
+    /// <exception cref="FormatReadException">A dimension is negative, the rank or the size exceeds a limit.</exception>
+    public long Check(string fileName, IReadOnlyList<long> shape, NumericType type, string what = "array")
+    {
+        if (shape.Count > MaxRank)
+        {
+            throw new FormatReadException(fileName, $"{what} has {shape.Count} dimensions; at most {MaxRank} are supported.");
+        }
+        long count = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0)
+            {
+                throw new FormatReadException(fileName, $"{what} has a negative dimension in shape [{string.Join(", ", shape)}].");
+            }
+            if (d != 0 && count > MaxElements / d)
+            {
+                throw new FormatReadException(fileName, $"{what} of shape [{string.Join(", ", shape)}] is too large (over {MaxElements:N0} elements).");
+            }
+            count *= d;
+        }
+        var size = NumericTypes.SizeOf(type);
+        if (count > MaxElements || (count > 0 && count > MaxArrayBytes / size))
+        {
+            throw new FormatReadException(fileName, $"{what} of shape [{string.Join(", ", shape)}] {NumericTypes.Name(type)} needs {count * (double)size / (1 << 20):N0} MiB, over the limit of {MaxArrayBytes / (1 << 20):N0} MiB.");
+        }
+        return count;
+    }
+}
