@@ -72,20 +72,24 @@ public sealed class NumericArray
     public Span<T> AsSpan<T>() where T : struct => ((T[])Data).AsSpan();
 
     /// <summary>Element <paramref name="flatIndex"/> (in storage order) as double; complex values give their real part.</summary>
-    public double GetDouble(long flatIndex) => Data switch
+    public double GetDouble(long flatIndex) => Type switch
     {
-        bool[] a => a[flatIndex] ? 1 : 0,
-        byte[] a => a[flatIndex],
-        sbyte[] a => a[flatIndex],
-        ushort[] a => a[flatIndex],
-        short[] a => a[flatIndex],
-        uint[] a => a[flatIndex],
-        int[] a => a[flatIndex],
-        ulong[] a => a[flatIndex],
-        long[] a => a[flatIndex],
-        float[] a => NumericTypes.IsComplex(Type) ? a[flatIndex * 2] : a[flatIndex],
-        double[] a => NumericTypes.IsComplex(Type) ? a[flatIndex * 2] : a[flatIndex],
-        _ => throw new InvalidOperationException("Unsupported backing array."),
+        // Switch on the declared type, not the runtime array type: the CLR treats short[] and ushort[]
+        // (and the other same-size signed/unsigned pairs) as compatible, so `Data is ushort[]` is true for a short[].
+        NumericType.Bool => ((bool[])Data)[flatIndex] ? 1 : 0,
+        NumericType.UInt8 => ((byte[])Data)[flatIndex],
+        NumericType.Int8 => ((sbyte[])Data)[flatIndex],
+        NumericType.UInt16 => ((ushort[])Data)[flatIndex],
+        NumericType.Int16 => ((short[])Data)[flatIndex],
+        NumericType.UInt32 => ((uint[])Data)[flatIndex],
+        NumericType.Int32 => ((int[])Data)[flatIndex],
+        NumericType.UInt64 => ((ulong[])Data)[flatIndex],
+        NumericType.Int64 => ((long[])Data)[flatIndex],
+        NumericType.Float32 => ((float[])Data)[flatIndex],
+        NumericType.Float64 => ((double[])Data)[flatIndex],
+        NumericType.Complex64 => ((float[])Data)[flatIndex * 2],
+        NumericType.Complex128 => ((double[])Data)[flatIndex * 2],
+        _ => throw new InvalidOperationException("Unsupported element type."),
     };
 
     /// <summary>
