@@ -153,6 +153,17 @@ public sealed class NiftiReaderTests
         }
     }
 
+    internal static void AssertAffineClose(double[,] expected, double[,] actual, double tolerance)
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            for (int j = 0; j < 4; j++)
+            {
+                Assert.True(Math.Abs(expected[i, j] - actual[i, j]) <= tolerance, $"affine[{i},{j}]: expected {expected[i, j]}, got {actual[i, j]}");
+            }
+        }
+    }
+
     private static void AssertRelative(double expected, double actual, double tolerance) =>
         Assert.True(Math.Abs(expected - actual) <= tolerance * Math.Max(1, Math.Abs(expected)), $"expected {expected}, got {actual}");
 }
