@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Data.Audit;
+using NeuroLab.Data.Datasets;
 using NeuroLab.Data.Identity;
 using NeuroLab.Data.Workspaces;
 
@@ -19,6 +20,16 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+
+    public DbSet<DatasetFile> DatasetFiles => Set<DatasetFile>();
+
+    public DbSet<Stimulus> Stimuli => Set<Stimulus>();
+
+    public DbSet<ResponseSet> ResponseSets => Set<ResponseSet>();
+
+    public DbSet<AtlasRegion> AtlasRegions => Set<AtlasRegion>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -48,6 +59,50 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
             t.HasIndex(x => x.SecretHash).IsUnique();
             t.HasIndex(x => x.UserId);
             t.HasOne(x => x.User).WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Dataset>(d =>
+        {
+            d.Property(x => x.Name).HasMaxLength(Dataset.MaxNameLength).IsRequired();
+            d.Property(x => x.Space).HasConversion<string>().HasMaxLength(16);
+            d.Property(x => x.SampleKey).HasMaxLength(64);
+            d.HasIndex(x => x.WorkspaceId);
+            d.HasOne<Workspace>().WithMany().HasForeignKey(x => x.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+            d.HasMany(x => x.Files).WithOne(f => f.Dataset).HasForeignKey(f => f.DatasetId).OnDelete(DeleteBehavior.Cascade);
+            d.HasMany(x => x.Stimuli).WithOne().HasForeignKey(s => s.DatasetId).OnDelete(DeleteBehavior.Cascade);
+            d.HasMany(x => x.ResponseSets).WithOne().HasForeignKey(r => r.DatasetId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<DatasetFile>(f =>
+        {
+            f.Property(x => x.FileName).HasMaxLength(500).IsRequired();
+            f.Property(x => x.Role).HasConversion<string>().HasMaxLength(32);
+            f.Property(x => x.Format).HasMaxLength(32);
+            f.Property(x => x.Sha256).HasMaxLength(64).IsRequired();
+            f.HasIndex(x => x.Sha256);
+            f.HasIndex(x => x.DatasetId);
+        });
+
+        builder.Entity<Stimulus>(s =>
+        {
+            s.Property(x => x.Name).HasMaxLength(300).IsRequired();
+            s.Property(x => x.Split).HasMaxLength(16);
+            s.HasIndex(x => new { x.DatasetId, x.Index }).IsUnique();
+        });
+
+        builder.Entity<ResponseSet>(r =>
+        {
+            r.Property(x => x.Name).HasMaxLength(200).IsRequired();
+            r.Property(x => x.UnitKind).HasConversion<string>().HasMaxLength(16);
+            r.Property(x => x.ArraySha256).HasMaxLength(64).IsRequired();
+            r.Property(x => x.Provenance).HasMaxLength(32);
+        });
+
+        builder.Entity<AtlasRegion>(a =>
+        {
+            a.Property(x => x.Name).HasMaxLength(200).IsRequired();
+            a.HasIndex(x => new { x.FileId, x.Value }).IsUnique();
+            a.HasOne<DatasetFile>().WithMany().HasForeignKey(x => x.FileId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(a =>

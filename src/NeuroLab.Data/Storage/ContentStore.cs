@@ -1,0 +1,246 @@
+using System.Security.Cryptography;
+
+namespace NeuroLab.Data.Storage;
+
+/// <summary>A stored file: its SHA-256 (lower-case hex, also its address) and size.</summary>
+public sealed record StoredBlob(string Sha256, long SizeBytes);
+
+/// <summary>The content on disk does not match its address: the file was changed or damaged after it was stored.</summary>
+public sealed class BlobCorruptedException(string sha256, string actual)
+    : Exception($"Stored file {sha256[..12]}… is damaged: its content hashes to {actual[..12]}…. Re-import the data it belongs to.")
+{
+    public string Sha256 { get; } = sha256;
+}
+
+/// <summary>
+/// Content-addressed file store for large data (arrays as .npy, original uploads): a file lives at
+/// <c>root/ab/cd/abcdef….blob</c> named by its SHA-256. Writes go to a temporary file in the store and are
+/// renamed into place atomically, so a crash never leaves a half-written blob under a valid name; identical
+/// content is stored once. Reads verify the hash while streaming and fail on mismatch. Metadata about what
+/// a blob is lives in the database; <see cref="DeleteUnreferenced"/> removes files nothing points to.
+/// </summary>
+public sealed class ContentStore
+{
+    private readonly string _root;
+    private readonly string _staging;
+
+    public ContentStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        _root = Path.GetFullPath(root);
+        _staging = Path.Combine(_root, "tmp");
+        Directory.CreateDirectory(_staging);
+    }
+
+    public string Root => _root;
+
+    /// <summary>
+    /// Copies <paramref name="content"/> into the store, hashing as it goes; refuses (and leaves nothing
+    /// behind) once more than <paramref name="maxBytes"/> bytes arrive.
+    /// </summary>
+    public async Task<StoredBlob> AddAsync(Stream content, long maxBytes = long.MaxValue, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var temp = Path.Combine(_staging, Guid.NewGuid().ToString("N") + ".part");
+        try
+        {
+            long size = 0;
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                var buffer = new byte[1 << 16];
+                int n;
+                while ((n = await content.ReadAsync(buffer, ct)) > 0)
+                {
+                    size += n;
+                    if (size > maxBytes)
+                    {
+                        throw new StoreQuotaException($"The data is larger than the {maxBytes:N0} bytes allowed.");
+                    }
+                    hash.AppendData(buffer, 0, n);
+                    await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                }
+                await file.FlushAsync(ct);
+            }
+            var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            var target = PathFor(sha);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            if (File.Exists(target))
+            {
+                File.Delete(temp);
+            }
+            else
+            {
+                File.Move(temp, target);
+            }
+            return new StoredBlob(sha, size);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>Stores bytes written by <paramref name="write"/> (e.g. an NPY writer) without an intermediate copy.</summary>
+    public async Task<StoredBlob> AddAsync(Action<Stream> write, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var temp = Path.Combine(_staging, Guid.NewGuid().ToString("N") + ".part");
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                write(file);
+            }
+            await using var read = File.OpenRead(temp);
+            return await AddAsync(read, long.MaxValue, ct);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    /// <summary>True when a blob with this hash is present.</summary>
+    public bool Contains(string sha256) => File.Exists(PathFor(sha256));
+
+    /// <summary>Size in bytes of a stored blob.</summary>
+    public long SizeOf(string sha256) => new FileInfo(PathFor(sha256)).Length;
+
+    /// <summary>
+    /// Opens a blob for reading. The returned stream verifies the SHA-256 when it reaches the end and throws
+    /// <see cref="BlobCorruptedException"/> on mismatch, so a damaged file is never silently used.
+    /// </summary>
+    public Stream OpenRead(string sha256)
+    {
+        var path = PathFor(sha256);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Stored file {sha256[..Math.Min(12, sha256.Length)]}… is missing from the store at {_root}.", path);
+        }
+        return new VerifyingStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), sha256);
+    }
+
+    /// <summary>Reads a whole blob and checks its hash.</summary>
+    public async Task<byte[]> ReadAllBytesAsync(string sha256, CancellationToken ct = default)
+    {
+        await using var stream = OpenRead(sha256);
+        using var memory = new MemoryStream();
+        await stream.CopyToAsync(memory, ct);
+        return memory.ToArray();
+    }
+
+    /// <summary>Deletes every blob whose hash is not in <paramref name="referenced"/>; returns how many bytes were freed.</summary>
+    public long DeleteUnreferenced(IReadOnlySet<string> referenced)
+    {
+        ArgumentNullException.ThrowIfNull(referenced);
+        long freed = 0;
+        foreach (var file in Directory.EnumerateFiles(_root, "*.blob", SearchOption.AllDirectories))
+        {
+            var sha = Path.GetFileNameWithoutExtension(file);
+            if (!referenced.Contains(sha))
+            {
+                freed += new FileInfo(file).Length;
+                File.Delete(file);
+            }
+        }
+        foreach (var stale in Directory.EnumerateFiles(_staging, "*.part"))
+        {
+            // Leftovers from a crash: anything older than a day is not an upload in progress.
+            if (File.GetLastWriteTimeUtc(stale) < DateTime.UtcNow.AddDays(-1))
+            {
+                File.Delete(stale);
+            }
+        }
+        return freed;
+    }
+
+    private string PathFor(string sha256)
+    {
+        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ArgumentException($"'{sha256}' is not a lower-case SHA-256 hex digest.", nameof(sha256));
+        }
+        return Path.Combine(_root, sha256[..2], sha256[2..4], sha256 + ".blob");
+    }
+
+    private sealed class VerifyingStream(FileStream inner, string expected) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private bool _verified;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = inner.Read(buffer);
+            Check(buffer[..n], buffer.Length);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            int n = await inner.ReadAsync(buffer, cancellationToken);
+            Check(buffer.Span[..n], buffer.Length);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        // A zero-length read into a non-empty buffer is the end of the file: verify then.
+        private void Check(ReadOnlySpan<byte> data, int requested)
+        {
+            if (data.Length > 0)
+            {
+                _hash.AppendData(data);
+                return;
+            }
+            if (requested > 0 && !_verified)
+            {
+                _verified = true;
+                var actual = Convert.ToHexStringLower(_hash.GetHashAndReset());
+                if (actual != expected)
+                {
+                    throw new BlobCorruptedException(expected, actual);
+                }
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                _hash.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
+
+/// <summary>Storing the data would exceed a size limit or the workspace's quota.</summary>
+public sealed class StoreQuotaException(string message) : Exception(message);
