@@ -31,6 +31,8 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
 
     public DbSet<AtlasRegion> AtlasRegions => Set<AtlasRegion>();
 
+    public DbSet<StagedUpload> StagedUploads => Set<StagedUpload>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -103,6 +105,16 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
             a.Property(x => x.Name).HasMaxLength(200).IsRequired();
             a.HasIndex(x => new { x.FileId, x.Value }).IsUnique();
             a.HasOne<DatasetFile>().WithMany().HasForeignKey(x => x.FileId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<StagedUpload>(u =>
+        {
+            u.Property(x => x.FileName).HasMaxLength(500).IsRequired();
+            u.Property(x => x.Sha256).HasMaxLength(64).IsRequired();
+            u.Property(x => x.UserId).HasMaxLength(450).IsRequired();
+            u.Property(x => x.Error).HasMaxLength(2000);
+            u.HasIndex(x => new { x.WorkspaceId, x.UserId });
+            u.HasOne<Workspace>().WithMany().HasForeignKey(x => x.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(a =>

@@ -38,6 +38,32 @@ namespace NeuroLab.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "StagedUploads",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    WorkspaceId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    FileName = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SizeBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    Format = table.Column<string>(type: "TEXT", nullable: true),
+                    InspectionJson = table.Column<string>(type: "TEXT", nullable: true),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    CreatedAtUtc = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_StagedUploads", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_StagedUploads_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DatasetFiles",
                 columns: table => new
                 {
@@ -170,6 +196,11 @@ namespace NeuroLab.Data.Migrations
                 column: "DatasetId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_StagedUploads_WorkspaceId_UserId",
+                table: "StagedUploads",
+                columns: new[] { "WorkspaceId", "UserId" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Stimuli_DatasetId_Index",
                 table: "Stimuli",
                 columns: new[] { "DatasetId", "Index" },
@@ -184,6 +215,9 @@ namespace NeuroLab.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "ResponseSets");
+
+            migrationBuilder.DropTable(
+                name: "StagedUploads");
 
             migrationBuilder.DropTable(
                 name: "Stimuli");

@@ -11,7 +11,7 @@ using NeuroLab.Data;
 namespace NeuroLab.Data.Migrations
 {
     [DbContext(typeof(NeuroLabDbContext))]
-    [Migration("20261128074348_Datasets")]
+    [Migration("20261128074742_Datasets")]
     partial class Datasets
     {
         /// <inheritdoc />
@@ -375,6 +375,53 @@ namespace NeuroLab.Data.Migrations
                     b.ToTable("ResponseSets");
                 });
 
+            modelBuilder.Entity("NeuroLab.Data.Datasets.StagedUpload", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Format")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InspectionJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "UserId");
+
+                    b.ToTable("StagedUploads");
+                });
+
             modelBuilder.Entity("NeuroLab.Data.Datasets.Stimulus", b =>
                 {
                     b.Property<long>("Id")
@@ -658,6 +705,15 @@ namespace NeuroLab.Data.Migrations
                     b.HasOne("NeuroLab.Data.Datasets.Dataset", null)
                         .WithMany("ResponseSets")
                         .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("NeuroLab.Data.Datasets.StagedUpload", b =>
+                {
+                    b.HasOne("NeuroLab.Data.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
