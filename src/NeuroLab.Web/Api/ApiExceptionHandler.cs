@@ -21,6 +21,10 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
         var (status, title, detail) = exception switch
         {
             WorkspaceNotFoundException e => (StatusCodes.Status404NotFound, "Workspace not found", $"No workspace with id {e.WorkspaceId} exists among your workspaces."),
+            Data.Datasets.DatasetNotFoundException e => (StatusCodes.Status404NotFound, "Dataset not found", $"No dataset with id {e.DatasetId} exists among your workspaces."),
+            Data.Storage.StoreQuotaException e => (StatusCodes.Status413PayloadTooLarge, "Too large", e.Message),
+            Data.Storage.BlobCorruptedException e => (StatusCodes.Status500InternalServerError, "Stored data damaged", e.Message),
+            Formats.FormatReadException e => (StatusCodes.Status422UnprocessableEntity, "Unreadable file", e.Message),
             MemberNotFoundException e => (StatusCodes.Status404NotFound, "Member not found", e.Message),
             WorkspaceForbiddenException e => (StatusCodes.Status403Forbidden, "Not allowed for your role", e.Message),
             WorkspaceRuleException e => (e.IsConflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, e.IsConflict ? "Conflict" : "Invalid request", e.Message),

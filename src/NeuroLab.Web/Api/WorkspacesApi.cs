@@ -73,5 +73,6 @@ public static class NeuroLabApi
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapAccountApi();
         api.MapWorkspacesApi();
+        api.MapDatasetsApi();
     }
 }

@@ -58,6 +58,10 @@ public static class HostingExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<WorkspaceService>();
+        services.AddScoped<NeuroLab.Data.Datasets.DatasetService>();
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        services.AddSingleton(new NeuroLab.Data.Storage.ContentStore(Path.Combine(dataDirectory, "store")));
+        services.AddSingleton(NeuroLab.Compute.Samples.SampleCatalogue.LoadBuiltIn());
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 

@@ -9,6 +9,27 @@ public sealed class NeuroLabOptions
     public string DataDirectory { get; set; } = "./neurolab-data";
 
     public SecurityOptions Security { get; set; } = new();
+
+    public StorageOptions Storage { get; set; } = new();
+
+    public SampleOptions Samples { get; set; } = new();
+}
+
+/// <summary>The <c>NeuroLab:Storage</c> section.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>Largest single upload in bytes.</summary>
+    public long MaxUploadBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Most bytes of stored data per workspace (0 = unlimited).</summary>
+    public long WorkspaceQuotaBytes { get; set; } = 50L * 1024 * 1024 * 1024;
+}
+
+/// <summary>The <c>NeuroLab:Samples</c> section.</summary>
+public sealed class SampleOptions
+{
+    /// <summary>A local folder laid out like the sample sources (e.g. ../shared/data); empty = download from the public URLs.</summary>
+    public string? MirrorDirectory { get; set; }
 }
 
 /// <summary>The <c>NeuroLab:Security</c> section.</summary>

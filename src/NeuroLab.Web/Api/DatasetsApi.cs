@@ -1,0 +1,79 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Storage;
+using NeuroLab.Web.Security;
+
+namespace NeuroLab.Web.Api;
+
+/// <summary>/api/v1 datasets: list, detail, stimuli, file and stimulus downloads, rename, delete.</summary>
+public static class DatasetsApi
+{
+    public static void MapDatasetsApi(this RouteGroupBuilder api)
+    {
+        var byWorkspace = api.MapGroup("/workspaces/{workspaceId:guid}/datasets").WithTags("Datasets");
+        byWorkspace.MapGet("/", async (Guid workspaceId, ClaimsPrincipal user, DatasetService service, CancellationToken ct) =>
+            (await service.ListAsync(user.RequireUserId(), workspaceId, ct)).Select(ToApi).ToList())
+            .WithSummary("Datasets of a workspace, newest first.");
+
+        var datasets = api.MapGroup("/datasets").WithTags("Datasets");
+        datasets.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, DatasetService service, CancellationToken ct) =>
+            ToApi(await service.GetAsync(user.RequireUserId(), id, ct)))
+            .WithSummary("A dataset with its files (role, format, shape, dtype, voxel size, affine, space) and response sets.");
+        datasets.MapGet("/{id:guid}/stimuli", async (Guid id, int? skip, int? take, ClaimsPrincipal user, DatasetService service, CancellationToken ct) =>
+            (await service.ListStimuliAsync(user.RequireUserId(), id, skip ?? 0, take ?? 200, ct))
+                .Select(s => new StimulusResponse(s.Index, s.Name, s.Label, s.Caption, s.Split, s.ImageSha256 is null ? null : $"/api/v1/datasets/{id}/blobs/{s.ImageSha256}")).ToList())
+            .WithSummary("Stimuli in index order (paged with skip/take, at most 1000).");
+        datasets.MapPatch("/{id:guid}", async Task<NoContent> (Guid id, DatasetNameRequest request, ClaimsPrincipal user, DatasetService service, CancellationToken ct) =>
+        {
+            await service.RenameAsync(user.RequireUserId(), id, request.Name ?? string.Empty, ct);
+            return TypedResults.NoContent();
+        }).WithSummary("Rename a dataset (Editors and Owners).");
+        datasets.MapDelete("/{id:guid}", async Task<NoContent> (Guid id, ClaimsPrincipal user, DatasetService service, CancellationToken ct) =>
+        {
+            await service.DeleteAsync(user.RequireUserId(), id, ct);
+            return TypedResults.NoContent();
+        }).WithSummary("Delete a dataset and the stored files only it used (Editors and Owners).");
+        datasets.MapGet("/{id:guid}/files/{fileId:guid}", async (Guid id, Guid fileId, ClaimsPrincipal user, DatasetService service, ContentStore store, CancellationToken ct) =>
+        {
+            var file = await service.GetFileAsync(user.RequireUserId(), id, fileId, ct);
+            return TypedResults.Stream(store.OpenRead(file.Sha256), "application/octet-stream", Path.GetFileName(file.FileName));
+        }).WithSummary("Download an original file.");
+        datasets.MapGet("/{id:guid}/blobs/{sha256}", async Task<Results<FileStreamHttpResult, NotFound>> (Guid id, string sha256, ClaimsPrincipal user, DatasetService service, ContentStore store, CancellationToken ct) =>
+        {
+            if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower) || !await service.DatasetReferencesBlobAsync(user.RequireUserId(), id, sha256, ct))
+            {
+                return TypedResults.NotFound();
+            }
+            return TypedResults.Stream(store.OpenRead(sha256), "image/png", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue("\"" + sha256 + "\""));
+        }).WithSummary("A stored stimulus preview (PNG) referenced by this dataset.");
+    }
+
+    private static DatasetResponse ToApi(DatasetSummary d) =>
+        new(d.Id, d.WorkspaceId, d.Name, d.Description, "ready", d.Space.ToString().ToLowerInvariant(), d.SampleKey, d.FileCount, d.StimulusCount, d.ResponseSetCount, d.SizeBytes, d.CreatedBy, d.CreatedAtUtc);
+
+    private static DatasetDetailResponse ToApi(DatasetDetail d) => new(
+        ToApi(d.Summary), d.Citation, d.Licence,
+        [.. d.Files.Select(f => new DatasetFileResponse(f.Id, f.FileName, f.Role.ToString(), f.Format, f.SizeBytes, Parse<long[]>(f.ShapeJson), f.Dtype,
+            Parse<double[]>(f.VoxelSizeJson), Parse<double[][]>(f.AffineJson), d.Summary.Space.ToString().ToLowerInvariant(), Parse<JsonElement?>(f.SummaryJson), f.RunIndex, f.Sha256, f.ImportedBy, f.ImportedAtUtc))],
+        [.. d.ResponseSets.Select(r => new ResponseSetResponse(r.Id, r.Name, r.UnitKind.ToString().ToLowerInvariant(), r.StimulusCount, r.UnitCount, r.Provenance, r.HasUnitCoordinates, r.HasTrials, Parse<int[]>(r.ExcludedUnitsJson)))],
+        d.Summary.StimulusCount, d.Summary.ResponseSetCount == 0 ? 0 : d.ResponseSets.Max(r => r.UnitCount), [], d.StimulusLabels);
+
+    private static T? Parse<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json);
+}
+
+public sealed record DatasetNameRequest(string? Name);
+
+public sealed record DatasetResponse(Guid Id, Guid WorkspaceId, string Name, string? Description, string Status, string Space, string? SampleKey,
+    int FileCount, int StimulusCount, int ResponseSetCount, long SizeBytes, string CreatedBy, DateTime CreatedAt);
+
+public sealed record DatasetFileResponse(Guid Id, string Name, string Role, string Format, long SizeBytes, long[]? Shape, string? Dtype,
+    double[]? VoxelSize, double[][]? Affine, string Space, JsonElement? Summary, int? RunIndex, string Sha256, string ImportedBy, DateTime ImportedAt);
+
+public sealed record ResponseSetResponse(Guid Id, string Name, string UnitKind, int Stimuli, int Units, string Provenance, bool HasUnitCoordinates, bool HasTrials, int[]? ExcludedUnits);
+
+public sealed record DatasetDetailResponse(DatasetResponse Dataset, string? Citation, string? Licence, IReadOnlyList<DatasetFileResponse> Files,
+    IReadOnlyList<ResponseSetResponse> ResponseSets, int Stimuli, int Units, IReadOnlyList<string> Errors, IReadOnlyList<string> Labels);
+
+public sealed record StimulusResponse(int Index, string Name, string? Label, string? Caption, string? Split, string? ImageUrl);
