@@ -104,6 +104,12 @@ public sealed class ContentStore
         }
     }
 
+    /// <summary>
+    /// The file holding a blob, for readers that need a path (format inspection). Callers that must trust
+    /// the content should read through <see cref="OpenRead"/>, which verifies the hash.
+    /// </summary>
+    public string LocalPath(string sha256) => PathFor(sha256);
+
     /// <summary>True when a blob with this hash is present.</summary>
     public bool Contains(string sha256) => File.Exists(PathFor(sha256));
 

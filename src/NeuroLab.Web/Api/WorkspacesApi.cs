@@ -68,11 +68,12 @@ public static class WorkspacesApi
 /// <summary>Maps the whole /api/v1 surface.</summary>
 public static class NeuroLabApi
 {
-    public static void MapNeuroLabApi(this IEndpointRouteBuilder app)
+    public static void MapNeuroLabApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapAccountApi();
         api.MapWorkspacesApi();
         api.MapDatasetsApi();
+        api.MapUploadsApi(configuration);
     }
 }

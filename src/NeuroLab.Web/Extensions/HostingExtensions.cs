@@ -59,6 +59,7 @@ public static class HostingExtensions
         services.AddMudServices();
         services.AddScoped<WorkspaceService>();
         services.AddScoped<NeuroLab.Data.Datasets.DatasetService>();
+        services.AddScoped<NeuroLab.Compute.Datasets.UploadService>();
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         services.AddSingleton(new NeuroLab.Data.Storage.ContentStore(Path.Combine(dataDirectory, "store")));
         services.AddSingleton(NeuroLab.Compute.Samples.SampleCatalogue.LoadBuiltIn());
@@ -259,7 +260,7 @@ public static class HostingExtensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();
         app.MapOpenApi();
-        app.MapNeuroLabApi();
+        app.MapNeuroLabApi(app.Configuration);
         app.MapHealthChecks("/healthz").AllowAnonymous();
     }
 

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NeuroLab.Data;
+using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Storage;
+using NeuroLab.Data.Workspaces;
+using NeuroLab.Formats;
+using NeuroLab.Formats.Inspection;
+
+namespace NeuroLab.Compute.Datasets;
+
+/// <summary>A staged upload as shown before saving: what the file is, or why it cannot be used.</summary>
+public sealed record StagedUploadView(Guid Id, string FileName, long SizeBytes, string? Format, IReadOnlyList<long>? Shape, string? Dtype,
+    IReadOnlyList<double>? VoxelSize, IReadOnlyDictionary<string, object?>? Summary, IReadOnlyList<string> Warnings, string? Error, FileRole? SuggestedRole);
+
+/// <summary>
+/// Receives uploaded files into a workspace: streams each into the content store (never whole in memory),
+/// inspects it with the format readers, and records a staged upload with the result, so the browser can show
+/// previews and per-file validation before anything becomes a dataset.
+/// </summary>
+public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, ContentStore store, TimeProvider clock)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Checks the caller may upload into the workspace (Editors and Owners).</summary>
+    public Task RequireUploaderAsync(string userId, Guid workspaceId, CancellationToken ct = default) =>
+        workspaces.RequireRoleAsync(userId, workspaceId, WorkspaceRole.Editor, "uploading data", ct);
+
+    /// <summary>Stores and inspects one uploaded file.</summary>
+    public async Task<StagedUploadView> StageAsync(string userId, Guid workspaceId, string fileName, Stream content, long maxBytes, CancellationToken ct = default)
+    {
+        await RequireUploaderAsync(userId, workspaceId, ct);
+        var name = CleanFileName(fileName);
+        var blob = await store.AddAsync(content, maxBytes, ct);
+        FileInspection? inspection = null;
+        string? error = null;
+        if (blob.SizeBytes == 0)
+        {
+            error = $"{name}: the file is empty.";
+        }
+        else
+        {
+            try
+            {
+                inspection = FileInspector.Inspect(store.LocalPath(blob.Sha256), name);
+            }
+            catch (FormatReadException e)
+            {
+                error = e.Message;
+            }
+        }
+        var staged = new StagedUpload
+        {
+            WorkspaceId = workspaceId,
+            UserId = userId,
+            FileName = name,
+            Sha256 = blob.Sha256,
+            SizeBytes = blob.SizeBytes,
+            Format = inspection?.Format,
+            InspectionJson = inspection is null ? null : JsonSerializer.Serialize(InspectionDocument.From(inspection), Json),
+            Error = error is { Length: > 2000 } ? error[..2000] : error,
+            CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.StagedUploads.Add(staged);
+        await db.SaveChangesAsync(ct);
+        return ToView(staged);
+    }
+
+    /// <summary>The caller's staged uploads in a workspace that have not expired, oldest first.</summary>
+    public async Task<IReadOnlyList<StagedUploadView>> ListAsync(string userId, Guid workspaceId, CancellationToken ct = default)
+    {
+        await RequireUploaderAsync(userId, workspaceId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var cutoff = clock.GetUtcNow().UtcDateTime - BlobReferences.StagedUploadLifetime;
+        var rows = await db.StagedUploads.Where(u => u.WorkspaceId == workspaceId && u.UserId == userId && u.CreatedAtUtc > cutoff).OrderBy(u => u.CreatedAtUtc).ToListAsync(ct);
+        return [.. rows.Select(ToView)];
+    }
+
+    /// <summary>One of the caller's staged uploads (for previews); null when it is not theirs or has expired.</summary>
+    public async Task<StagedUpload?> FindAsync(string userId, Guid workspaceId, Guid uploadId, CancellationToken ct = default)
+    {
+        await RequireUploaderAsync(userId, workspaceId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var cutoff = clock.GetUtcNow().UtcDateTime - BlobReferences.StagedUploadLifetime;
+        return await db.StagedUploads.SingleOrDefaultAsync(u => u.Id == uploadId && u.WorkspaceId == workspaceId && u.UserId == userId && u.CreatedAtUtc > cutoff, ct);
+    }
+
+    /// <summary>Discards a staged upload.</summary>
+    public async Task<bool> DiscardAsync(string userId, Guid workspaceId, Guid uploadId, CancellationToken ct = default)
+    {
+        await RequireUploaderAsync(userId, workspaceId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.StagedUploads.SingleOrDefaultAsync(u => u.Id == uploadId && u.WorkspaceId == workspaceId && u.UserId == userId, ct);
+        if (row is null)
+        {
+            return false;
+        }
+        db.StagedUploads.Remove(row);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>Keeps only the file name (folders from drag-and-drop are kept as a relative path, but never "..").</summary>
+    public static string CleanFileName(string fileName)
+    {
+        var parts = (fileName ?? string.Empty).Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => p is not "." and not "..").Select(p => new string([.. p.Where(c => !char.IsControl(c))])).Where(p => p.Length > 0).ToArray();
+        var name = string.Join('/', parts);
+        return name.Length == 0 ? "unnamed" : name.Length > 300 ? name[^300..] : name;
+    }
+
+    internal static StagedUploadView ToView(StagedUpload u)
+    {
+        var doc = u.InspectionJson is null ? null : JsonSerializer.Deserialize<InspectionDocument>(u.InspectionJson, Json);
+        return new StagedUploadView(u.Id, u.FileName, u.SizeBytes, u.Format, doc?.Shape, doc?.Dtype, doc?.VoxelSize,
+            doc?.Summary?.ToDictionary(k => k.Key, k => (object?)k.Value), doc?.Warnings ?? [], u.Error, doc is null ? null : RoleGuesser.Guess(u.FileName, doc));
+    }
+}
+
+/// <summary>A <see cref="FileInspection"/> in a JSON-friendly form (affine as rows).</summary>
+public sealed record InspectionDocument(string Format, IReadOnlyList<long>? Shape, string? Dtype, double[][]? Affine, IReadOnlyList<double>? VoxelSize,
+    Dictionary<string, JsonElement>? Summary, IReadOnlyList<string> Warnings)
+{
+    public static InspectionDocument From(FileInspection i) => new(
+        i.Format, i.Shape, i.Dtype,
+        i.Affine is null ? null : [.. Enumerable.Range(0, 4).Select(r => Enumerable.Range(0, 4).Select(c => i.Affine[r, c]).ToArray())],
+        i.VoxelSize,
+        i.Summary.ToDictionary(k => k.Key, k => JsonSerializer.SerializeToElement(k.Value, UploadService.Json)),
+        i.Warnings);
+}
