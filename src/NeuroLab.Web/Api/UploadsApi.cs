@@ -30,7 +30,7 @@ public static class UploadsApi
             .DisableAntiforgery()
             .WithMetadata(new RequestSizeLimitAttribute(maxUpload * 4))
             .WithMetadata(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = maxUpload * 4 })
-            .Accepts<IFormFileCollection>("multipart/form-data")
+            // No .Accepts<>(): a content-type constraint would answer 415 before authentication does.
             .WithSummary("Upload files (multipart/form-data, any number of file parts). Each is stored, inspected and staged for a dataset.");
         uploads.MapGet("/", async (Guid workspaceId, ClaimsPrincipal user, UploadService service, CancellationToken ct) =>
             await service.ListAsync(user.RequireUserId(), workspaceId, ct))
@@ -73,7 +73,7 @@ public static class UploadsApi
             {
                 results.Add(await service.StageAsync(userId, workspaceId, name ?? "unnamed", section.Body, maxBytes, ct));
             }
-            catch (Data.Storage.StoreQuotaException)
+            catch (Exception e) when (e is Data.Storage.StoreQuotaException or InvalidDataException)
             {
                 return TypedResults.Problem($"{name} is larger than the upload limit of {maxBytes / (1 << 20):N0} MiB (NeuroLab:Storage:MaxUploadBytes).", statusCode: StatusCodes.Status413PayloadTooLarge, title: "File too large");
             }

@@ -68,6 +68,7 @@ public static class HostingExtensions
 
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
         services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 

@@ -49,11 +49,17 @@ public sealed class OutsiderWalkTests : IDisposable
         var workspaceId = (await (await alice.PostAsJsonAsync("/api/v1/workspaces", new { name = "Alice's lab" })).JsonAsync()).GetProperty("id").GetString()!;
         var aliceId = (await (await alice.GetAsync("/api/v1/account/me")).JsonAsync()).GetProperty("id").GetString()!;
         var token = await (await alice.PostAsJsonAsync("/api/v1/account/tokens", new { name = "alice's" })).JsonAsync();
+        var mask = await File.ReadAllBytesAsync(SharedData.Path("haxby2001/sub001/masks/25mm/vt.nii.gz"));
+        var upload = (await (await alice.PostAsync($"/api/v1/workspaces/{workspaceId}/uploads", Api.UploadsApiTests.Files(("vt.nii.gz", mask)))).JsonAsync())[0];
         var values = new Dictionary<string, string>
         {
             ["id"] = workspaceId,
             ["userId"] = aliceId,
             ["tokenId"] = token.GetProperty("token").GetProperty("id").GetString()!,
+            ["workspaceId"] = workspaceId,
+            ["uploadId"] = upload.GetProperty("id").GetString()!,
+            ["fileId"] = Guid.NewGuid().ToString(),
+            ["sha256"] = new string('a', 64),
         };
         var anonymous = _factory.CreateClient();
         var routes = ApiRoutes();
@@ -86,6 +92,7 @@ public sealed class OutsiderWalkTests : IDisposable
         var after = await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}")).JsonAsync();
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());
         Assert.Single((await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}/members")).JsonAsync()).EnumerateArray());
+        Assert.Single((await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}/uploads")).JsonAsync()).EnumerateArray());
         Assert.Empty((await (await carol.GetAsync("/api/v1/workspaces")).JsonAsync()).EnumerateArray());
         var tokens = await (await alice.GetAsync("/api/v1/account/tokens")).JsonAsync();
         Assert.Equal(System.Text.Json.JsonValueKind.Null, tokens[0].GetProperty("revokedAt").ValueKind);
