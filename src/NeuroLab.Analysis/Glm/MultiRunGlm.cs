@@ -45,7 +45,8 @@ public static class MultiRunGlm
                 using var fit = FirstLevelGlm.Fit(bold, design, voxelBatchSize);
                 using var scope = NewDisposeScope();
                 var betas = fit.Betas.narrow(0, 0, conditions.Count).clone();
-                var diagonal = Enumerable.Range(0, conditions.Count).Select(c => fit.UnscaledCovariance[c, c]).ToArray();
+                double[,] covariance = fit.UnscaledCovariance;
+                var diagonal = Enumerable.Range(0, conditions.Count).Select(c => covariance[c, c]).ToArray();
                 var variances = fit.ResidualVariance.unsqueeze(0) * tensor(diagonal, ScalarType.Float64, betas.device).unsqueeze(1);
                 runBetas.Add(betas.MoveToOuterDisposeScope());
                 runVariances.Add(variances.MoveToOuterDisposeScope());
