@@ -40,6 +40,22 @@ public static class DatasetsApi
             var file = await service.GetFileAsync(user.RequireUserId(), id, fileId, ct);
             return TypedResults.Stream(store.OpenRead(file.Sha256), "application/octet-stream", Path.GetFileName(file.FileName));
         }).WithSummary("Download an original file.");
+        datasets.MapGet("/{id:guid}/files/{fileId:guid}/preview.png", async Task<Results<FileContentHttpResult, NotFound>> (Guid id, Guid fileId, ClaimsPrincipal user, Datasets.PreviewService previews, CancellationToken ct) =>
+            await previews.FilePreviewAsync(user.RequireUserId(), id, fileId, ct) is { } png ? TypedResults.File(png, "image/png") : TypedResults.NotFound())
+            .WithSummary("A PNG preview of a file (volume slice, image thumbnail or matrix heat map).");
+        datasets.MapGet("/{id:guid}/responses/{responseSetId:guid}/preview.png", async Task<Results<FileContentHttpResult, NotFound>> (Guid id, Guid responseSetId, ClaimsPrincipal user, Datasets.PreviewService previews, CancellationToken ct) =>
+            await previews.ResponsePreviewAsync(user.RequireUserId(), id, responseSetId, ct) is { } png ? TypedResults.File(png, "image/png") : TypedResults.NotFound())
+            .WithSummary("A heat map of a response set [stimuli, units].");
+        datasets.MapGet("/{id:guid}/responses/{responseSetId:guid}/histogram", async (Guid id, Guid responseSetId, ClaimsPrincipal user, Datasets.PreviewService previews, CancellationToken ct) =>
+        {
+            var (edges, counts) = await previews.ResponseHistogramAsync(user.RequireUserId(), id, responseSetId, ct);
+            return new HistogramResponse(edges, counts);
+        }).WithSummary("Histogram of a response set's values.");
+        datasets.MapGet("/{id:guid}/responses/{responseSetId:guid}/data.npy", async (Guid id, Guid responseSetId, ClaimsPrincipal user, DatasetService service, ContentStore store, CancellationToken ct) =>
+        {
+            var set = await service.GetResponseSetAsync(user.RequireUserId(), id, responseSetId, ct);
+            return TypedResults.Stream(store.OpenRead(set.ArraySha256), "application/octet-stream", $"responses-{responseSetId:N}.npy");
+        }).WithSummary("A response set as float32 .npy [stimuli, units].");
         datasets.MapGet("/{id:guid}/blobs/{sha256}", async Task<Results<FileStreamHttpResult, NotFound>> (Guid id, string sha256, ClaimsPrincipal user, DatasetService service, ContentStore store, CancellationToken ct) =>
         {
             if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower) || !await service.DatasetReferencesBlobAsync(user.RequireUserId(), id, sha256, ct))
@@ -64,6 +80,8 @@ public static class DatasetsApi
 }
 
 public sealed record DatasetNameRequest(string? Name);
+
+public sealed record HistogramResponse(double[] Edges, long[] Counts);
 
 public sealed record DatasetResponse(Guid Id, Guid WorkspaceId, string Name, string? Description, string Status, string Space, string? SampleKey,
     int FileCount, int StimulusCount, int ResponseSetCount, long SizeBytes, string CreatedBy, DateTime CreatedAt);

@@ -35,6 +35,9 @@ public static class UploadsApi
         uploads.MapGet("/", async (Guid workspaceId, ClaimsPrincipal user, UploadService service, CancellationToken ct) =>
             await service.ListAsync(user.RequireUserId(), workspaceId, ct))
             .WithSummary("Your staged uploads in this workspace (kept for a day).");
+        uploads.MapGet("/{uploadId:guid}/preview.png", async Task<Results<FileContentHttpResult, NotFound>> (Guid workspaceId, Guid uploadId, ClaimsPrincipal user, Datasets.PreviewService previews, CancellationToken ct) =>
+            await previews.UploadPreviewAsync(user.RequireUserId(), workspaceId, uploadId, ct) is { } png ? TypedResults.File(png, "image/png") : TypedResults.NotFound())
+            .WithSummary("A PNG preview of a staged upload.");
         uploads.MapDelete("/{uploadId:guid}", async Task<Results<NoContent, NotFound>> (Guid workspaceId, Guid uploadId, ClaimsPrincipal user, UploadService service, CancellationToken ct) =>
             await service.DiscardAsync(user.RequireUserId(), workspaceId, uploadId, ct) ? TypedResults.NoContent() : TypedResults.NotFound())
             .WithSummary("Discard a staged upload.");

@@ -60,6 +60,19 @@ public static class HostingExtensions
         services.AddScoped<WorkspaceService>();
         services.AddScoped<NeuroLab.Data.Datasets.DatasetService>();
         services.AddScoped<NeuroLab.Compute.Datasets.UploadService>();
+        services.AddScoped<NeuroLab.Web.Datasets.PreviewService>();
+        services.AddMemoryCache(o => o.SizeLimit = 2000);
+        services.AddScoped(sp => new NeuroLab.Compute.Datasets.DatasetImporter(
+            sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<NeuroLabDbContext>>(),
+            sp.GetRequiredService<WorkspaceService>(),
+            sp.GetRequiredService<NeuroLab.Data.Datasets.DatasetService>(),
+            sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            options.Storage.WorkspaceQuotaBytes));
+        services.AddHttpClient<NeuroLab.Compute.Samples.SampleFetcher>()
+            .AddTypedClient((http, _) => new NeuroLab.Compute.Samples.SampleFetcher(http,
+                string.IsNullOrWhiteSpace(options.Samples.MirrorDirectory) ? null : Path.GetFullPath(options.Samples.MirrorDirectory)));
+        services.AddScoped<NeuroLab.Compute.Samples.SampleImportService>();
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         services.AddSingleton(new NeuroLab.Data.Storage.ContentStore(Path.Combine(dataDirectory, "store")));
         services.AddSingleton(NeuroLab.Compute.Samples.SampleCatalogue.LoadBuiltIn());
