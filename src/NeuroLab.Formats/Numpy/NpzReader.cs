@@ -80,7 +80,7 @@ public static class NpzReader
         long entryLimit = limits.MaxArrayBytes + 8 + 4 + NpyReader.MaxHeaderLength;
         if (declared < 0 || declared > entryLimit)
         {
-            throw new FormatReadException(fileName, $"entry '{entry.FullName}' declares {declared:N0} bytes uncompressed, over the limit of {limits.MaxArrayBytes / (1 << 20):N0} MiB per array.");
+            throw new FormatReadException(fileName, $"entry '{entry.FullName}' declares {declared:N0} bytes uncompressed, over the per-array limit of {limits.MaxArrayBytes:N0} bytes.");
         }
         try
         {
