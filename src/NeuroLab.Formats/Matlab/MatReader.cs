@@ -81,6 +81,10 @@ public static class MatReader
         }
         if (got < HeaderLength)
         {
+            if (got >= 4 && header.AsSpan(0, 4).Contains((byte)0))
+            {
+                throw new FormatReadException(fileName, DescribeNonMat(header));
+            }
             throw new FormatReadException(fileName, $"file ends early: {got} bytes, but a MAT-file starts with a {HeaderLength}-byte header.");
         }
         bool? littleEndian = (header[126], header[127]) switch

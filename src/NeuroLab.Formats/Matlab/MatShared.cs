@@ -65,112 +65,158 @@ internal static class MatShared
     public static Array Convert(Array source, NumericType target)
     {
         var targetClr = NumericTypes.ClrType(target);
-        if (source.GetType().GetElementType() == targetClr && target != NumericType.Bool)
+        if (source.GetType().GetElementType() == targetClr)
         {
             return source;
         }
         int n = source.Length;
+        var asDouble = DoubleGetter(source);
+        var asLong = IntegerGetter(source, asDouble);
         switch (target)
         {
             case NumericType.Bool:
-                {
-                    var r = new bool[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = source is ulong[] u ? u[i] != 0 : source is long[] l ? l[i] != 0 : ValueAt(source, i) != 0;
-                    }
-                    return r;
-                }
+                return Fill(new bool[n], i => asDouble(i) != 0);
             case NumericType.Float64:
-                return ToDoubles(source);
+                return Fill(new double[n], asDouble);
             case NumericType.Float32:
-                {
-                    var r = new float[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = (float)ValueAt(source, i);
-                    }
-                    return r;
-                }
+                return Fill(new float[n], i => (float)asDouble(i));
             case NumericType.Int8:
-                {
-                    var r = new sbyte[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = checked((sbyte)IntegerAt(source, i));
-                    }
-                    return r;
-                }
+                return Fill(new sbyte[n], i => checked((sbyte)asLong(i)));
             case NumericType.UInt8:
-                {
-                    var r = new byte[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = checked((byte)IntegerAt(source, i));
-                    }
-                    return r;
-                }
+                return Fill(new byte[n], i => checked((byte)asLong(i)));
             case NumericType.Int16:
-                {
-                    var r = new short[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = checked((short)IntegerAt(source, i));
-                    }
-                    return r;
-                }
+                return Fill(new short[n], i => checked((short)asLong(i)));
             case NumericType.UInt16:
-                {
-                    var r = new ushort[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = checked((ushort)IntegerAt(source, i));
-                    }
-                    return r;
-                }
+                return Fill(new ushort[n], i => checked((ushort)asLong(i)));
             case NumericType.Int32:
-                {
-                    var r = new int[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = checked((int)IntegerAt(source, i));
-                    }
-                    return r;
-                }
+                return Fill(new int[n], i => checked((int)asLong(i)));
             case NumericType.UInt32:
-                {
-                    var r = new uint[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = checked((uint)IntegerAt(source, i));
-                    }
-                    return r;
-                }
+                return Fill(new uint[n], i => checked((uint)asLong(i)));
             case NumericType.Int64:
-                {
-                    var r = new long[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = IntegerAt(source, i);
-                    }
-                    return r;
-                }
+                return Fill(new long[n], asLong);
             case NumericType.UInt64:
-                {
-                    var r = new ulong[n];
-                    for (int i = 0; i < n; i++)
-                    {
-                        r[i] = source switch
-                        {
-                            ulong[] u => u[i],
-                            long[] l => checked((ulong)l[i]),
-                            _ => checked((ulong)ValueAt(source, i)),
-                        };
-                    }
-                    return r;
-                }
+                return Fill(new ulong[n], UnsignedGetter(source, asDouble));
             default:
                 throw new ArgumentOutOfRangeException(nameof(target), target, "Complex targets are assembled from two parts.");
+        }
+    }
+
+    /// <summary>
+    /// Element <paramref name="index"/> of a backing array as double. Dispatches on the exact element
+    /// type: the CLR lets an sbyte[] pass as byte[] (and int16/int32/int64 as their unsigned twins), so
+    /// type patterns like <c>case byte[]</c> would misread signed arrays.
+    /// </summary>
+    public static double ElementAsDouble(Array source, int index) => DoubleGetter(source)(index);
+
+    private static T[] Fill<T>(T[] target, Func<int, T> value)
+    {
+        for (int i = 0; i < target.Length; i++)
+        {
+            target[i] = value(i);
+        }
+        return target;
+    }
+
+    private static Func<int, double> DoubleGetter(Array source)
+    {
+        switch (Type.GetTypeCode(source.GetType().GetElementType()))
+        {
+            case TypeCode.Double:
+                {
+                    var a = (double[])source;
+                    return i => a[i];
+                }
+            case TypeCode.Single:
+                {
+                    var a = (float[])source;
+                    return i => a[i];
+                }
+            case TypeCode.Byte:
+                {
+                    var a = (byte[])source;
+                    return i => a[i];
+                }
+            case TypeCode.SByte:
+                {
+                    var a = (sbyte[])source;
+                    return i => a[i];
+                }
+            case TypeCode.Int16:
+                {
+                    var a = (short[])source;
+                    return i => a[i];
+                }
+            case TypeCode.UInt16:
+                {
+                    var a = (ushort[])source;
+                    return i => a[i];
+                }
+            case TypeCode.Int32:
+                {
+                    var a = (int[])source;
+                    return i => a[i];
+                }
+            case TypeCode.UInt32:
+                {
+                    var a = (uint[])source;
+                    return i => a[i];
+                }
+            case TypeCode.Int64:
+                {
+                    var a = (long[])source;
+                    return i => a[i];
+                }
+            case TypeCode.UInt64:
+                {
+                    var a = (ulong[])source;
+                    return i => a[i];
+                }
+            case TypeCode.Boolean:
+                {
+                    var a = (bool[])source;
+                    return i => a[i] ? 1 : 0;
+                }
+            default:
+                throw new InvalidOperationException("Unsupported backing array " + source.GetType().Name);
+        }
+    }
+
+    /// <summary>A long getter for 64-bit sources (exact); for others the double getter, checked.</summary>
+    private static Func<int, long> IntegerGetter(Array source, Func<int, double> asDouble)
+    {
+        switch (Type.GetTypeCode(source.GetType().GetElementType()))
+        {
+            case TypeCode.Int64:
+                {
+                    var a = (long[])source;
+                    return i => a[i];
+                }
+            case TypeCode.UInt64:
+                {
+                    var a = (ulong[])source;
+                    return i => checked((long)a[i]);
+                }
+            default:
+                return i => checked((long)asDouble(i));
+        }
+    }
+
+    private static Func<int, ulong> UnsignedGetter(Array source, Func<int, double> asDouble)
+    {
+        switch (Type.GetTypeCode(source.GetType().GetElementType()))
+        {
+            case TypeCode.UInt64:
+                {
+                    var a = (ulong[])source;
+                    return i => a[i];
+                }
+            case TypeCode.Int64:
+                {
+                    var a = (long[])source;
+                    return i => checked((ulong)a[i]);
+                }
+            default:
+                return i => checked((ulong)asDouble(i));
         }
     }
 
@@ -250,80 +296,6 @@ internal static class MatShared
         }
         return builder.ToString();
     }
-
-    private static double[] ToDoubles(Array source)
-    {
-        var r = new double[source.Length];
-        switch (source)
-        {
-            case byte[] a:
-                for (int i = 0; i < a.Length; i++)
-                {
-                    r[i] = a[i];
-                }
-                break;
-            case sbyte[] a:
-                for (int i = 0; i < a.Length; i++)
-                {
-                    r[i] = a[i];
-                }
-                break;
-            case short[] a:
-                for (int i = 0; i < a.Length; i++)
-                {
-                    r[i] = a[i];
-                }
-                break;
-            case ushort[] a:
-                for (int i = 0; i < a.Length; i++)
-                {
-                    r[i] = a[i];
-                }
-                break;
-            case int[] a:
-                for (int i = 0; i < a.Length; i++)
-                {
-                    r[i] = a[i];
-                }
-                break;
-            case float[] a:
-                for (int i = 0; i < a.Length; i++)
-                {
-                    r[i] = a[i];
-                }
-                break;
-            default:
-                for (int i = 0; i < r.Length; i++)
-                {
-                    r[i] = ValueAt(source, i);
-                }
-                break;
-        }
-        return r;
-    }
-
-    private static double ValueAt(Array source, int i) => source switch
-    {
-        double[] a => a[i],
-        float[] a => a[i],
-        byte[] a => a[i],
-        sbyte[] a => a[i],
-        short[] a => a[i],
-        ushort[] a => a[i],
-        int[] a => a[i],
-        uint[] a => a[i],
-        long[] a => a[i],
-        ulong[] a => a[i],
-        bool[] a => a[i] ? 1 : 0,
-        _ => throw new InvalidOperationException("Unsupported backing array."),
-    };
-
-    private static long IntegerAt(Array source, int i) => source switch
-    {
-        long[] a => a[i],
-        ulong[] a => checked((long)a[i]),
-        _ => checked((long)ValueAt(source, i)),
-    };
 }
 
 /// <summary>One element of a struct array: the struct's field names mapped to this element's values, in field order.</summary>

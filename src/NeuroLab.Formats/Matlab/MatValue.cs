@@ -65,7 +65,7 @@ public sealed class MatNumeric : MatValue
     public bool IsComplex => NumericTypes.IsComplex(Array.Type);
 
     /// <summary>The first element as double (a scalar's value); NaN for an empty array.</summary>
-    public double ScalarValue => Array.Length > 0 ? Array.GetDouble(0) : double.NaN;
+    public double ScalarValue => Array.Length > 0 ? MatShared.ElementAsDouble(Array.Data, 0) : double.NaN;
 }
 
 /// <summary>

@@ -168,7 +168,7 @@ internal static class MatReferenceComparer
             {
                 var index = Longs(pair[0]);
                 var want = Number(pair[1]);
-                var got = actual.Array[index];
+                var got = At(actual.Array, actual.Array.FlatIndex(index));
                 Assert.True(want.Equals(got), $"{path}: element ({string.Join(", ", index)}) is {got}, expected {want}");
             }
         }
@@ -178,7 +178,7 @@ internal static class MatReferenceComparer
             double magnitude = 0;
             for (long i = 0; i < actual.Array.Length; i++)
             {
-                var x = actual.Array.GetDouble(i);
+                var x = At(actual.Array, i);
                 total += x;
                 magnitude += Math.Abs(x);
             }
@@ -189,21 +189,43 @@ internal static class MatReferenceComparer
 
     private static void AssertElement(MatNumeric actual, long index, JsonElement expected, string path)
     {
-        switch (actual.Array.Data)
+        switch (actual.Array.Type)
         {
-            case long[] l:
-                Assert.Equal(long.Parse(expected.GetRawText(), CultureInfo.InvariantCulture), l[index]);
+            case NumericType.Int64:
+                Assert.Equal(long.Parse(expected.GetRawText(), CultureInfo.InvariantCulture), ((long[])actual.Array.Data)[index]);
                 return;
-            case ulong[] u:
-                Assert.Equal(ulong.Parse(expected.GetRawText(), CultureInfo.InvariantCulture), u[index]);
+            case NumericType.UInt64:
+                Assert.Equal(ulong.Parse(expected.GetRawText(), CultureInfo.InvariantCulture), ((ulong[])actual.Array.Data)[index]);
                 return;
             default:
                 var want = Number(expected);
-                var got = actual.Array.GetDouble(index);
+                var got = At(actual.Array, index);
                 Assert.True(want.Equals(got), $"{path}: element {index} is {got}, expected {want}");
                 return;
         }
     }
+
+    /// <summary>
+    /// Element <paramref name="flat"/> as double, dispatching on <see cref="NumericArray.Type"/>: type
+    /// patterns on the backing array (as in NumericArray.GetDouble) cannot tell sbyte[] from byte[].
+    /// </summary>
+    public static double At(NumericArray array, long flat) => array.Type switch
+    {
+        NumericType.Bool => ((bool[])array.Data)[flat] ? 1 : 0,
+        NumericType.UInt8 => ((byte[])array.Data)[flat],
+        NumericType.Int8 => ((sbyte[])array.Data)[flat],
+        NumericType.UInt16 => ((ushort[])array.Data)[flat],
+        NumericType.Int16 => ((short[])array.Data)[flat],
+        NumericType.UInt32 => ((uint[])array.Data)[flat],
+        NumericType.Int32 => ((int[])array.Data)[flat],
+        NumericType.UInt64 => ((ulong[])array.Data)[flat],
+        NumericType.Int64 => ((long[])array.Data)[flat],
+        NumericType.Float32 => ((float[])array.Data)[flat],
+        NumericType.Float64 => ((double[])array.Data)[flat],
+        NumericType.Complex64 => ((float[])array.Data)[2 * flat],
+        NumericType.Complex128 => ((double[])array.Data)[2 * flat],
+        _ => throw new InvalidOperationException("unknown type"),
+    };
 
     private static double Imag(NumericArray array, long index) => array.Data switch
     {
