@@ -487,6 +487,17 @@ def write_v73_fixtures():
     conts = [(n, v, False) for n, v in container_variety() if n not in ("s_nofields", "s_empty")]
     extra_vars = [("big_u16", Num("uint16", rng.integers(0, 60000, size=(64, 50)).astype(np.uint16)), True)]
     write_v73(os.path.join(FIXTURES, "v73.mat"), nums + chars + conts + extra_vars, extra=v73_unsupported)
+
+    # A cell whose only item refers back to the cell itself: the reader must report the cycle.
+    def cycle(f):
+        refs = f.create_group("#refs#")
+        inner = refs.create_dataset("a", shape=(1, 1), dtype=h5py.ref_dtype)
+        bytes_attr(inner, "MATLAB_class", "cell")
+        inner[0, 0] = inner.ref
+        loop = f.create_dataset("loop", shape=(1, 1), dtype=h5py.ref_dtype)
+        bytes_attr(loop, "MATLAB_class", "cell")
+        loop[0, 0] = inner.ref
+    write_v73(os.path.join(FIXTURES, "v73_cycle.mat"), [("ok", Num("double", np.array([[1.0]])), False)], extra=cycle)
     return {"v73.mat": "v73"}
 
 
