@@ -147,7 +147,7 @@ internal sealed class MatV5Reader
             _warnings.Add($"An empty unnamed data element at byte {offset:N0} was skipped.");
             return;
         }
-        var header = ReadHeader(content, null);
+        var header = ReadHeader(content, $"the variable at byte {offset:N0}");
         var name = header.Name;
         if (name.Length == 0)
         {
@@ -184,9 +184,8 @@ internal sealed class MatV5Reader
 
     private sealed record MatrixHeader(int Class, bool Complex, bool Global, bool Logical, long[] Dims, string Name, string? ObjectClass, string? TypeSystem);
 
-    private MatrixHeader ReadHeader(BoundedStream content, string? path)
+    private MatrixHeader ReadHeader(BoundedStream content, string where)
     {
-        var where = path is null ? "a variable" : MatShared.Describe(path);
         var flags = ReadMetadata(content, $"{where}: array flags", 64);
         if (flags.Type != MiUInt32 || flags.Bytes.Length < 8)
         {
@@ -274,7 +273,7 @@ internal sealed class MatV5Reader
         else
         {
             var content = (BoundedStream)element.Data;
-            var header = ReadHeader(content, path);
+            var header = ReadHeader(content, MatShared.Describe(path));
             value = ReadBody(content, header, path, depth);
         }
         Finish(parent, element, MatShared.Describe(path));

@@ -124,7 +124,7 @@ internal sealed class MatV73Reader
         {
             throw new FormatReadException(_fileName, $"{MatShared.Describe(path)}: more than {MaxValues:N0} values in cells and structs; the references are probably corrupt.");
         }
-        var className = StringAttribute(obj, "MATLAB_class");
+        var className = StringAttribute(obj, "MATLAB_class", path);
         if (obj is IH5Group group)
         {
             if (obj.AttributeExists("MATLAB_sparse"))
@@ -524,7 +524,7 @@ internal sealed class MatV73Reader
         return result;
     }
 
-    private string? StringAttribute(IH5Object obj, string name)
+    private string? StringAttribute(IH5Object obj, string name, string path)
     {
         if (!obj.AttributeExists(name))
         {
@@ -533,7 +533,7 @@ internal sealed class MatV73Reader
         var attribute = obj.Attribute(name);
         if (attribute.Type.Class != H5DataTypeClass.String)
         {
-            throw new FormatReadException(_fileName, $"attribute {name} of '{obj.Name}' is HDF5 {attribute.Type.Class}, not text.");
+            throw new FormatReadException(_fileName, $"{MatShared.Describe(path)}: attribute {name} is HDF5 {attribute.Type.Class}, not text.");
         }
         return attribute.Read<string>().TrimEnd('\0', ' ');
     }
