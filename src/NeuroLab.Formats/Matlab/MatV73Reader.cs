@@ -398,6 +398,9 @@ internal sealed class MatV73Reader
                 return new MatCell(shape, []);
             case "struct":
                 return new MatStruct(shape, FieldNamesOrEmpty(dataset), []);
+            case "canonical empty":
+                // MATLAB's shared placeholder for [] (usually "#refs#/a"): an empty double.
+                return new MatNumeric(new NumericArray(NumericType.Float64, shape, Array.Empty<double>(), ArrayOrder.Fortran), "double", false);
             default:
                 var type = className is null ? NumericType.Float64 : MatShared.NumericTypeOfClass(className)
                     ?? throw new MatUnsupportedException(path, $"MATLAB class '{className}' is not supported.");

@@ -476,6 +476,13 @@ def v73_unsupported(f):
     ds = f.create_dataset("fh", data=np.array([[3707764736, 2, 1, 1, 1, 2]], dtype=np.uint32))
     bytes_attr(ds, "MATLAB_class", "function_handle")
     ds.attrs.create("MATLAB_object_decode", np.int32(3))
+    # MATLAB's shared placeholder for [] in #refs#, referenced from a cell.
+    canon = f["#refs#"].create_dataset("a", data=np.array([0, 0], dtype=np.uint64))
+    bytes_attr(canon, "MATLAB_class", "canonical empty")
+    canon.attrs.create("MATLAB_empty", np.uint8(1))
+    holder = f.create_dataset("c_canonical", shape=(1, 1), dtype=h5py.ref_dtype)
+    bytes_attr(holder, "MATLAB_class", "cell")
+    holder[0, 0] = canon.ref
     sub = f.create_group("#subsystem#")
     sub.create_dataset("MCOS", data=np.zeros((2, 1), dtype=np.uint8))
 
@@ -525,6 +532,8 @@ def h5_read(obj, f, depth=0):
         return {"kind": "unsupported"}
     if attrs.get("MATLAB_empty", 0):
         shape = [int(x) for x in obj[()]]
+        if cls_ == "canonical empty":
+            cls_ = "double"
         if cls_ == "char":
             return {"kind": "char", "shape": shape, "rows": [""] * shape[0] if shape else []}
         if cls_ == "cell":
