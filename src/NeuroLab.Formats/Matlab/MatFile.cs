@@ -63,7 +63,11 @@ public sealed class MatFile
             : throw new KeyNotFoundException($"No variable '{name}' in the MAT-file (variables: {string.Join(", ", Variables.Keys)}).");
 }
 
-/// <summary>A variable <see cref="MatReader"/> skipped, and why (e.g. "sparse matrices are not supported").</summary>
+/// <summary>A variable <see cref="MatReader"/> skipped, and why.</summary>
 /// <param name="Name">The variable name.</param>
-/// <param name="Reason">Why it was skipped, naming the nested field or cell when the problem is inside.</param>
+/// <param name="Reason">
+/// Why it was skipped, naming the nested field or cell when the problem is inside, e.g.
+/// "variable 'sp': sparse matrices are not supported" or
+/// "variable 'holder' (at holder.bad): sparse matrices are not supported".
+/// </param>
 public sealed record MatUnsupportedVariable(string Name, string Reason);

@@ -50,6 +50,10 @@ internal static class MatShared
         return cut < 0 ? $"variable '{root}'" : $"variable '{root}' (at {path})";
     }
 
+    /// <summary>The message of the exception strict mode raises for an unsupported variable.</summary>
+    public static string StrictMessage(string reason) =>
+        $"{reason} (strict mode; by default such variables are skipped and listed in MatFile.Unsupported).";
+
     /// <summary>The variable name at the start of a path such as "s(2).a{1}".</summary>
     public static string RootOf(string path)
     {

@@ -153,7 +153,7 @@ internal sealed class MatV5Reader
         {
             // MATLAB writes the workspace of objects and function handles ("subsystem data") as an
             // unnamed uint8 matrix at the end of the file; scipy calls it __function_workspace__.
-            _unsupported.Add(new MatUnsupportedVariable("__function_workspace__", "MATLAB's subsystem data (the workspace behind objects and function handles) is not decoded."));
+            _unsupported.Add(new MatUnsupportedVariable("__function_workspace__", "MATLAB's subsystem data (the workspace behind objects and function handles) is not decoded"));
             return;
         }
         MatValue value;
@@ -166,7 +166,7 @@ internal sealed class MatV5Reader
             var reason = $"{MatShared.Describe(e.Path)}: {e.Reason}";
             if (_strict)
             {
-                throw new FormatReadException(_fileName, reason + " (read in strict mode; the default mode skips such variables and lists them in MatFile.Unsupported).");
+                throw new FormatReadException(_fileName, MatShared.StrictMessage(reason));
             }
             _unsupported.Add(new MatUnsupportedVariable(name, reason));
             return;
@@ -239,13 +239,13 @@ internal sealed class MatV5Reader
             case MxChar:
                 return ReadChar(content, header, path);
             case MxSparse:
-                throw new MatUnsupportedException(path, "sparse matrices are not supported.");
+                throw new MatUnsupportedException(path, "sparse matrices are not supported");
             case MxObject:
-                throw new MatUnsupportedException(path, $"MATLAB objects (class '{header.ObjectClass}') are not supported.");
+                throw new MatUnsupportedException(path, $"MATLAB objects (class '{header.ObjectClass}') are not supported");
             case MxFunction:
-                throw new MatUnsupportedException(path, "function handles are not supported.");
+                throw new MatUnsupportedException(path, "function handles are not supported");
             case MxOpaque:
-                throw new MatUnsupportedException(path, $"MATLAB objects of class '{header.ObjectClass}' ({header.TypeSystem} opaque data, e.g. string, table, datetime) are not supported.");
+                throw new MatUnsupportedException(path, $"MATLAB objects of class '{header.ObjectClass}' ({header.TypeSystem} opaque data, e.g. string, table, datetime) are not supported");
             case >= 6 and <= 15:
                 return ReadNumeric(content, header, path);
             default:

@@ -89,7 +89,7 @@ internal sealed class MatV73Reader
             {
                 if (child is IH5UnresolvedLink link)
                 {
-                    throw new MatUnsupportedException(name, $"the HDF5 link cannot be resolved ({link.Reason?.Message}).");
+                    throw new MatUnsupportedException(name, $"the HDF5 link cannot be resolved ({link.Reason?.Message})");
                 }
                 variables[name] = ReadValue(child, name, 1);
                 if (IntegerAttribute(child, "MATLAB_global") is > 0)
@@ -102,7 +102,7 @@ internal sealed class MatV73Reader
                 var reason = $"{MatShared.Describe(e.Path)}: {e.Reason}";
                 if (strict)
                 {
-                    throw new FormatReadException(_fileName, reason + " (read in strict mode; the default mode skips such variables and lists them in MatFile.Unsupported).");
+                    throw new FormatReadException(_fileName, MatShared.StrictMessage(reason));
                 }
                 unsupported.Add(new MatUnsupportedVariable(name, reason));
             }
@@ -129,23 +129,23 @@ internal sealed class MatV73Reader
         {
             if (obj.AttributeExists("MATLAB_sparse"))
             {
-                throw new MatUnsupportedException(path, "sparse matrices are not supported.");
+                throw new MatUnsupportedException(path, "sparse matrices are not supported");
             }
             if (className is null or "struct")
             {
                 return ReadStruct(group, path, depth);
             }
-            throw new MatUnsupportedException(path, $"MATLAB objects of class '{className}' are not supported.");
+            throw new MatUnsupportedException(path, $"MATLAB objects of class '{className}' are not supported");
         }
         if (obj is not IH5Dataset dataset)
         {
-            throw new MatUnsupportedException(path, $"the HDF5 object is a {obj.GetType().Name}, not a dataset or group.");
+            throw new MatUnsupportedException(path, $"the HDF5 object is a {obj.GetType().Name}, not a dataset or group");
         }
         if (obj.AttributeExists("MATLAB_object_decode"))
         {
             throw new MatUnsupportedException(path, className == "function_handle"
-                ? "function handles are not supported."
-                : $"MATLAB objects of class '{className}' (e.g. string, table, datetime) are not supported.");
+                ? "function handles are not supported"
+                : $"MATLAB objects of class '{className}' (e.g. string, table, datetime) are not supported");
         }
         if (IntegerAttribute(obj, "MATLAB_empty") is > 0)
         {
@@ -159,7 +159,7 @@ internal sealed class MatV73Reader
             "char" => ReadChar(dataset, path),
             "struct" => throw new FormatReadException(_fileName, $"{MatShared.Describe(path)}: a struct stored as a dataset must be empty (MATLAB_empty)."),
             _ when MatShared.NumericTypeOfClass(className) is { } partType => ReadNumeric(dataset, className, partType, path),
-            _ => throw new MatUnsupportedException(path, $"MATLAB class '{className}' is not supported."),
+            _ => throw new MatUnsupportedException(path, $"MATLAB class '{className}' is not supported"),
         };
     }
 
@@ -403,7 +403,7 @@ internal sealed class MatV73Reader
                 return new MatNumeric(new NumericArray(NumericType.Float64, shape, Array.Empty<double>(), ArrayOrder.Fortran), "double", false);
             default:
                 var type = className is null ? NumericType.Float64 : MatShared.NumericTypeOfClass(className)
-                    ?? throw new MatUnsupportedException(path, $"MATLAB class '{className}' is not supported.");
+                    ?? throw new MatUnsupportedException(path, $"MATLAB class '{className}' is not supported");
                 return new MatNumeric(new NumericArray(type, shape, Array.CreateInstance(NumericTypes.ClrType(type), 0), ArrayOrder.Fortran), className ?? "double", type == NumericType.Bool);
         }
     }
