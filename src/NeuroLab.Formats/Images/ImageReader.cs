@@ -8,8 +8,8 @@ namespace NeuroLab.Formats.Images;
 /// [height, width, channels] in C order, scaled to [0, 1] (8-bit: v/255; 16-bit: v/65535), decoded with
 /// SkiaSharp (Skia's libpng and libjpeg-turbo). Values are the stored samples: no colour management
 /// (embedded ICC profiles and gamma chunks are not applied, as with PIL/NumPy), no EXIF rotation, and
-/// alpha is never premultiplied. 16-bit PNGs are decoded through Skia's half-float path, which keeps 11
-/// significant bits: values are exact to within 2.5e-4 (about 16 of 65535 levels). Truncated or corrupt
+/// alpha is never premultiplied. 16-bit PNGs keep their full precision: Skia would reduce them to 8 bits,
+/// so they are decoded by a managed PNG decoder and resized in float32. Truncated or corrupt
 /// files are errors, not partly black images. Sizes are checked from the header before any decoding
 /// (see <see cref="ImageReadOptions.MaxPixels"/>).
 /// </summary>
@@ -70,15 +70,17 @@ public static class ImageReader
         var (targetWidth, targetHeight) = TargetSize(info, options);
         CheckSizes(info, options, channels, targetWidth, targetHeight, fileName);
 
-        bool wide = info.BitDepth == 16;
+        if (info.BitDepth == 16)
+        {
+            return ReadSixteenBit(bytes, info, channels, targetWidth, targetHeight, fileName);
+        }
         using var codec = CreateCodec(bytes, fileName);
         if (codec.Info.Width != info.Width || codec.Info.Height != info.Height)
         {
             throw new FormatReadException(fileName, $"corrupt image: the header says {info.Width}x{info.Height} but the decoder sees {codec.Info.Width}x{codec.Info.Height}.");
         }
-        // No colour space on 8-bit output means no colour conversion: the stored samples come out as they are.
-        // Skia's half-float output needs one; giving the source's own space again converts nothing.
-        var decodeInfo = new SKImageInfo(info.Width, info.Height, wide ? SKColorType.RgbaF16 : SKColorType.Rgba8888, SKAlphaType.Unpremul, wide ? codec.Info.ColorSpace ?? SKColorSpace.CreateSrgb() : null);
+        // No colour space in the target means no colour conversion: the stored samples come out as they are.
+        var decodeInfo = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul, null);
         using var decoded = new SKBitmap();
         if (!decoded.TryAllocPixels(decodeInfo))
         {
@@ -98,14 +100,46 @@ public static class ImageReader
 
         if (targetWidth == info.Width && targetHeight == info.Height)
         {
-            return ToFloat(decoded, info.IsGrayscale, channels, wide);
+            return FromRgba8888(decoded, info.IsGrayscale, channels);
         }
         using var resized = new SKBitmap();
         if (!resized.TryAllocPixels(decodeInfo.WithSize(targetWidth, targetHeight)) || !decoded.ScalePixels(resized, SkiaSampling.For(info.Width, info.Height, targetWidth, targetHeight)))
         {
             throw new FormatReadException(fileName, $"could not resize the {info.Width}x{info.Height} image to {targetWidth}x{targetHeight}.");
         }
-        return ToFloat(resized, info.IsGrayscale, channels, wide);
+        return FromRgba8888(resized, info.IsGrayscale, channels);
+    }
+
+    private static NumericArray ReadSixteenBit(byte[] bytes, ImageInfo info, int channels, int targetWidth, int targetHeight, string fileName)
+    {
+        var rgba = Png16Decoder.DecodeRgba(bytes, info, fileName);
+        if (targetWidth != info.Width || targetHeight != info.Height)
+        {
+            // Resample in float32 so the 16-bit precision survives resizing too.
+            var floatInfo = new SKImageInfo(info.Width, info.Height, SKColorType.RgbaF32, SKAlphaType.Unpremul, null);
+            using var source = new SKBitmap();
+            using var target = new SKBitmap();
+            if (!source.TryAllocPixels(floatInfo) || !target.TryAllocPixels(floatInfo.WithSize(targetWidth, targetHeight)))
+            {
+                throw new FormatReadException(fileName, $"not enough memory to resize a {info.Width}x{info.Height} image.");
+            }
+            rgba.AsSpan().CopyTo(MemoryMarshal.Cast<byte, float>(source.GetPixelSpan()));
+            if (!source.ScalePixels(target, SkiaSampling.For(info.Width, info.Height, targetWidth, targetHeight)))
+            {
+                throw new FormatReadException(fileName, $"could not resize the {info.Width}x{info.Height} image to {targetWidth}x{targetHeight}.");
+            }
+            rgba = MemoryMarshal.Cast<byte, float>(target.GetPixelSpan()).ToArray();
+        }
+        var result = new float[(long)targetWidth * targetHeight * channels];
+        long o = 0;
+        for (long p = 0; p < (long)targetWidth * targetHeight; p++)
+        {
+            // Cubic filters have negative lobes and can overshoot; 8-bit output is clamped by its type, so clamp here too.
+            Emit(result, ref o, Unit(rgba[p * 4]), Unit(rgba[(p * 4) + 1]), Unit(rgba[(p * 4) + 2]), Unit(rgba[(p * 4) + 3]), info.IsGrayscale, channels);
+        }
+        return new NumericArray(NumericType.Float32, [targetHeight, targetWidth, channels], result, ArrayOrder.C);
+
+        static float Unit(float v) => Math.Clamp(v, 0f, 1f);
     }
 
     private static (int Width, int Height) TargetSize(ImageInfo info, ImageReadOptions options)
@@ -129,11 +163,12 @@ public static class ImageReader
             throw new FormatReadException(fileName, $"image of {info.Width}x{info.Height} = {pixels:N0} pixels is over the limit of {options.MaxPixels:N0} (a decompression bomb, or raise MaxPixels).");
         }
         var limits = options.Limits;
-        limits.Check(fileName, [info.Height, info.Width, 4], info.BitDepth == 16 ? NumericType.Float32 : NumericType.UInt8, "decoded image");
+        // Intermediate RGBA buffers: 8-bit from Skia, or float32 from the 16-bit PNG decoder.
+        var intermediate = info.BitDepth == 16 ? NumericType.Float32 : NumericType.UInt8;
+        limits.Check(fileName, [info.Height, info.Width, 4], intermediate, "decoded image");
         if (targetWidth != info.Width || targetHeight != info.Height)
         {
-            // Half-float pixels are 2 bytes per sample; Int16 stands in for their size.
-            limits.Check(fileName, [targetHeight, targetWidth, 4], info.BitDepth == 16 ? NumericType.Int16 : NumericType.UInt8, "resized image");
+            limits.Check(fileName, [targetHeight, targetWidth, 4], intermediate, "resized image");
         }
         limits.Check(fileName, [targetHeight, targetWidth, channels], NumericType.Float32, "image");
     }
@@ -177,45 +212,46 @@ public static class ImageReader
         return copy.ToArray();
     }
 
-    private static NumericArray ToFloat(SKBitmap bitmap, bool sourceIsGray, int channels, bool wide)
+    private static NumericArray FromRgba8888(SKBitmap bitmap, bool sourceIsGray, int channels)
     {
+        // Divide rather than multiply by 1/255, so every value is the correctly rounded float32 of v/255.
+        const float Scale = 255f;
         int width = bitmap.Width;
         int height = bitmap.Height;
         int rowBytes = bitmap.RowBytes;
         var pixels = bitmap.GetPixelSpan();
         var result = new float[(long)width * height * channels];
-        var rgba = new float[4];
         long o = 0;
         for (int y = 0; y < height; y++)
         {
-            var row = pixels.Slice(y * rowBytes, rowBytes);
-            var halves = wide ? MemoryMarshal.Cast<byte, Half>(row) : default;
-            for (int x = 0; x < width; x++)
+            var row = pixels.Slice(y * rowBytes, width * 4);
+            for (int x = 0; x < row.Length; x += 4)
             {
-                for (int k = 0; k < 4; k++)
-                {
-                    // Resampling half floats can overshoot (cubic filters have negative lobes); 8-bit output is clamped by its type.
-                    rgba[k] = wide ? Math.Clamp((float)halves[(x * 4) + k], 0f, 1f) : row[(x * 4) + k] / 255f;
-                }
-                switch (channels)
-                {
-                    case 1:
-                        result[o++] = sourceIsGray ? rgba[0] : (float)((0.299 * rgba[0]) + (0.587 * rgba[1]) + (0.114 * rgba[2]));
-                        break;
-                    case 3:
-                        result[o++] = rgba[0];
-                        result[o++] = rgba[1];
-                        result[o++] = rgba[2];
-                        break;
-                    default:
-                        result[o++] = rgba[0];
-                        result[o++] = rgba[1];
-                        result[o++] = rgba[2];
-                        result[o++] = rgba[3];
-                        break;
-                }
+                Emit(result, ref o, row[x] / Scale, row[x + 1] / Scale, row[x + 2] / Scale, row[x + 3] / Scale, sourceIsGray, channels);
             }
         }
         return new NumericArray(NumericType.Float32, [height, width, channels], result, ArrayOrder.C);
+    }
+
+    private static void Emit(float[] result, ref long o, float r, float g, float b, float a, bool sourceIsGray, int channels)
+    {
+        switch (channels)
+        {
+            case 1:
+                // A gray source has r = g = b exactly; taking r avoids rounding the luma weights' sum.
+                result[o++] = sourceIsGray ? r : (float)((0.299 * r) + (0.587 * g) + (0.114 * b));
+                break;
+            case 3:
+                result[o++] = r;
+                result[o++] = g;
+                result[o++] = b;
+                break;
+            default:
+                result[o++] = r;
+                result[o++] = g;
+                result[o++] = b;
+                result[o++] = a;
+                break;
+        }
     }
 }

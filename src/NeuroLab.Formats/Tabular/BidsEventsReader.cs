@@ -25,17 +25,18 @@ public static class BidsEventsReader
     public static EventsTable Read(string path, ReadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Read(StreamReading.OpenMaybeGzip(path), Path.GetFileName(path), limits);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return Read(stream, Path.GetFileName(path), limits);
     }
 
-    /// <summary>Reads an events table from <paramref name="stream"/> (takes ownership); <paramref name="fileName"/> is used in messages.</summary>
+    /// <summary>Reads an events table from <paramref name="stream"/> (read to its end, left open); <paramref name="fileName"/> is used in messages.</summary>
     /// <exception cref="FormatReadException">The data is not a valid events table; the message names line and column.</exception>
     public static EventsTable Read(Stream stream, string fileName, ReadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(fileName);
         limits ??= ReadLimits.Default;
-        using var lines = TextLineReader.Open(stream, fileName, MaxLineChars);
+        using var lines = TextLineReader.Open(stream, fileName, MaxLineChars, leaveOpen: true);
         string? headerLine;
         do
         {

@@ -25,11 +25,12 @@ public static class DelimitedMatrixReader
     public static DelimitedMatrix Read(string path, DelimitedMatrixOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Read(StreamReading.OpenMaybeGzip(path), Path.GetFileName(path), options);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return Read(stream, Path.GetFileName(path), options);
     }
 
     /// <summary>
-    /// Reads a matrix from <paramref name="stream"/> (takes ownership). <paramref name="fileName"/> names the
+    /// Reads a matrix from <paramref name="stream"/> (read to its end, left open). <paramref name="fileName"/> names the
     /// file in messages and chooses the separator when <see cref="DelimitedMatrixOptions.Separator"/> is Auto.
     /// </summary>
     /// <exception cref="FormatReadException">Not a numeric table; the message names line and column.</exception>
@@ -42,7 +43,7 @@ public static class DelimitedMatrixReader
         ArgumentNullException.ThrowIfNull(options.Limits, nameof(options));
 
         var (rule, separator) = options.Separator == FieldSeparator.Auto ? RuleFromName(fileName) : (SeparatorRule.Fixed, options.Separator);
-        using var lines = TextLineReader.Open(stream, fileName, options.MaxLineChars);
+        using var lines = TextLineReader.Open(stream, fileName, options.MaxLineChars, leaveOpen: true);
         var fields = new List<Range>();
         var values = new DoubleChunks();
         List<string>? hashNames = null;

@@ -26,7 +26,7 @@ internal sealed class TextLineReader : IDisposable
 
     private TextLineReader(Stream decoded, string fileName, int maxLineChars, long? gzipDeclaredSize)
     {
-        _counting = new CountingStream(decoded);
+        _counting = new CountingStream(decoded, disposeInner: true);
         _reader = new StreamReader(_counting, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, BufferChars);
         _fileName = fileName;
         _maxLineChars = maxLineChars;
@@ -39,8 +39,11 @@ internal sealed class TextLineReader : IDisposable
     /// <summary>Characters decoded so far, line breaks included.</summary>
     public long CharsRead { get; private set; }
 
-    /// <summary>Opens <paramref name="stream"/> (plain or gzip, detected by magic bytes). Takes ownership.</summary>
-    public static TextLineReader Open(Stream stream, string fileName, int maxLineChars)
+    /// <summary>
+    /// Opens <paramref name="stream"/> (plain or gzip, detected by magic bytes). Disposing the reader
+    /// disposes the stream only when <paramref name="leaveOpen"/> is false.
+    /// </summary>
+    public static TextLineReader Open(Stream stream, string fileName, int maxLineChars, bool leaveOpen)
     {
         ArgumentNullException.ThrowIfNull(stream);
         long? declared = null;
@@ -48,7 +51,8 @@ internal sealed class TextLineReader : IDisposable
         {
             declared = ReadGzipDeclaredSize(stream);
         }
-        return new TextLineReader(StreamReading.WrapMaybeGzip(stream), fileName, maxLineChars, declared);
+        var source = leaveOpen ? new CountingStream(stream, disposeInner: false) : stream;
+        return new TextLineReader(StreamReading.WrapMaybeGzip(source), fileName, maxLineChars, declared);
     }
 
     /// <summary>The next line without its line break, or null at the end of the file.</summary>
@@ -161,7 +165,8 @@ internal sealed class TextLineReader : IDisposable
         return declared;
     }
 
-    private sealed class CountingStream(Stream inner) : Stream
+    /// <summary>Counts bytes read; also serves as a wrapper that leaves the caller's stream open.</summary>
+    private sealed class CountingStream(Stream inner, bool disposeInner) : Stream
     {
         public long BytesRead { get; private set; }
 
@@ -196,7 +201,7 @@ internal sealed class TextLineReader : IDisposable
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing)
+            if (disposing && disposeInner)
             {
                 inner.Dispose();
             }

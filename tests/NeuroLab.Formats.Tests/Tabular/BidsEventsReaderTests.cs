@@ -111,6 +111,19 @@ public class BidsEventsReaderTests
     }
 
     [Fact]
+    public void Read_Stream_LeftOpenForTheCaller()
+    {
+        var stream = Text("onset\tduration\n1\t2\n");
+
+        BidsEventsReader.Read(stream, "events.tsv");
+        var gz = new MemoryStream(Gzip(stream.ToArray()));
+        BidsEventsReader.Read(gz, "events.tsv.gz");
+
+        Assert.True(stream.CanRead);
+        Assert.True(gz.CanRead);
+    }
+
+    [Fact]
     public void Read_NoTrialTypeColumn_EmptyTrialTypes()
     {
         var table = BidsEventsReader.Read(Text("onset\tduration\n1\t0\n"), "events.tsv");
