@@ -64,6 +64,8 @@ public static class ImageThumbnail
         var (rowStride, columnStride, channelStride) = image.Order == ArrayOrder.C
             ? ((long)width * channels, (long)channels, 1L)
             : (1L, heightLong, heightLong * widthLong);
+        // ImageReader's own output (float32, C order) takes a direct path; anything else goes through toByte.
+        var direct = image.Type == NumericType.Float32 && image.Order == ArrayOrder.C ? (float[])image.Data : null;
         for (int y = 0; y < height; y++)
         {
             var row = pixels.Slice(y * bitmap.RowBytes, width * bytesPerPixel);
@@ -71,7 +73,8 @@ public static class ImageThumbnail
             {
                 for (int k = 0; k < channels; k++)
                 {
-                    row[(x * bytesPerPixel) + k] = toByte((y * rowStride) + (x * columnStride) + (k * channelStride));
+                    long index = (y * rowStride) + (x * columnStride) + (k * channelStride);
+                    row[(x * bytesPerPixel) + k] = direct is not null ? FromUnit(direct[index]) : toByte(index);
                 }
                 if (channels == 3)
                 {

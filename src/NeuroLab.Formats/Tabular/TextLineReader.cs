@@ -4,8 +4,8 @@ namespace NeuroLab.Formats.Tabular;
 
 /// <summary>
 /// Reads a text table line by line with the guards a plain <see cref="StreamReader.ReadLine"/> lacks:
-/// a cap on line length (a file without line breaks cannot exhaust memory), NUL detection (binary files
-/// and UTF-16 without a byte-order mark), corrupt-gzip wrapping, and a gzip length check that catches
+/// a cap on line length (a file without line breaks cannot exhaust memory), control-character detection
+/// (binary files, UTF-16 without a byte-order mark), corrupt-gzip wrapping, and a gzip length check that catches
 /// truncated <c>.gz</c> files, which <see cref="System.IO.Compression.GZipStream"/> ends silently on.
 /// Lines may end in LF, CRLF or a lone CR; a UTF-8 or UTF-16 byte-order mark is honoured.
 /// </summary>
@@ -80,9 +80,11 @@ internal sealed class TextLineReader : IDisposable
                 {
                     break;
                 }
-                if (c == '\0')
+                if (c < ' ' && c != '\t' && c != '\f' && c != '\v')
                 {
-                    throw new FormatReadException(_fileName, $"line {LineNumber + 1} contains a NUL character: this is not a text table (a binary file, or UTF-16 text without a byte-order mark?).");
+                    // Text tables never hold other control characters; binary files (images, NIfTI, .npy) soon do.
+                    var what = c == '\0' ? "a NUL character" : $"the control character U+{(int)c:X4}";
+                    throw new FormatReadException(_fileName, $"line {LineNumber + 1} contains {what}: this is not a text table (a binary file such as an image or NIfTI volume, or UTF-16 text without a byte-order mark?).");
                 }
                 _position++;
             }

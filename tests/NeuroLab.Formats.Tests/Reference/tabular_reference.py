@@ -92,6 +92,13 @@ def main():
             names = [t.lstrip("#") for t in f.readline().split()]
         ref["matrices"][rel(path)] = matrix_reference(values, names, cells=((0, 0), (0, 199), (100, 57), (-1, 0), (-1, -1)))
 
+    # Haxby motion estimates (121 volumes x 6 parameters, space-separated, trailing spaces) and FSL
+    # 3-column onset files (onset, duration, weight; tab-separated, one row): plain numeric .txt.
+    patterns = ("haxby2001/sub001/BOLD/*/bold_moest.txt", "haxby2001/sub001/model/model001/onsets/*/cond*.txt")
+    for pattern in patterns:
+        for path in sorted(glob.glob(os.path.join(DATA, pattern))):
+            ref["matrices"][rel(path)] = matrix_reference(np.loadtxt(path, ndmin=2), None)
+
     rng = np.random.default_rng(20240601)
     fx = ref["fixtures"]
 

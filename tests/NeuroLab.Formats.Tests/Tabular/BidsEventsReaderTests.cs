@@ -165,6 +165,7 @@ public class BidsEventsReaderTests
     [InlineData("onset\tduration\n1\tlong\n", "line 2, column 2 (duration): 'long' is not a number")]
     [InlineData("onset\tduration\tresponse_time\n1\t2\tfast\n", "line 2, column 3 (response_time): 'fast' is not a number")]
     [InlineData("onset\tduration\n1\t2\0\n", "NUL character")]
+    [InlineData("onset\tduration\n1\t2\u001b\n", "control character U+001B")]
     public void Read_BadTable_FormatReadExceptionNamingTheProblem(string text, string expected)
     {
         var e = Assert.Throws<FormatReadException>(() => BidsEventsReader.Read(Text(text), "sub-01_task-x_events.tsv"));
@@ -209,7 +210,15 @@ public class BidsEventsReaderTests
 
         var e = Assert.Throws<FormatReadException>(() => BidsEventsReader.Read(new MemoryStream(gz), "events.tsv.gz"));
 
-        Assert.Contains("events.tsv.gz", e.Message);
+        Assert.StartsWith("events.tsv.gz: corrupt compressed data near line ", e.Message);
+    }
+
+    [Fact]
+    public void Read_ImageFile_RejectedAsNotText()
+    {
+        var e = Assert.Throws<FormatReadException>(() => BidsEventsReader.Read(SharedData.Path("kay2008-stimuli/stimuli/0.jpg")));
+
+        Assert.Contains("0.jpg: line 1 contains a NUL character: this is not a text table", e.Message);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace NeuroLab.Formats.Tests.Tabular;
 
 public class DelimitedMatrixReaderTests
 {
-    public static TheoryData<string> AbideFiles()
+    public static TheoryData<string> RealFiles()
     {
         var data = new TheoryData<string>();
         foreach (var file in Reference.GetProperty("matrices").EnumerateObject())
@@ -28,17 +28,24 @@ public class DelimitedMatrixReaderTests
     }
 
     [Fact]
-    public void Reference_CoversEveryAbideFile()
+    public void Reference_CoversEveryRealNumericTextFile()
     {
-        Assert.Equal(Directory.GetFiles(SharedData.Path("abide-cc200"), "*.1D").Length, AbideFiles().Count);
-        Assert.Equal(2, AbideFiles().Count);
+        var root = SharedData.Root;
+        var onDisk = Directory.GetFiles(SharedData.Path("abide-cc200"), "*.1D")
+            .Concat(Directory.GetFiles(SharedData.Path("haxby2001/sub001/BOLD"), "bold_moest.txt", SearchOption.AllDirectories))
+            .Concat(Directory.GetFiles(SharedData.Path("haxby2001/sub001/model"), "cond*.txt", SearchOption.AllDirectories))
+            .Select(p => Path.GetRelativePath(root, p).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(onDisk, Reference.GetProperty("matrices").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(2 + 12 + 96, RealFiles().Count);
     }
 
-    // Reference: numpy 1.24.2 numpy.loadtxt. Both sides round decimal text to the nearest float64, so
-    // values are compared exactly; column sums (different summation order) to 1e-12 relative.
+    // Reference: numpy 1.24.2 numpy.loadtxt (ndmin=2). Both sides round decimal text to the nearest
+    // float64, so values are compared exactly; column sums (different summation order) to 1e-12 relative.
     [Theory]
-    [MemberData(nameof(AbideFiles))]
-    public void Read_AbideRoiTimeSeries_MatchesNumpyLoadtxt(string relativePath)
+    [MemberData(nameof(RealFiles))]
+    public void Read_RealFile_MatchesNumpyLoadtxt(string relativePath)
     {
         var expected = Reference.GetProperty("matrices").GetProperty(relativePath);
 
@@ -47,11 +54,37 @@ public class DelimitedMatrixReaderTests
         Assert.Equal(NumericType.Float64, matrix.Values.Type);
         Assert.Equal(ArrayOrder.C, matrix.Values.Order);
         Assert.Equal(FieldSeparator.Whitespace, matrix.Separator);
-        Assert.Equal(Enumerable.Range(1, 200).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), matrix.ColumnNames);
         AssertMatches(expected, matrix);
-        if (relativePath.Contains("Pitt", StringComparison.Ordinal))
+    }
+
+    [Fact]
+    public void Read_AbidePitt_196By200WithRoiNames()
+    {
+        var matrix = DelimitedMatrixReader.Read(SharedData.Path("abide-cc200/Pitt_0050003_rois_cc200.1D"));
+
+        Assert.Equal([196L, 200L], matrix.Values.Shape);
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), matrix.ColumnNames);
+    }
+
+    // The FSL 3-column onset files and the BIDS events file of a run describe the same blocks.
+    [Fact]
+    public void Read_FslOnsetFiles_AgreeWithBidsEvents()
+    {
+        var conditions = File.ReadAllLines(SharedData.Path("haxby2001/models/model001/condition_key.txt"))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .ToDictionary(f => f[1], f => f[2]);
+        foreach (var run in Directory.GetDirectories(SharedData.Path("haxby2001/sub001/model/model001/onsets")))
         {
-            Assert.Equal([196L, 200L], matrix.Values.Shape);
+            var events = BidsEventsReader.Read(SharedData.Path($"haxby2001/sub001/BOLD/{Path.GetFileName(run)}/bold_events.tsv"));
+            foreach (var (cond, trialType) in conditions)
+            {
+                var fsl = DelimitedMatrixReader.Read(Path.Combine(run, cond + ".txt")).Values;
+                var match = Assert.Single(events.Events, e => e.TrialType == trialType);
+                Assert.Equal([1L, 3L], fsl.Shape);
+                Assert.Equal(match.Onset, fsl[0, 0]);
+                Assert.Equal(match.Duration, fsl[0, 1]);
+                Assert.Equal(1.0, fsl[0, 2]);
+            }
         }
     }
 
@@ -228,8 +261,10 @@ public class DelimitedMatrixReaderTests
         var png = File.ReadAllBytes(SharedData.Path("k92/images/00.png"));
 
         var e = Assert.Throws<FormatReadException>(() => DelimitedMatrixReader.Read(new MemoryStream(png), "00.png"));
+        var nifti = Assert.Throws<FormatReadException>(() => DelimitedMatrixReader.Read(SharedData.Path("haxby2001/sub001/BOLD/task001_run001/bold_25mm.nii.gz")));
 
-        Assert.StartsWith("00.png: ", e.Message);
+        Assert.Equal("00.png: line 2 contains the control character U+001A: this is not a text table (a binary file such as an image or NIfTI volume, or UTF-16 text without a byte-order mark?).", e.Message);
+        Assert.Matches("^bold_25mm.nii.gz: line 1 contains (a NUL character|the control character U\\+[0-9A-F]{4}): this is not a text table", nifti.Message);
     }
 
     [Fact]
@@ -245,7 +280,7 @@ public class DelimitedMatrixReaderTests
         var corrupt = Assert.Throws<FormatReadException>(() => DelimitedMatrixReader.Read(new MemoryStream(flipped), "roi.1D.gz"));
         var truncated = Assert.Throws<FormatReadException>(() => DelimitedMatrixReader.Read(new MemoryStream(gz[..^8]), "roi.1D.gz"));
 
-        Assert.StartsWith("roi.1D.gz: ", corrupt.Message);
+        Assert.StartsWith("roi.1D.gz: corrupt compressed data near line ", corrupt.Message);
         Assert.Contains("compressed data ends early", truncated.Message);
     }
 
