@@ -1,4 +1,9 @@
+using NeuroLab.Formats.Gifti;
+using NeuroLab.Formats.Images;
+using NeuroLab.Formats.Matlab;
 using NeuroLab.Formats.Nifti;
+using NeuroLab.Formats.Numpy;
+using NeuroLab.Formats.Tabular;
 
 namespace NeuroLab.Formats.Inspection;
 
@@ -85,6 +90,137 @@ public static class FileInspector
         return NiftiReader.Read(stream, fileName, limits);
     }
 
-    private static FileInspection InspectOther(string format, string path, string fileName, ReadLimits limits) =>
-        throw new FormatReadException(fileName, $"{format} files cannot be inspected yet.");
+    private static FileInspection InspectOther(string format, string path, string fileName, ReadLimits limits) => format switch
+    {
+        "npy" => FromArray("npy", NpyReader.Read(path, limits), []),
+        "npz" => InspectNpz(path, limits),
+        "mat" or "hdf5" => InspectMat(path, fileName, limits),
+        "gifti" => InspectGifti(path, limits),
+        "image" => InspectImage(path),
+        "events-tsv" => InspectEvents(path, limits),
+        _ => InspectText(path, fileName, limits),
+    };
+
+    private static FileInspection FromArray(string format, NumericArray array, Dictionary<string, object?> summary)
+    {
+        var warnings = new List<string>();
+        if (array.Type is NumericType.Float32 or NumericType.Float64 or NumericType.Complex64 or NumericType.Complex128)
+        {
+            long nonFinite = 0;
+            for (long i = 0; i < array.Length; i++)
+            {
+                nonFinite += double.IsFinite(array.GetDouble(i)) ? 0 : 1;
+            }
+            if (nonFinite > 0)
+            {
+                warnings.Add($"{nonFinite:N0} of {array.Length:N0} values are NaN or infinite.");
+            }
+        }
+        summary["order"] = array.Order == ArrayOrder.C ? "C" : "Fortran";
+        return new FileInspection { Format = format, Shape = array.Shape, Dtype = NumericTypes.Name(array.Type), Summary = summary, Warnings = warnings };
+    }
+
+    private static FileInspection InspectNpz(string path, ReadLimits limits)
+    {
+        var arrays = NpzReader.Read(path, limits);
+        var largest = arrays.OrderByDescending(a => a.Value.Length).FirstOrDefault();
+        var summary = new Dictionary<string, object?> { ["variables"] = string.Join(", ", arrays.Select(a => $"{a.Key} {a.Value.ShapeText} {NumericTypes.Name(a.Value.Type)}")) };
+        return largest.Value is null ? new FileInspection { Format = "npz", Summary = summary } : FromArray("npz", largest.Value, summary) with { Format = "npz" };
+    }
+
+    private static FileInspection InspectMat(string path, string fileName, ReadLimits limits)
+    {
+        var mat = MatReader.Read(path, limits);
+        var numeric = mat.Variables.Where(v => v.Value is MatNumeric).OrderByDescending(v => v.Value.Count).ToList();
+        var summary = new Dictionary<string, object?>
+        {
+            ["matVersion"] = mat.Version == 73 ? "7.3 (HDF5)" : "5",
+            ["variables"] = string.Join(", ", mat.Variables.Select(v => $"{v.Key} [{v.Value.ShapeText}] {v.Value.ClassName}")),
+        };
+        var warnings = mat.Unsupported.Select(u => $"variable '{u.Name}' was skipped: {u.Reason}").Concat(mat.Warnings).ToList();
+        if (mat.Variables.Count == 0)
+        {
+            throw new FormatReadException(fileName, "the MAT-file holds no variables NeuroLab can read" + (warnings.Count > 0 ? $" ({string.Join("; ", warnings)})." : "."));
+        }
+        var main = numeric.Count > 0 ? ((MatNumeric)numeric[0].Value).Array : null;
+        return new FileInspection
+        {
+            Format = "mat",
+            Shape = main?.Shape,
+            Dtype = main is null ? null : NumericTypes.Name(main.Type),
+            Summary = summary,
+            Warnings = warnings,
+        };
+    }
+
+    private static FileInspection InspectGifti(string path, ReadLimits limits)
+    {
+        var gifti = GiftiReader.Read(path, limits);
+        var summary = new Dictionary<string, object?>
+        {
+            ["dataArrays"] = string.Join(", ", gifti.DataArrays.Select(a => $"{a.Intent} {a.Array.ShapeText}")),
+            ["vertices"] = gifti.VertexCount,
+        };
+        if (gifti.Triangles is { } triangles)
+        {
+            summary["triangles"] = triangles.Shape[0];
+        }
+        var main = gifti.PointsetArray?.Array ?? gifti.DataArrays.FirstOrDefault()?.Array;
+        return new FileInspection { Format = "gifti", Shape = main?.Shape, Dtype = main is null ? null : NumericTypes.Name(main.Type), Summary = summary };
+    }
+
+    private static FileInspection InspectImage(string path)
+    {
+        var info = ImageReader.ReadInfo(path);
+        // Decoding once proves the pixel data is intact, not only the header.
+        ImageReader.Read(path, new ImageReadOptions());
+        return new FileInspection
+        {
+            Format = "image",
+            Shape = [info.Height, info.Width, info.Channels],
+            Dtype = info.BitDepth > 8 ? "uint16" : "uint8",
+            Summary = new Dictionary<string, object?> { ["imageFormat"] = info.Format.ToString(), ["color"] = info.ColorModel },
+        };
+    }
+
+    private static FileInspection InspectEvents(string path, ReadLimits limits)
+    {
+        var table = BidsEventsReader.Read(path, limits);
+        return new FileInspection
+        {
+            Format = "events-tsv",
+            Shape = [table.Events.Count, table.Columns.Count],
+            Summary = new Dictionary<string, object?>
+            {
+                ["events"] = table.Events.Count,
+                ["trialTypes"] = string.Join(", ", table.TrialTypes),
+                ["columns"] = string.Join(", ", table.Columns),
+            },
+        };
+    }
+
+    /// <summary>Numeric text becomes a matrix; other text (labels, READMEs) is kept as text.</summary>
+    private static FileInspection InspectText(string path, string fileName, ReadLimits limits)
+    {
+        try
+        {
+            var matrix = DelimitedMatrixReader.Read(path, new DelimitedMatrixOptions { Limits = limits });
+            var summary = new Dictionary<string, object?> { ["separator"] = matrix.Separator.ToString() };
+            if (matrix.ColumnNames is { Count: > 0 } names)
+            {
+                summary["columns"] = names.Count > 8 ? string.Join(", ", names.Take(8)) + ", …" : string.Join(", ", names);
+            }
+            return FromArray("matrix", matrix.Values, summary) with { Format = "matrix" };
+        }
+        catch (FormatReadException)
+        {
+            var info = new FileInfo(path);
+            if (info.Length > 16 << 20)
+            {
+                throw new FormatReadException(fileName, "a text file larger than 16 MB that is not a numeric table; NeuroLab cannot use it.");
+            }
+            var lines = File.ReadLines(path).Take(100_000).Count();
+            return new FileInspection { Format = "text", Shape = [lines], Summary = new Dictionary<string, object?> { ["lines"] = lines } };
+        }
+    }
 }
