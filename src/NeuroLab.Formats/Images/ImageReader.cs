@@ -57,16 +57,18 @@ public static class ImageReader
             throw new ArgumentOutOfRangeException(nameof(options), "Resize width and height must be positive.");
         }
 
+        if (stream.CanSeek)
+        {
+            // Reject a wrong or oversized file from its header before reading all of it into memory.
+            long start = stream.Position;
+            var declared = ImageHeader.Parse(stream, fileName);
+            var (declaredWidth, declaredHeight) = TargetSize(declared, options);
+            CheckSizes(declared, options, Channels(declared, options), declaredWidth, declaredHeight, fileName);
+            stream.Position = start;
+        }
         var bytes = ReadAllBytes(stream, fileName, options.Limits);
         var info = ImageHeader.Parse(new MemoryStream(bytes, writable: false), fileName);
-        int channels = options.Color switch
-        {
-            ImageColorMode.Auto => info.Channels,
-            ImageColorMode.Grayscale => 1,
-            ImageColorMode.Rgb => 3,
-            ImageColorMode.Rgba => 4,
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Color, "Unknown colour mode."),
-        };
+        int channels = Channels(info, options);
         var (targetWidth, targetHeight) = TargetSize(info, options);
         CheckSizes(info, options, channels, targetWidth, targetHeight, fileName);
 
@@ -141,6 +143,15 @@ public static class ImageReader
 
         static float Unit(float v) => Math.Clamp(v, 0f, 1f);
     }
+
+    private static int Channels(ImageInfo info, ImageReadOptions options) => options.Color switch
+    {
+        ImageColorMode.Auto => info.Channels,
+        ImageColorMode.Grayscale => 1,
+        ImageColorMode.Rgb => 3,
+        ImageColorMode.Rgba => 4,
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Color, "Unknown colour mode."),
+    };
 
     private static (int Width, int Height) TargetSize(ImageInfo info, ImageReadOptions options)
     {

@@ -287,6 +287,18 @@ public class ImageReaderTests(ITestOutputHelper output)
         Assert.Equal(fromPath.AsSpan<float>().ToArray(), fromStream.AsSpan<float>().ToArray());
     }
 
+    [Fact]
+    public void Read_SeekableStreamNotAtStart_ReadsFromCurrentPosition()
+    {
+        var png = File.ReadAllBytes(SharedData.Path("k92/images/00.png"));
+        var stream = new MemoryStream([.. new byte[10], .. png]) { Position = 10 };
+
+        var image = ImageReader.Read(stream, "00.png");
+
+        Assert.Equal(ImageReader.Read(SharedData.Path("k92/images/00.png")).AsSpan<float>().ToArray(), image.AsSpan<float>().ToArray());
+        Assert.True(stream.CanRead);
+    }
+
     [Theory]
     [InlineData(new byte[0], "empty file: not a PNG or JPEG image")]
     [InlineData(new byte[] { (byte)'G', (byte)'I', (byte)'F', (byte)'8', (byte)'9', (byte)'a', 0, 0 }, "not a PNG or JPEG image (it looks like GIF)")]
