@@ -38,7 +38,7 @@ public sealed class DatasetService(IDbContextFactory<NeuroLabDbContext> dbFactor
     {
         await workspaces.RequireRoleAsync(userId, workspaceId, WorkspaceRole.Viewer, "listing datasets", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = await Summaries(db).Where(d => d.WorkspaceId == workspaceId).ToListAsync(ct);
+        var rows = await SummariesAsync(db, d => d.WorkspaceId == workspaceId, ct);
         return [.. rows.OrderByDescending(d => d.CreatedAtUtc)];
     }
 
@@ -48,7 +48,7 @@ public sealed class DatasetService(IDbContextFactory<NeuroLabDbContext> dbFactor
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (dataset, _) = await FindAsync(db, userId, datasetId, WorkspaceRole.Viewer, "viewing the dataset", ct);
-        var summary = await Summaries(db).SingleAsync(d => d.Id == datasetId, ct);
+        var summary = (await SummariesAsync(db, d => d.Id == datasetId, ct)).Single();
         var files = await (from f in db.DatasetFiles
                            where f.DatasetId == datasetId
                            join u in db.Users on f.ImportedByUserId equals u.Id into users
@@ -158,13 +158,23 @@ public sealed class DatasetService(IDbContextFactory<NeuroLabDbContext> dbFactor
         return role >= required ? (dataset, role) : throw new WorkspaceForbiddenException(role, required, action);
     }
 
-    private static IQueryable<DatasetSummary> Summaries(NeuroLabDbContext db) =>
-        from d in db.Datasets
-        join u in db.Users on d.CreatedByUserId equals u.Id into users
-        from u in users.DefaultIfEmpty()
-        select new DatasetSummary(d.Id, d.WorkspaceId, d.Name, d.Description, d.Space, d.SampleKey,
-            d.Files.Count, d.Stimuli.Count, d.ResponseSets.Count, d.Files.Sum(f => f.SizeBytes),
-            u != null ? u.Email ?? u.UserName ?? "?" : "(deleted user)", d.CreatedAtUtc);
+    /// <summary>Summaries of the datasets selected by <paramref name="filter"/>, with counts gathered in grouped queries (SQLite cannot nest them).</summary>
+    private static async Task<List<DatasetSummary>> SummariesAsync(NeuroLabDbContext db, System.Linq.Expressions.Expression<Func<Dataset, bool>> filter, CancellationToken ct)
+    {
+        var rows = await (from d in db.Datasets.Where(filter)
+                          join u in db.Users on d.CreatedByUserId equals u.Id into users
+                          from u in users.DefaultIfEmpty()
+                          select new { d.Id, d.WorkspaceId, d.Name, d.Description, d.Space, d.SampleKey, d.CreatedAtUtc, By = u != null ? u.Email ?? u.UserName : null })
+                         .ToListAsync(ct);
+        var ids = rows.Select(r => r.Id).ToList();
+        var files = await db.DatasetFiles.Where(f => ids.Contains(f.DatasetId)).GroupBy(f => f.DatasetId)
+            .Select(g => new { g.Key, Count = g.Count(), Bytes = g.Sum(f => (double)f.SizeBytes) }).ToDictionaryAsync(g => g.Key, ct);
+        var stimuli = await db.Stimuli.Where(s => ids.Contains(s.DatasetId)).GroupBy(s => s.DatasetId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var sets = await db.ResponseSets.Where(r => ids.Contains(r.DatasetId)).GroupBy(r => r.DatasetId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        return [.. rows.Select(r => new DatasetSummary(r.Id, r.WorkspaceId, r.Name, r.Description, r.Space, r.SampleKey,
+            files.TryGetValue(r.Id, out var f) ? f.Count : 0, stimuli.GetValueOrDefault(r.Id), sets.GetValueOrDefault(r.Id),
+            f is null ? 0 : (long)f.Bytes, r.By ?? "(deleted user)", r.CreatedAtUtc))];
+    }
 }
 
 /// <summary>No such dataset among the caller's workspaces (API answers 404).</summary>

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using NeuroLab.Data;
 using NeuroLab.Data.Identity;
 
-namespace NeuroLab.Data.Tests;
+namespace NeuroLab.Tests.Shared;
 
 /// <summary>A migrated SQLite database in a temporary file, deleted on dispose.</summary>
 public sealed class TestDatabase : IDisposable
