@@ -17,7 +17,9 @@ namespace NeuroLab.Formats.Matlab;
 /// (with the nested field or cell that made it unsupported), so one odd variable does not hide a file's
 /// other data; with <c>strict: true</c> it fails the read instead. MAT v4 files are not supported.
 /// Any malformed input raises <see cref="FormatReadException"/>; declared sizes are checked against
-/// <see cref="ReadLimits"/> before anything is allocated for them.
+/// <see cref="ReadLimits"/> before anything is allocated for them, and one file may hold at most
+/// 10 million cells and struct fields in total (a compressed file can otherwise expand into millions
+/// of tiny values).
 /// </summary>
 public static class MatReader
 {

@@ -22,6 +22,12 @@ internal static class MatShared
     /// <summary>Deepest nesting of cells and structs accepted (MATLAB itself has no limit; files from the wild rarely pass 10).</summary>
     public const int MaxDepth = 64;
 
+    /// <summary>
+    /// Most values (cells, struct fields and their contents) one file may produce. Per-array limits do not
+    /// bound a highly compressible file of millions of tiny nested values; this does.
+    /// </summary>
+    public const int MaxValues = 10_000_000;
+
     /// <summary>Element type of a numeric MATLAB class name, or null when the name is not numeric.</summary>
     public static NumericType? NumericTypeOfClass(string className) => className switch
     {

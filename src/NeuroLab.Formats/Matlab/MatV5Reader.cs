@@ -49,6 +49,9 @@ internal sealed class MatV5Reader
         "int16", "uint16", "int32", "uint32", "int64", "uint64", "function_handle", "opaque",
     ];
 
+    private static readonly MatNumeric _emptyDouble =
+        new(new NumericArray(NumericType.Float64, [0, 0], Array.Empty<double>(), ArrayOrder.Fortran), "double", false);
+
     private readonly string _fileName;
     private readonly ReadLimits _limits;
     private readonly bool _littleEndian;
@@ -57,6 +60,7 @@ internal sealed class MatV5Reader
     private readonly List<MatUnsupportedVariable> _unsupported = [];
     private readonly List<string> _globals = [];
     private readonly List<string> _warnings = [];
+    private int _values;
 
     private MatV5Reader(string fileName, ReadLimits limits, bool littleEndian, bool strict)
     {
@@ -259,6 +263,10 @@ internal sealed class MatV5Reader
         {
             throw new FormatReadException(_fileName, $"{MatShared.Describe(path)}: cells and structs nested deeper than {MatShared.MaxDepth} levels.");
         }
+        if (++_values > MatShared.MaxValues)
+        {
+            throw new FormatReadException(_fileName, $"{MatShared.Describe(path)}: more than {MatShared.MaxValues:N0} values in cells and structs in one file.");
+        }
         var element = ReadTag(parent, MatShared.Describe(path));
         if (element.Type != MiMatrix || element.Small)
         {
@@ -267,8 +275,9 @@ internal sealed class MatV5Reader
         MatValue value;
         if (element.Length == 0)
         {
-            // MATLAB writes [] inside cells and structs as an miMATRIX element with no content.
-            value = new MatNumeric(new NumericArray(NumericType.Float64, [0, 0], Array.Empty<double>(), ArrayOrder.Fortran), "double", false);
+            // MATLAB writes [] inside cells and structs as an miMATRIX element with no content. One shared
+            // instance (it has no elements to change) keeps a file of millions of them small.
+            value = _emptyDouble;
         }
         else
         {

@@ -25,9 +25,6 @@ namespace NeuroLab.Formats.Matlab;
 /// </summary>
 internal sealed class MatV73Reader
 {
-    // Bounds the work a file of shared or cyclic references can cause (each value is one HDF5 lookup).
-    private const int MaxValues = 10_000_000;
-
     private readonly string _fileName;
     private readonly ReadLimits _limits;
     private readonly NativeFile _file;
@@ -120,9 +117,10 @@ internal sealed class MatV73Reader
         {
             throw new FormatReadException(_fileName, $"{MatShared.Describe(path)}: cells and structs nested deeper than {MatShared.MaxDepth} levels.");
         }
-        if (++_values > MaxValues)
+        // Also bounds the work of shared references (each value is one HDF5 lookup).
+        if (++_values > MatShared.MaxValues)
         {
-            throw new FormatReadException(_fileName, $"{MatShared.Describe(path)}: more than {MaxValues:N0} values in cells and structs; the references are probably corrupt.");
+            throw new FormatReadException(_fileName, $"{MatShared.Describe(path)}: more than {MatShared.MaxValues:N0} values in cells and structs in one file.");
         }
         var className = StringAttribute(obj, "MATLAB_class", path);
         if (obj is IH5Group group)
@@ -216,7 +214,7 @@ internal sealed class MatV73Reader
         {
             throw new FormatReadException(_fileName, $"{where}: {count:N0} complex values of {type.Size} bytes are over the limit of {_limits.MaxArrayBytes / (1 << 20):N0} MiB.");
         }
-        var raw = dataset.Read<byte[]>();
+        var raw = ReadAll<byte[]>(dataset);
         if (raw.LongLength != count * type.Size)
         {
             throw new FormatReadException(_fileName, $"{where}: {raw.LongLength:N0} bytes read for {count:N0} complex values.");
@@ -273,7 +271,7 @@ internal sealed class MatV73Reader
         }
         var shape = Shape(dataset, where);
         long count = _limits.Check(_fileName, shape, NumericType.Int64, where + " (cell array)");
-        var references = dataset.Read<NativeObjectReference1[]>();
+        var references = ReadAll<NativeObjectReference1[]>(dataset);
         if (references.LongLength != count)
         {
             throw new FormatReadException(_fileName, $"{where}: {references.LongLength:N0} references read for dimensions {string.Join("x", shape)}.");
@@ -330,7 +328,7 @@ internal sealed class MatV73Reader
             {
                 throw new FormatReadException(_fileName, $"{where}: field '{names[f]}' of a {string.Join("x", shape)} struct array must be references of the same shape.");
             }
-            references[f] = field.Read<NativeObjectReference1[]>();
+            references[f] = ReadAll<NativeObjectReference1[]>(field);
             if (references[f].LongLength != count)
             {
                 throw new FormatReadException(_fileName, $"{where}: field '{names[f]}' holds {references[f].LongLength:N0} references for {count:N0} elements.");
@@ -465,20 +463,52 @@ internal sealed class MatV73Reader
         return [.. shape];
     }
 
-    private static Array ReadArray(IH5Dataset dataset, NumericType stored) => stored switch
+    private Array ReadArray(IH5Dataset dataset, NumericType stored) => stored switch
     {
-        NumericType.Float64 => dataset.Read<double[]>(),
-        NumericType.Float32 => dataset.Read<float[]>(),
-        NumericType.Int8 => dataset.Read<sbyte[]>(),
-        NumericType.UInt8 => dataset.Read<byte[]>(),
-        NumericType.Int16 => dataset.Read<short[]>(),
-        NumericType.UInt16 => dataset.Read<ushort[]>(),
-        NumericType.Int32 => dataset.Read<int[]>(),
-        NumericType.UInt32 => dataset.Read<uint[]>(),
-        NumericType.Int64 => dataset.Read<long[]>(),
-        NumericType.UInt64 => dataset.Read<ulong[]>(),
+        NumericType.Float64 => ReadAll<double[]>(dataset),
+        NumericType.Float32 => ReadAll<float[]>(dataset),
+        NumericType.Int8 => ReadAll<sbyte[]>(dataset),
+        NumericType.UInt8 => ReadAll<byte[]>(dataset),
+        NumericType.Int16 => ReadAll<short[]>(dataset),
+        NumericType.UInt16 => ReadAll<ushort[]>(dataset),
+        NumericType.Int32 => ReadAll<int[]>(dataset),
+        NumericType.UInt32 => ReadAll<uint[]>(dataset),
+        NumericType.Int64 => ReadAll<long[]>(dataset),
+        NumericType.UInt64 => ReadAll<ulong[]>(dataset),
         _ => throw new ArgumentOutOfRangeException(nameof(stored), stored, null),
     };
+
+    /// <summary>
+    /// Reads a whole dataset. For chunked (typically deflate-compressed, as MATLAB writes -v7.3) data the
+    /// chunk cache must hold one slab of chunks across the fast dimensions: PureHDF fills the result row
+    /// by row, and with its small default cache it decompresses each chunk once per row it touches
+    /// (measured: 48 s instead of 0.6 s for a 15000x1000 single array in 469x32 chunks).
+    /// </summary>
+    private T ReadAll<T>(IH5Dataset dataset)
+    {
+        if (dataset is NativeDataset native && native.Layout.Class == H5DataLayoutClass.Chunked
+            && native.Layout.Chunks is { Length: > 0 } chunks && native.Space.Type == H5DataspaceType.Simple)
+        {
+            var dims = native.Space.Dimensions;
+            int rank = Math.Min(dims.Length, chunks.Length);
+            double slabChunks = 1;
+            double slabBytes = Math.Max(1, native.Type.Size);
+            for (int d = 0; d < rank; d++)
+            {
+                double chunk = Math.Max(1, (double)chunks[d]);
+                if (d > 0)
+                {
+                    slabChunks *= Math.Ceiling(dims[d] / chunk);
+                }
+                slabBytes *= d == 0 ? chunk : Math.Ceiling(dims[d] / chunk) * chunk;
+            }
+            // Two slabs, at least HDF5's default 1 MiB, at most the array limit (the result is that big anyway).
+            long bytes = (long)Math.Clamp(2 * slabBytes, 1 << 20, Math.Max(1 << 20, _limits.MaxArrayBytes));
+            int slots = (int)Math.Clamp((2 * slabChunks) + 16, 521, 1 << 20);
+            return native.Read<T>(new H5DatasetAccess(ChunkCache: new SimpleReadingChunkCache(slots, (ulong)bytes)));
+        }
+        return dataset.Read<T>();
+    }
 
     private static NumericType? StoredType(IH5DataType type) => type.Class switch
     {

@@ -43,6 +43,7 @@ public abstract class MatValue
 /// </summary>
 public sealed class MatNumeric : MatValue
 {
+    /// <summary>Wraps a Fortran-ordered array with its MATLAB class name ("double", "logical", ...).</summary>
     public MatNumeric(NumericArray array, string className, bool isLogical)
         : base(array?.Shape ?? throw new ArgumentNullException(nameof(array)))
     {
@@ -64,7 +65,7 @@ public sealed class MatNumeric : MatValue
     /// <summary>True when the array holds complex values.</summary>
     public bool IsComplex => NumericTypes.IsComplex(Array.Type);
 
-    /// <summary>The first element as double (a scalar's value); NaN for an empty array.</summary>
+    /// <summary>The first element as double (a scalar's value; a complex value's real part); NaN for an empty array.</summary>
     public double ScalarValue => Array.Length > 0 ? MatShared.ElementAsDouble(Array.Data, 0) : double.NaN;
 }
 
@@ -75,6 +76,7 @@ public sealed class MatNumeric : MatValue
 /// </summary>
 public sealed class MatChar : MatValue
 {
+    /// <summary>A char array of <paramref name="shape"/> given as its rows (see the class remarks for N-d arrays).</summary>
     public MatChar(IReadOnlyList<long> shape, IReadOnlyList<string> rows)
         : base(shape)
     {
@@ -98,6 +100,7 @@ public sealed class MatChar : MatValue
 /// <summary>A MATLAB cell array; <see cref="Items"/> are in column-major order (MATLAB's linear indexing).</summary>
 public sealed class MatCell : MatValue
 {
+    /// <summary>A cell array of <paramref name="shape"/>; <paramref name="items"/> in column-major order, one per element.</summary>
     public MatCell(IReadOnlyList<long> shape, IReadOnlyList<MatValue> items)
         : base(shape)
     {
@@ -125,6 +128,7 @@ public sealed class MatCell : MatValue
 /// </summary>
 public sealed class MatStruct : MatValue
 {
+    /// <summary>A struct array of <paramref name="shape"/>; <paramref name="elements"/> in column-major order, one per element.</summary>
     public MatStruct(IReadOnlyList<long> shape, IReadOnlyList<string> fieldNames, IReadOnlyList<IReadOnlyDictionary<string, MatValue>> elements)
         : base(shape)
     {

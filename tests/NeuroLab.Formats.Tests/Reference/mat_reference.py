@@ -389,7 +389,9 @@ def h5_write(parent, name, value, f, compress=False):
             comp["real"] = data
             comp["imag"] = value.imag.transpose()
             data = comp
-        kw = dict(chunks=True, compression="gzip", compression_opts=3) if compress else {}
+        # compress: True for h5py's chunk shape, or an explicit (small) chunk shape to force many chunks.
+        chunks = compress if isinstance(compress, tuple) else True
+        kw = dict(chunks=chunks, compression="gzip", compression_opts=3) if compress else {}
         ds = parent.create_dataset(name, data=np.ascontiguousarray(data), **kw)
         bytes_attr(ds, "MATLAB_class", cls_)
         if value.logical:
@@ -492,7 +494,7 @@ def write_v73_fixtures():
     nums = [(n, v, n == "big") for n, v in numeric_variety() if v.stored is None and not (v.imag is not None and v.cls.startswith("int"))]
     chars = [(n, v, False) for n, v in char_variety(["UTF16", "UTF16"]) if v.enc != "UINT8"]
     conts = [(n, v, False) for n, v in container_variety() if n not in ("s_nofields", "s_empty")]
-    extra_vars = [("big_u16", Num("uint16", rng.integers(0, 60000, size=(64, 50)).astype(np.uint16)), True)]
+    extra_vars = [("big_u16", Num("uint16", rng.integers(0, 60000, size=(64, 50)).astype(np.uint16)), (7, 9))]
     write_v73(os.path.join(FIXTURES, "v73.mat"), nums + chars + conts + extra_vars, extra=v73_unsupported)
 
     # A cell whose only item refers back to the cell itself: the reader must report the cycle.
