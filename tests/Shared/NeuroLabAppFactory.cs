@@ -40,6 +40,8 @@ public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDiction
         // Tests sign in many times from one address; the rate-limit test sets its own low limit.
         builder.UseSetting("NeuroLab:Security:SignInPermitLimit", "100000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Samples come from the read-only real data beside the repository, never from the internet.
+        builder.UseSetting("NeuroLab:Samples:MirrorDirectory", SharedData.Root);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

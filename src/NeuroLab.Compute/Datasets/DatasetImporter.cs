@@ -76,20 +76,22 @@ public sealed class DatasetImporter(
         var problems = new List<FileProblem>();
         int done = 0;
         var stagedIds = request.Files.Select(f => f.StagedUploadId).OfType<Guid>().ToList();
-        Dictionary<Guid, string> stagedShas = [];
+        Dictionary<Guid, (string Sha, string FileName)> stagedShas = [];
         if (stagedIds.Count > 0)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             stagedShas = await db.StagedUploads
                 .Where(u => stagedIds.Contains(u.Id) && u.UserId == request.UserId && u.WorkspaceId == request.WorkspaceId)
-                .ToDictionaryAsync(u => u.Id, u => u.Sha256, ct);
+                .ToDictionaryAsync(u => u.Id, u => (u.Sha256, u.FileName), ct);
         }
-        foreach (var source in request.Files)
+        foreach (var requested in request.Files)
         {
             ct.ThrowIfCancellationRequested();
+            // A staged upload keeps the name it was uploaded with.
+            var source = requested.StagedUploadId is { } stagedId && stagedShas.TryGetValue(stagedId, out var known) ? requested with { FileName = known.FileName } : requested;
             progress?.Report(new ImportProgress("Reading files", done, request.Files.Count, source.FileName));
             StoredBlob blob;
-            var sha = source.Sha256 ?? (source.StagedUploadId is { } staged ? stagedShas.GetValueOrDefault(staged) : null);
+            var sha = source.Sha256 ?? (source.StagedUploadId is { } staged && stagedShas.TryGetValue(staged, out var entry) ? entry.Sha : null);
             if (source.StagedUploadId is not null && sha is null)
             {
                 problems.Add(new FileProblem(source.FileName, "this upload is not one of yours in this workspace, or it expired; upload it again."));

@@ -12,7 +12,7 @@ public static class RoleGuesser
         return inspection.Format switch
         {
             "nifti" when inspection.Shape is { Count: >= 4 } s && s[3] > 1 => FileRole.Run,
-            "nifti" when name.Contains("mask", StringComparison.Ordinal) || name.Contains("roi", StringComparison.Ordinal) => FileRole.Mask,
+            "nifti" when name.Contains("mask", StringComparison.Ordinal) || name.Contains("roi", StringComparison.Ordinal) || Flag(inspection, "binary") => FileRole.Mask,
             "nifti" when name.Contains("atlas", StringComparison.Ordinal) || name.Contains("aal", StringComparison.Ordinal) => FileRole.Atlas,
             "nifti" => FileRole.Anatomy,
             "events-tsv" => FileRole.Events,
@@ -27,4 +27,7 @@ public static class RoleGuesser
             _ => FileRole.Other,
         };
     }
+
+    private static bool Flag(InspectionDocument inspection, string key) =>
+        inspection.Summary is { } summary && summary.TryGetValue(key, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.True;
 }

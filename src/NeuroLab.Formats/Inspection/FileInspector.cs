@@ -59,6 +59,20 @@ public static class FileInspector
             ["sformCode"] = h.SFormCode,
             ["byteOrder"] = h.BigEndian ? "big-endian" : "little-endian",
         };
+        if (h.Shape.Count <= 3 || h.Shape.Skip(3).All(d => d == 1))
+        {
+            // Few distinct values in a 3-D volume mean a mask (2) or a label atlas (a few hundred at most).
+            var distinct = new HashSet<double>();
+            for (long i = 0; i < image.Data.Length && distinct.Count <= 1000; i++)
+            {
+                distinct.Add(image.Data.GetDouble(i));
+            }
+            summary["distinctValues"] = distinct.Count > 1000 ? "over 1000" : distinct.Count;
+            if (distinct.Count <= 2)
+            {
+                summary["binary"] = true;
+            }
+        }
         if (h.RepetitionTimeSeconds is { } tr)
         {
             summary["repetitionTimeSeconds"] = tr;

@@ -17,6 +17,14 @@ public static class DatasetsApi
             (await service.ListAsync(user.RequireUserId(), workspaceId, ct)).Select(ToApi).ToList())
             .WithSummary("Datasets of a workspace, newest first.");
 
+        byWorkspace.MapPost("/", CreateAsync)
+            .WithSummary("Create a dataset from staged uploads {name, description?, space?, files: [{uploadId, role, runIndex?}]} or from a sample {sample: key}.");
+
+        api.MapGet("/samples", (Compute.Samples.SampleCatalogue catalogue) => catalogue.Samples.Select(s => new SampleResponse(
+                s.Key, s.Title, s.Description, s.Citation, s.Licence, s.Space, s.Files.Count, s.TotalBytes,
+                [.. s.Files.Take(2000).Select(f => new SampleFileResponse(f.Path, f.Role, f.Url, f.DirectDownload, f.SizeBytes, f.Sha256))])).ToList())
+            .WithTags("Samples").WithSummary("The sample catalogue: real public studies with sources, licences and checksums.");
+
         var datasets = api.MapGroup("/datasets").WithTags("Datasets");
         datasets.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, DatasetService service, CancellationToken ct) =>
             ToApi(await service.GetAsync(user.RequireUserId(), id, ct)))
@@ -66,6 +74,55 @@ public static class DatasetsApi
         }).WithSummary("A stored stimulus preview (PNG) referenced by this dataset.");
     }
 
+    private static async Task<Results<Created<DatasetDetailResponse>, ProblemHttpResult>> CreateAsync(
+        Guid workspaceId, CreateDatasetRequest request, ClaimsPrincipal user, DatasetService service,
+        Compute.Datasets.DatasetImporter importer, Compute.Samples.SampleImportService samples, Data.Workspaces.WorkspaceService workspaces, CancellationToken ct)
+    {
+        var userId = user.RequireUserId();
+        await workspaces.RequireRoleAsync(userId, workspaceId, Data.Workspaces.WorkspaceRole.Editor, "importing data", ct);
+        Guid id;
+        try
+        {
+            if (!string.IsNullOrWhiteSpace(request.Sample))
+            {
+                id = await samples.ImportAsync(userId, workspaceId, request.Sample.Trim(), null, ct);
+            }
+            else
+            {
+                if (request.Files is not { Count: > 0 })
+                {
+                    return TypedResults.Problem("Give either \"sample\" or \"files\" (staged upload ids with roles).", statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
+                }
+                var space = Enum.TryParse<DatasetSpace>(request.Space ?? "Subject", ignoreCase: true, out var parsed) ? parsed
+                    : throw new Data.Workspaces.WorkspaceRuleException($"Unknown space '{request.Space}'. Use none, subject, mni152 or fsaverage5.");
+                var sources = request.Files.Select(f => new Compute.Datasets.ImportSource(
+                    f.UploadId.ToString(),
+                    Enum.TryParse<FileRole>(f.Role, ignoreCase: true, out var role) ? role : throw new Data.Workspaces.WorkspaceRuleException($"Unknown role '{f.Role}'. Use one of: {string.Join(", ", Enum.GetNames<FileRole>())}."),
+                    RunIndex: f.RunIndex, StagedUploadId: f.UploadId)).ToList();
+                id = await importer.ImportAsync(new Compute.Datasets.DatasetImportRequest(workspaceId, userId, request.Name ?? string.Empty, request.Description, space, sources), null, ct);
+            }
+        }
+        catch (Compute.Datasets.DatasetImportException e)
+        {
+            return TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Import refused; nothing was saved",
+                Detail = e.Message,
+                Extensions = { ["errors"] = e.Problems.Select(p => new { file = p.FileName, message = p.Message }).ToList() },
+            });
+        }
+        catch (Compute.Samples.SampleFetchException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status502BadGateway, title: "Sample files unavailable");
+        }
+        catch (ArgumentException e) when (e.ParamName == "key")
+        {
+            return TypedResults.Problem(e.Message.Split(" (Parameter", 2)[0], statusCode: StatusCodes.Status404NotFound, title: "No such sample");
+        }
+        return TypedResults.Created($"/api/v1/datasets/{id}", ToApi(await service.GetAsync(userId, id, ct)));
+    }
+
     private static DatasetResponse ToApi(DatasetSummary d) =>
         new(d.Id, d.WorkspaceId, d.Name, d.Description, "ready", d.Space.ToString().ToLowerInvariant(), d.SampleKey, d.FileCount, d.StimulusCount, d.ResponseSetCount, d.SizeBytes, d.CreatedBy, d.CreatedAtUtc);
 
@@ -80,6 +137,14 @@ public static class DatasetsApi
 }
 
 public sealed record DatasetNameRequest(string? Name);
+
+public sealed record CreateDatasetFile(Guid UploadId, string Role, int? RunIndex);
+
+public sealed record CreateDatasetRequest(string? Name, string? Description, string? Space, IReadOnlyList<CreateDatasetFile>? Files, string? Sample);
+
+public sealed record SampleFileResponse(string Path, string Role, string Url, bool DirectDownload, long SizeBytes, string Sha256);
+
+public sealed record SampleResponse(string Key, string Title, string Description, string Citation, string Licence, string Space, int FileCount, long SizeBytes, IReadOnlyList<SampleFileResponse> Files);
 
 public sealed record HistogramResponse(double[] Edges, long[] Counts);
 

@@ -28,7 +28,16 @@ public sealed class OutsiderWalkTests : IDisposable
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
                 .Select(m => new ApiRoute(m, e.RoutePattern, e.Metadata.GetMetadata<IAllowAnonymous>() is not null)))];
 
-    private static string Fill(RoutePattern pattern, IReadOnlyDictionary<string, string> values) =>
+    private static string Fill(RoutePattern pattern, IReadOnlyDictionary<string, string> values)
+    {
+        // {id} names a workspace under /workspaces and a dataset under /datasets.
+        var scoped = pattern.RawText!.TrimStart('/').StartsWith("api/v1/datasets", StringComparison.Ordinal)
+            ? new Dictionary<string, string>(values) { ["id"] = values["datasetId"] }
+            : values;
+        return FillWith(pattern, scoped);
+    }
+
+    private static string FillWith(RoutePattern pattern, IReadOnlyDictionary<string, string> values) =>
         "/" + string.Join('/', pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(part => part switch
         {
             RoutePatternLiteralPart literal => literal.Content,
@@ -51,6 +60,9 @@ public sealed class OutsiderWalkTests : IDisposable
         var token = await (await alice.PostAsJsonAsync("/api/v1/account/tokens", new { name = "alice's" })).JsonAsync();
         var mask = await File.ReadAllBytesAsync(SharedData.Path("haxby2001/sub001/masks/25mm/vt.nii.gz"));
         var upload = (await (await alice.PostAsync($"/api/v1/workspaces/{workspaceId}/uploads", Api.UploadsApiTests.Files(("vt.nii.gz", mask)))).JsonAsync())[0];
+        var dataset = await (await alice.PostAsJsonAsync($"/api/v1/workspaces/{workspaceId}/datasets", new { sample = "allen-v1" })).JsonAsync();
+        var datasetId = dataset.GetProperty("dataset").GetProperty("id").GetString()!;
+        var stimulus = (await (await alice.GetAsync($"/api/v1/datasets/{datasetId}/stimuli?take=1")).JsonAsync())[0];
         var values = new Dictionary<string, string>
         {
             ["id"] = workspaceId,
@@ -58,8 +70,10 @@ public sealed class OutsiderWalkTests : IDisposable
             ["tokenId"] = token.GetProperty("token").GetProperty("id").GetString()!,
             ["workspaceId"] = workspaceId,
             ["uploadId"] = upload.GetProperty("id").GetString()!,
-            ["fileId"] = Guid.NewGuid().ToString(),
-            ["sha256"] = new string('a', 64),
+            ["datasetId"] = datasetId,
+            ["fileId"] = dataset.GetProperty("files")[0].GetProperty("id").GetString()!,
+            ["sha256"] = stimulus.GetProperty("imageUrl").GetString()!.Split('/')[^1],
+            ["responseSetId"] = dataset.GetProperty("responseSets")[0].GetProperty("id").GetString()!,
         };
         var anonymous = _factory.CreateClient();
         var routes = ApiRoutes();
@@ -93,6 +107,9 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());
         Assert.Single((await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}/members")).JsonAsync()).EnumerateArray());
         Assert.Single((await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}/uploads")).JsonAsync()).EnumerateArray());
+        var after2 = await alice.GetAsync($"/api/v1/datasets/{datasetId}");
+        Assert.Equal(HttpStatusCode.OK, after2.StatusCode);
+        Assert.Equal(dataset.GetProperty("dataset").GetProperty("name").GetString(), (await after2.JsonAsync()).GetProperty("dataset").GetProperty("name").GetString());
         Assert.Empty((await (await carol.GetAsync("/api/v1/workspaces")).JsonAsync()).EnumerateArray());
         var tokens = await (await alice.GetAsync("/api/v1/account/tokens")).JsonAsync();
         Assert.Equal(System.Text.Json.JsonValueKind.Null, tokens[0].GetProperty("revokedAt").ValueKind);
