@@ -43,19 +43,42 @@ public static class NiftiWriter
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(affine);
-        options ??= new NiftiWriteOptions();
-        if (data.Rank is < 1 or > 7)
-        {
-            throw new ArgumentException($"NIfTI images have 1 to 7 dimensions; this array has {data.Rank}.", nameof(data));
-        }
         if (data.Rank > 1 && data.Order != ArrayOrder.Fortran)
         {
             throw new ArgumentException("NIfTI stores voxels with x varying fastest: pass the array in Fortran order.", nameof(data));
         }
-        if (data.Shape.Any(d => d > short.MaxValue))
+        WriteHeader(stream, data.Shape, data.Type, affine, options);
+        var bytes = data.AsBytesSpan();
+        if (!BitConverter.IsLittleEndian)
         {
-            throw new ArgumentException($"Shape {data.ShapeText} exceeds NIfTI-1's 32767 per dimension.", nameof(data));
+            var copy = bytes.ToArray();
+            StreamReading.ReverseEndianness(copy, NumericTypes.IsComplex(data.Type) ? NumericTypes.SizeOf(data.Type) / 2 : NumericTypes.SizeOf(data.Type));
+            stream.Write(copy);
+        }
+        else
+        {
+            stream.Write(bytes);
+        }
+    }
+
+    /// <summary>
+    /// Writes only the 352-byte header (vox_offset 352) for an image of <paramref name="shape"/> and
+    /// <paramref name="type"/>, so callers can stream the voxel data after it (e.g. a long 4-D run volume by volume,
+    /// little-endian, x fastest).
+    /// </summary>
+    public static void WriteHeader(Stream stream, IReadOnlyList<long> shape, NumericType type, double[,] affine, NiftiWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(affine);
+        options ??= new NiftiWriteOptions();
+        if (shape.Count is < 1 or > 7)
+        {
+            throw new ArgumentException($"NIfTI images have 1 to 7 dimensions; this shape has {shape.Count}.", nameof(shape));
+        }
+        if (shape.Any(d => d is < 1 or > short.MaxValue))
+        {
+            throw new ArgumentException($"Shape [{string.Join(", ", shape)}] needs 1 to 32767 per dimension in NIfTI-1.", nameof(shape));
         }
         if (affine.GetLength(0) != 4 || affine.GetLength(1) != 4)
         {
@@ -64,14 +87,14 @@ public static class NiftiWriter
         var header = new byte[352];
         var h = header.AsSpan();
         BinaryPrimitives.WriteInt32LittleEndian(h, 348);
-        BinaryPrimitives.WriteInt16LittleEndian(h[40..], (short)data.Rank);
+        BinaryPrimitives.WriteInt16LittleEndian(h[40..], (short)shape.Count);
         for (int i = 0; i < 7; i++)
         {
-            BinaryPrimitives.WriteInt16LittleEndian(h[(42 + 2 * i)..], (short)(i < data.Rank ? data.Shape[i] : 1));
+            BinaryPrimitives.WriteInt16LittleEndian(h[(42 + 2 * i)..], (short)(i < shape.Count ? shape[i] : 1));
         }
         BinaryPrimitives.WriteInt16LittleEndian(h[68..], options.IntentCode);
-        BinaryPrimitives.WriteInt16LittleEndian(h[70..], NiftiDataTypes.CodeFor(data.Type));
-        BinaryPrimitives.WriteInt16LittleEndian(h[72..], (short)(NumericTypes.SizeOf(data.Type) * 8));
+        BinaryPrimitives.WriteInt16LittleEndian(h[70..], NiftiDataTypes.CodeFor(type));
+        BinaryPrimitives.WriteInt16LittleEndian(h[72..], (short)(NumericTypes.SizeOf(type) * 8));
 
         var (quaternion, zooms, qfac) = Decompose(affine);
         WriteFloat(h, 76, qfac);
@@ -79,7 +102,7 @@ public static class NiftiWriter
         {
             WriteFloat(h, 80 + 4 * i, zooms[i]);
         }
-        WriteFloat(h, 92, options.RepetitionTimeSeconds ?? (data.Rank > 3 ? 1 : 0));
+        WriteFloat(h, 92, options.RepetitionTimeSeconds ?? (shape.Count > 3 ? 1 : 0));
         for (int i = 5; i < 8; i++)
         {
             WriteFloat(h, 76 + 4 * i, 1);
@@ -106,17 +129,6 @@ public static class NiftiWriter
         }
         Encoding.ASCII.GetBytes("n+1\0").CopyTo(h[344..]);
         stream.Write(header);
-        var bytes = data.AsBytesSpan();
-        if (!BitConverter.IsLittleEndian)
-        {
-            var copy = bytes.ToArray();
-            StreamReading.ReverseEndianness(copy, NumericTypes.IsComplex(data.Type) ? NumericTypes.SizeOf(data.Type) / 2 : NumericTypes.SizeOf(data.Type));
-            stream.Write(copy);
-        }
-        else
-        {
-            stream.Write(bytes);
-        }
     }
 
     private static void WriteFloat(Span<byte> header, int offset, double value) =>

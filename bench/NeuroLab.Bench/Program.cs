@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using NeuroLab.Bench;
+
+// Each measured case runs in a fresh child process so its peak resident memory (VmHWM) is its own.
+var suite = args.FirstOrDefault() ?? "help";
+switch (suite)
+{
+    case "formats":
+        FormatsBench.Run();
+        break;
+    case "catalogue":
+        await CatalogueBench.RunAsync();
+        break;
+    case "case":
+        var result = await Cases.RunAsync(args[1], args.Skip(2).ToArray());
+        Console.WriteLine(JsonSerializer.Serialize(result with { PeakRssMiB = Memory.PeakRssMiB() }));
+        break;
+    default:
+        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue");
+        break;
+}
+
+namespace NeuroLab.Bench
+{
+    /// <summary>One measurement: what, how long, how much memory at peak.</summary>
+    public sealed record Measurement(string Name, double Seconds, double PeakRssMiB, string Detail);
+
+    internal static class Memory
+    {
+        /// <summary>Peak resident set size of this process (VmHWM in /proc/self/status), in MiB.</summary>
+        public static double PeakRssMiB()
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        }
+    }
+
+    internal static class Child
+    {
+        /// <summary>Runs "case name args..." in a new process of this benchmark and returns its measurement.</summary>
+        public static Measurement Run(string name, params string[] args)
+        {
+            var self = Environment.ProcessPath!;
+            var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
+            if (self.EndsWith("dotnet", StringComparison.Ordinal))
+            {
+                start.ArgumentList.Add(typeof(Child).Assembly.Location);
+            }
+            start.ArgumentList.Add("case");
+            start.ArgumentList.Add(name);
+            foreach (var a in args)
+            {
+                start.ArgumentList.Add(a);
+            }
+            start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEnd();
+            var error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            var json = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'));
+            return json is null
+                ? throw new InvalidOperationException($"case {name} failed ({process.ExitCode}): {error}{output}")
+                : JsonSerializer.Deserialize<Measurement>(json)!;
+        }
+
+        public static void PrintTable(string title, IEnumerable<Measurement> rows)
+        {
+            Console.WriteLine();
+            Console.WriteLine(title);
+            Console.WriteLine($"| {"case",-44} | {"seconds",9} | {"peak RSS MiB",12} | detail");
+            Console.WriteLine($"|{new string('-', 46)}|{new string('-', 11)}|{new string('-', 14)}|--------");
+            foreach (var r in rows)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Name,-44} | {r.Seconds,9:0.000} | {r.PeakRssMiB,12:0} | {r.Detail}"));
+            }
+        }
+    }
+}
