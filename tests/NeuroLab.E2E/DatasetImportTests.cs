@@ -119,6 +119,9 @@ public sealed class DatasetImportTests(BrowserFixture fixture) : IClassFixture<B
             await Assertions.Expect(page.Locator("[data-testid=staged-format]")).ToContainTextAsync("nifti");
             await Assertions.Expect(page.Locator("[data-testid=staged-format]")).ToContainTextAsync("79 × 95 × 79");
             await AssertImagesLoadedAsync(page.Locator("[data-testid=staged-preview]"));
+            await page.ClickAsync("[data-testid=staged-inspect]");
+            await page.Locator("[data-testid=staged-detail] [data-testid=histogram] .main-svg").First.WaitForAsync();
+            await Assertions.Expect(page.Locator("[data-testid=staged-detail]")).ToContainTextAsync("scaling");
             await ShotAsync(page, "16-upload-preview");
             await page.Locator("input[data-testid=dataset-name], [data-testid=dataset-name] input").First.FillAsync("Motor t-map");
             await page.ClickAsync("[data-testid=save-dataset]");

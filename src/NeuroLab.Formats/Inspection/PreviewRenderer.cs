@@ -120,6 +120,41 @@ public static class PreviewRenderer
         return ImageThumbnail.EncodePng(new NumericArray(NumericType.Float32, [outRows * factor, outCols * factor, 3], scaled), maxSide);
     }
 
+    /// <summary>
+    /// Histogram of a file's values (scaled voxels of the first volume, array or matrix values, image pixels,
+    /// per-vertex surface data), or null for formats without numbers (events, text, meshes only).
+    /// </summary>
+    public static (double[] Edges, long[] Counts)? FileHistogram(string path, int bins = 40)
+    {
+        double[]? values = FormatDetector.Detect(path) switch
+        {
+            "nifti" => NiftiFirstVolume(path),
+            "npy" => NpyReader.Read(path).ToFloat64(),
+            "matrix" => DelimitedMatrixReader.Read(path).Values.ToFloat64(),
+            "image" => ImageReader.Read(path, new ImageReadOptions()).ToFloat64(),
+            "mat" => MatReader.Read(path).Variables.Values.OfType<MatNumeric>().Where(m => !m.IsComplex).OrderByDescending(m => m.Array.Length).FirstOrDefault()?.Array.ToFloat64(),
+            "npz" => NpzReader.Read(path).Values.OrderByDescending(a => a.Length).FirstOrDefault()?.ToFloat64(),
+            "gifti" => Gifti.GiftiReader.Read(path).PerVertexData.FirstOrDefault()?.Array.ToFloat64(),
+            _ => null,
+        };
+        return values is null ? null : Histogram(values, bins);
+    }
+
+    private static double[] NiftiFirstVolume(string path)
+    {
+        var h = NiftiReader.ReadHeader(path);
+        var volume = NiftiReader.ReadVolumes(path).First().ToFloat64();
+        if (h.HasScaling)
+        {
+            double inter = double.IsNaN(h.SclInter) ? 0 : h.SclInter;
+            for (int i = 0; i < volume.Length; i++)
+            {
+                volume[i] = volume[i] * h.SclSlope + inter;
+            }
+        }
+        return volume;
+    }
+
     /// <summary>Histogram of the finite values: <paramref name="bins"/> equal-width bins between min and max.</summary>
     public static (double[] Edges, long[] Counts) Histogram(IEnumerable<double> values, int bins = 40)
     {

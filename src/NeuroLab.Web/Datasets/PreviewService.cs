@@ -22,6 +22,28 @@ public sealed class PreviewService(DatasetService datasets, UploadService upload
         return upload is null || upload.Error is not null ? null : Render(upload.Sha256, upload.FileName);
     }
 
+    /// <summary>Histogram of a staged upload's values, or null when it has none.</summary>
+    public async Task<(double[] Edges, long[] Counts)?> UploadHistogramAsync(string userId, Guid workspaceId, Guid uploadId, CancellationToken ct = default)
+    {
+        var upload = await uploads.FindAsync(userId, workspaceId, uploadId, ct);
+        if (upload is null || upload.Error is not null)
+        {
+            return null;
+        }
+        return cache.GetOrCreate("filehist:" + upload.Sha256, entry =>
+        {
+            entry.Size = 1;
+            try
+            {
+                return PreviewRenderer.FileHistogram(store.LocalPath(upload.Sha256));
+            }
+            catch (FormatReadException)
+            {
+                return null;
+            }
+        });
+    }
+
     public async Task<byte[]?> FilePreviewAsync(string userId, Guid datasetId, Guid fileId, CancellationToken ct = default)
     {
         var file = await datasets.GetFileAsync(userId, datasetId, fileId, ct);
