@@ -84,6 +84,8 @@ public sealed class DatasetImportTests(BrowserFixture fixture) : IClassFixture<B
         await AssertImagesLoadedAsync(page.Locator("[data-testid=stimulus-gallery] img"));
         await Assertions.Expect(page.Locator("[data-testid=response-set]")).ToContainTextAsync("118 stimuli");
         await ShotAsync(page, "13-dataset-allen");
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "13b-dataset-allen-top.png") });
 
         await page.GotoAsync($"w/{workspace}/datasets");
         await Assertions.Expect(page.Locator("[data-testid=dataset-link]")).ToHaveCountAsync(2);
