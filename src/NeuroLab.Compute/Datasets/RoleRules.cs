@@ -27,7 +27,9 @@ public static class RoleRules
             FileRole.AtlasLabels when f is not ("text" or "matrix") => $"atlas labels must be a text file of 'code name' lines, this is {Describe(inspection)}.",
             FileRole.StimulusImages when f is not ("image" or "npy" or "npz" or "mat") => $"stimulus images must be PNG/JPEG files or an image array (.npy/.mat), this is {Describe(inspection)}.",
             FileRole.Responses or FileRole.Trials or FileRole.Features when !_arrayFormats.Contains(f) => $"{role.ToString().ToLowerInvariant()} must be a matrix (.npy, .npz, .mat, .csv/.tsv), this is {Describe(inspection)}.",
-            FileRole.Responses or FileRole.Trials or FileRole.Features when f is "npy" or "matrix" && rank != 2 => $"{role.ToString().ToLowerInvariant()} must be a 2-D matrix [stimuli, units], this array is {Shape(inspection)}.",
+            FileRole.Responses or FileRole.Features when f is "npy" or "matrix" && rank != 2 => $"{role.ToString().ToLowerInvariant()} must be a 2-D matrix [stimuli, units], this array is {Shape(inspection)}.",
+            FileRole.Trials when f == "npy" && rank != 3 => $"repeated trials must be a 3-D array [repeats, stimuli, units] aligned with the responses, this array is {Shape(inspection)}.",
+            FileRole.Trials when f != "npy" => $"repeated trials must be a 3-D .npy array [repeats, stimuli, units], this is {Describe(inspection)}.",
             FileRole.Surface or FileRole.SurfaceData when f != "gifti" => $"surfaces must be GIFTI files, this is {Describe(inspection)}.",
             _ => null,
         };

@@ -43,9 +43,42 @@ public static partial class SampleRecipes
                 derived.ResponseSets.Add(await ResponseSetAsync(context, name, matrix, derived.Stimuli.Count, UnitKind.Voxel, "uploaded", file));
             }
         }
+        await AddTrialsAsync(context, derived);
         AddAtlasRegions(context, derived);
         await AddGlmAsync(context, derived);
         return derived;
+    }
+
+    /// <summary>
+    /// Repeated trials [repeats, stimuli, units] (for noise ceilings) attach to the response set they match:
+    /// same stimuli and the same original unit count; the units excluded from the responses are dropped here too.
+    /// </summary>
+    private static async Task AddTrialsAsync(RecipeContext context, DerivedData derived)
+    {
+        foreach (var file in context.WithRole(FileRole.Trials))
+        {
+            var trials = NpyReader.Read(context.PathOf(file)).ToCOrder();
+            int repeats = (int)trials.Shape[0], stimuli = (int)trials.Shape[1], units = (int)trials.Shape[2];
+            int index = derived.ResponseSets.FindIndex(r => r.StimulusCount == stimuli && r.UnitCount + r.ExcludedUnits.Count == units && r.TrialsSha256 is null);
+            if (index < 0)
+            {
+                throw new DatasetImportException("Trials do not match the responses.", [new FileProblem(file.Name,
+                    $"trials are [{repeats}, {stimuli}, {units}] but no response set has {stimuli} stimuli and {units} units; the layout must be [repeats, stimuli, units].")]);
+            }
+            var set = derived.ResponseSets[index];
+            var excluded = set.ExcludedUnits.ToHashSet();
+            var keep = Enumerable.Range(0, units).Where(u => !excluded.Contains(u)).ToArray();
+            var values = new float[(long)repeats * stimuli * keep.Length];
+            for (long rs = 0; rs < (long)repeats * stimuli; rs++)
+            {
+                for (int k = 0; k < keep.Length; k++)
+                {
+                    values[rs * keep.Length + k] = (float)trials.GetDouble(rs * units + keep[k]);
+                }
+            }
+            var sha = await context.StoreArrayAsync(new NumericArray(NumericType.Float32, [repeats, stimuli, keep.Length], values));
+            derived.ResponseSets[index] = set with { TrialsSha256 = sha };
+        }
     }
 
     /// <summary>Each image file becomes a stimulus; arrays of images [n, h, w] or [n, h*w] become n stimuli.</summary>
