@@ -548,7 +548,7 @@ public static class GiftiReader
             {
                 return base64;
             }
-            var prefixed = new PrefixStream(head.AsMemory(0, n), base64);
+            var prefixed = new PrefixedStream(head.AsMemory(0, n), base64);
             if (n == 2 && StreamReading.IsGzip(head))
             {
                 return new GZipStream(prefixed, CompressionMode.Decompress);

@@ -1,3 +1,4 @@
+using NeuroLab.Formats.Tests.Support;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
@@ -174,7 +175,7 @@ public sealed class GiftiReaderTests
     }
 
     [Fact]
-    public void Read_GzipByMagicNotExtension_ReadsFromPathAndNonSeekableStream()
+    public void Read_GzipByMagicNotExtension_ReadsFromPathAndForwardOnlyStream()
     {
         var path = Path.Combine(Path.GetTempPath(), $"neurolab-{Guid.NewGuid():N}.gii");
         try

@@ -10,7 +10,7 @@ namespace NeuroLab.Formats.Tests.Gifti;
 /// </summary>
 internal static class GiftiTestFiles
 {
-    private static readonly Lazy<string> _fixtures = new(() => Path.Combine(RepoRoot(), "tests", "NeuroLab.Formats.Tests", "Fixtures", "gifti"));
+    private static readonly Lazy<string> _fixtures = new(() => Path.Combine(Support.TestFiles.RepoRoot, "tests", "NeuroLab.Formats.Tests", "Fixtures", "gifti"));
     private static readonly Lazy<JsonElement> _reference = new(() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reference", "gifti_reference.json"))).RootElement);
 
@@ -83,13 +83,4 @@ internal static class GiftiTestFiles
         return sum;
     }
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new DirectoryNotFoundException("NeuroLab.sln not found above " + AppContext.BaseDirectory);
-    }
 }

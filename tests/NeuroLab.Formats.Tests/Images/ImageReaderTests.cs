@@ -1,3 +1,4 @@
+using NeuroLab.Formats.Tests.Support;
 using System.Security.Cryptography;
 using System.Text.Json;
 using NeuroLab.Formats.Images;
@@ -282,7 +283,7 @@ public class ImageReaderTests(ITestOutputHelper output)
         var path = SharedData.Path("kay2008-stimuli/stimuli/7.jpg");
 
         var fromPath = ImageReader.Read(path);
-        var fromStream = ImageReader.Read(new Tabular.TabularTestFiles.ForwardOnlyStream(File.OpenRead(path)), "7.jpg");
+        var fromStream = ImageReader.Read(new Support.ForwardOnlyStream(File.OpenRead(path)), "7.jpg");
 
         Assert.Equal(fromPath.AsSpan<float>().ToArray(), fromStream.AsSpan<float>().ToArray());
     }

@@ -5,23 +5,13 @@ namespace NeuroLab.Formats.Tests.Images;
 /// <summary>Locates the committed image fixtures and the reference values written by Reference/images_reference.py.</summary>
 internal static class ImageTestFiles
 {
-    private static readonly Lazy<string> _repoRoot = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new DirectoryNotFoundException("NeuroLab.sln not found above " + AppContext.BaseDirectory);
-    });
-
     private static readonly Lazy<JsonDocument> _reference = new(() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reference", "images_reference.json"))));
 
     /// <summary>Reference values (Pillow 9.4.0 with Debian's libpng16 / libjpeg62-turbo; numpy 1.24.2).</summary>
     public static JsonElement Reference => _reference.Value.RootElement;
 
-    public static string Fixture(string name) => Path.Combine(_repoRoot.Value, "tests", "NeuroLab.Formats.Tests", "Fixtures", "images", name);
+    public static string Fixture(string name) => Support.TestFiles.Fixture("images", name);
 
     public static byte[] Base64Pixels(JsonElement element, string property) => Convert.FromBase64String(element.GetProperty(property).GetString()!);
 

@@ -1,3 +1,4 @@
+using NeuroLab.Formats.Tests.Support;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -28,7 +29,7 @@ public sealed class MatReaderBadInputTests
         var bytes = File.ReadAllBytes(SharedData.Path("vangerven-digits/digit69_28x28.mat"))[..1_000_000];
 
         var seekable = ReadFails(bytes);
-        var streamed = Assert.Throws<FormatReadException>(() => MatReader.Read(new NonSeekableStream(new MemoryStream(bytes)), "bad.mat"));
+        var streamed = Assert.Throws<FormatReadException>(() => MatReader.Read(new ForwardOnlyStream(new MemoryStream(bytes)), "bad.mat"));
 
         Assert.Contains("ends early", seekable.Message);
         Assert.Contains("declares 2,132,948 bytes", seekable.Message);

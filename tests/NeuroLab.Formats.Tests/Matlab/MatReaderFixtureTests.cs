@@ -1,3 +1,4 @@
+using NeuroLab.Formats.Tests.Support;
 using System.IO.Compression;
 using NeuroLab.Formats.Matlab;
 
@@ -30,9 +31,9 @@ public sealed class MatReaderFixtureTests
 
     [Theory]
     [MemberData(nameof(ComparedFixtures))]
-    public void Read_FixtureFromNonSeekableStream_MatchesReference(string name)
+    public void Read_FixtureFromForwardOnlyStream_MatchesReference(string name)
     {
-        using var stream = new NonSeekableStream(File.OpenRead(MatTestFiles.Fixture(name)));
+        using var stream = new ForwardOnlyStream(File.OpenRead(MatTestFiles.Fixture(name)));
 
         var file = MatReader.Read(stream, name);
 

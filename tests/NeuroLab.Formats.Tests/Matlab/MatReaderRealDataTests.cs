@@ -1,3 +1,4 @@
+using NeuroLab.Formats.Tests.Support;
 using NeuroLab.Formats.Matlab;
 
 namespace NeuroLab.Formats.Tests.Matlab;
@@ -95,12 +96,12 @@ public sealed class MatReaderRealDataTests
     }
 
     [Fact]
-    public void Read_NonSeekableStream_SameAsFromPath()
+    public void Read_ForwardOnlyStream_SameAsFromPath()
     {
         var path = SharedData.Path("k92/92_modelRDMs.mat");
         var fromPath = MatReader.Read(path);
 
-        using var stream = new NonSeekableStream(File.OpenRead(path));
+        using var stream = new ForwardOnlyStream(File.OpenRead(path));
         var fromStream = MatReader.Read(stream, "92_modelRDMs.mat");
 
         MatReferenceComparer.AssertFile(fromStream, MatTestFiles.RealReference("k92/92_modelRDMs.mat"));

@@ -9,16 +9,6 @@ namespace NeuroLab.Formats.Tests.Matlab;
 /// <summary>Locates the committed fixtures and the reference JSON written by Reference/mat_reference.py.</summary>
 internal static class MatTestFiles
 {
-    private static readonly Lazy<string> _repoRoot = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new DirectoryNotFoundException("NeuroLab.sln not found above " + AppContext.BaseDirectory);
-    });
-
     private static readonly Lazy<JsonDocument> _reference = new(() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reference", "mat_reference.json"))));
 
@@ -33,7 +23,7 @@ internal static class MatTestFiles
 
     /// <summary>Absolute path of a fixture in tests/NeuroLab.Formats.Tests/Fixtures/mat.</summary>
     public static string Fixture(string name) =>
-        Path.Combine(_repoRoot.Value, "tests", "NeuroLab.Formats.Tests", "Fixtures", "mat", name);
+        Support.TestFiles.Fixture("mat", name);
 
     /// <summary>The summary scipy 1.10.1 (or the h5py reader, for v7.3) produced for a real file.</summary>
     public static JsonElement RealReference(string relative) => _reference.Value.RootElement.GetProperty("real").GetProperty(relative);
@@ -315,37 +305,3 @@ internal static class MatBytes
     public static byte[] File(params byte[][] elements) => [.. Header(), .. elements.SelectMany(e => e)];
 }
 
-/// <summary>A read-only stream that hides seeking, like a network or upload stream.</summary>
-internal sealed class NonSeekableStream(Stream inner) : Stream
-{
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 4093));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-        base.Dispose(disposing);
-    }
-}

@@ -1,3 +1,4 @@
+using NeuroLab.Formats.Tests.Support;
 using System.IO.Compression;
 using System.Text;
 using NeuroLab.Formats.Numpy;
@@ -159,7 +160,7 @@ public sealed class NpyReaderTests
     }
 
     [Fact]
-    public void Read_NonSeekableStream_ReadsAndLeavesStreamAfterArray()
+    public void Read_ForwardOnlyStream_ReadsAndLeavesStreamAfterArray()
     {
         var first = File.ReadAllBytes(NpyTestFiles.Fixture("dtype_be_f8.npy"));
         var second = File.ReadAllBytes(NpyTestFiles.Fixture("v3_i4_2x2.npy"));

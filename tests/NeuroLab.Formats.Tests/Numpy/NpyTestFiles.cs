@@ -9,7 +9,7 @@ namespace NeuroLab.Formats.Tests.Numpy;
 /// </summary>
 internal static class NpyTestFiles
 {
-    private static readonly Lazy<string> _fixtures = new(() => Path.Combine(RepoRoot(), "tests", "NeuroLab.Formats.Tests", "Fixtures", "npy"));
+    private static readonly Lazy<string> _fixtures = new(() => Path.Combine(Support.TestFiles.RepoRoot, "tests", "NeuroLab.Formats.Tests", "Fixtures", "npy"));
     private static readonly Lazy<JsonElement> _reference = new(() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reference", "npy_reference.json"))).RootElement);
 
@@ -76,48 +76,5 @@ internal static class NpyTestFiles
         return same ? expected : actual.ToString("R", CultureInfo.InvariantCulture);
     }
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new DirectoryNotFoundException("NeuroLab.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
-/// <summary>A read-only, non-seekable view of a byte array, like a network or pipe stream.</summary>
-internal sealed class ForwardOnlyStream(byte[] bytes) : Stream
-{
-    private int _position;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        // Short reads on purpose: readers must loop.
-        int n = Math.Min(Math.Min(count, 4093), bytes.Length - _position);
-        Array.Copy(bytes, _position, buffer, offset, n);
-        _position += n;
-        return n;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-}

@@ -1,3 +1,4 @@
+using NeuroLab.Formats.Tests.Support;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using NeuroLab.Formats.Numpy;
@@ -40,7 +41,7 @@ public sealed class NpzReaderTests
     }
 
     [Fact]
-    public void Read_NonSeekableStream_ReadsCompressedArchive()
+    public void Read_ForwardOnlyStream_ReadsCompressedArchive()
     {
         var bytes = File.ReadAllBytes(NpyTestFiles.Fixture("arrays_compressed.npz"));
 

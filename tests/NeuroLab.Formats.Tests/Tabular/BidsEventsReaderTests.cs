@@ -1,3 +1,4 @@
+using NeuroLab.Formats.Tests.Support;
 using System.Text;
 using NeuroLab.Formats.Tabular;
 using static NeuroLab.Formats.Tests.Tabular.TabularTestFiles;

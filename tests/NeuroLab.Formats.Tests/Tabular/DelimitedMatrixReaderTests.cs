@@ -1,3 +1,4 @@
+using NeuroLab.Formats.Tests.Support;
 using System.Text;
 using System.Text.Json;
 using NeuroLab.Formats.Tabular;
