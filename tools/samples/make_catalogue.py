@@ -63,7 +63,7 @@ samples.append({
 })
 
 allen = ["all_input_scenes_118_961.npy", "Allen_train_input.npy", "Allen_train_output.npy", "Allen_test_input.npy", "Allen_test_output.npy", "Allen_test_output_big.npy", "readme.txt"]
-roles = {"all_input_scenes_118_961.npy": "StimulusImages", "Allen_train_output.npy": "Responses", "Allen_test_output.npy": "Responses", "Allen_test_output_big.npy": "Trials"}
+roles = {"all_input_scenes_118_961.npy": "StimulusImages", "Allen_train_output.npy": "Responses", "Allen_test_output.npy": "Responses"}  # single trials: order undocumented, kept as Other
 samples.append({
     "key": "allen-v1",
     "title": "Allen Brain Observatory: mouse V1 responses to natural scenes",
