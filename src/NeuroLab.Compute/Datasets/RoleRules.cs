@@ -30,6 +30,7 @@ public static class RoleRules
             FileRole.Responses or FileRole.Features when f is "npy" or "matrix" && rank != 2 => $"{role.ToString().ToLowerInvariant()} must be a 2-D matrix [stimuli, units], this array is {Shape(inspection)}.",
             FileRole.Trials when f == "npy" && rank != 3 => $"repeated trials must be a 3-D array [repeats, stimuli, units] aligned with the responses, this array is {Shape(inspection)}.",
             FileRole.Trials when f != "npy" => $"repeated trials must be a 3-D .npy array [repeats, stimuli, units], this is {Describe(inspection)}.",
+            FileRole.StimulusTable when f is not ("text" or "events-tsv" or "mat") => $"a stimulus table must be a TSV/CSV with a header (name, label, caption), this is {Describe(inspection)}.",
             FileRole.Surface or FileRole.SurfaceData when f != "gifti" => $"surfaces must be GIFTI files, this is {Describe(inspection)}.",
             _ => null,
         };

@@ -32,6 +32,7 @@ public static partial class SampleRecipes
     {
         var derived = new DerivedData();
         await AddImageStimuliAsync(context, derived, context.WithRole(FileRole.StimulusImages));
+        AddStimulusTables(context, derived);
         foreach (var file in context.WithRole(FileRole.Responses))
         {
             foreach (var (name, matrix) in Matrices(context, file))
@@ -235,6 +236,67 @@ public static partial class SampleRecipes
             coordinatesSha = await context.StoreArrayAsync(new NumericArray(NumericType.Int32, [keep.Count, 3], ijk));
         }
         return new DerivedResponseSet(name, kind, rows, keep.Count, sha, provenance, excluded, coordinatesSha, reference);
+    }
+
+    /// <summary>
+    /// Stimulus tables (TSV/CSV with a header) give stimuli their labels and captions: rows match stimuli by a
+    /// name column (file name with or without extension), or by order when there is no name column. Without
+    /// image stimuli, the table's rows become the stimuli.
+    /// </summary>
+    private static void AddStimulusTables(RecipeContext context, DerivedData derived)
+    {
+        foreach (var file in context.WithRole(FileRole.StimulusTable).Where(f => f.Inspection.Format is "text" or "events-tsv"))
+        {
+            var table = TextTableReader.Read(context.PathOf(file));
+            int name = table.ColumnIndex("name", "id", "stimulus", "stim_file", "file", "image", "filename");
+            int label = table.ColumnIndex("label", "category", "class", "trial_type", "condition");
+            int caption = table.ColumnIndex("caption", "description", "text", "sentence");
+            if (label < 0 && caption < 0)
+            {
+                throw new DatasetImportException("Stimulus table without labels or captions.", [new FileProblem(file.Name,
+                    $"the header ({string.Join(", ", table.Columns)}) has no label/category or caption/description column.")]);
+            }
+            if (derived.Stimuli.Count == 0)
+            {
+                derived.Stimuli.AddRange(table.Rows.Select((r, i) => new DerivedStimulus(name >= 0 ? r[name] ?? $"row {i}" : $"row {i}", label >= 0 ? r[label] : null, caption >= 0 ? r[caption] : null)));
+                continue;
+            }
+            if (name < 0)
+            {
+                if (table.Rows.Count != derived.Stimuli.Count)
+                {
+                    throw new DatasetImportException("Stimulus table rows do not match the stimuli.", [new FileProblem(file.Name,
+                        $"{table.Rows.Count} rows for {derived.Stimuli.Count} stimuli and no name column to match them by.")]);
+                }
+                for (int i = 0; i < table.Rows.Count; i++)
+                {
+                    derived.Stimuli[i] = derived.Stimuli[i] with { Label = label >= 0 ? table.Rows[i][label] : derived.Stimuli[i].Label, Caption = caption >= 0 ? table.Rows[i][caption] : derived.Stimuli[i].Caption };
+                }
+                continue;
+            }
+            var byName = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < derived.Stimuli.Count; i++)
+            {
+                byName.TryAdd(derived.Stimuli[i].Name, i);
+                byName.TryAdd(Path.GetFileNameWithoutExtension(derived.Stimuli[i].Name), i);
+            }
+            var unmatched = new List<string>();
+            foreach (var row in table.Rows)
+            {
+                var key = row[name];
+                if (key is null || !(byName.TryGetValue(key, out var i) || byName.TryGetValue(Path.GetFileName(key), out i) || byName.TryGetValue(Path.GetFileNameWithoutExtension(key), out i)))
+                {
+                    unmatched.Add(key ?? "(empty)");
+                    continue;
+                }
+                derived.Stimuli[i] = derived.Stimuli[i] with { Label = label >= 0 ? row[label] : derived.Stimuli[i].Label, Caption = caption >= 0 ? row[caption] : derived.Stimuli[i].Caption };
+            }
+            if (unmatched.Count > 0)
+            {
+                throw new DatasetImportException("Stimulus table names no stimulus.", [new FileProblem(file.Name,
+                    $"{unmatched.Count} rows name no stimulus of this dataset (e.g. {string.Join(", ", unmatched.Take(3))}).")]);
+            }
+        }
     }
 
     /// <summary>Reads "code name [extra]" lines (AAL/MRIcron style) or "name" lines (codes 1..n) into regions of the atlas.</summary>

@@ -77,3 +77,61 @@ public sealed class GenericImportTests : IDisposable
         Assert.Contains("constant", Assert.Single(e.Problems).Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class StimulusTableTests : IDisposable
+{
+    private readonly ImportFixture _f = new();
+    private readonly string _temp = Directory.CreateTempSubdirectory("neurolab-table-").FullName;
+
+    public void Dispose()
+    {
+        _f.Dispose();
+        Directory.Delete(_temp, recursive: true);
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_temp, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public async Task CaptionsAndLabels_MatchImagesByName_CsvQuotingKept()
+    {
+        var table = Write("captions.csv", "name,label,caption\n01.png,animal face,\"a monkey's face, seen from the front\"\n00.png,human face,a smiling woman\n");
+        var id = await _f.Importer.ImportAsync(new DatasetImportRequest(_f.WorkspaceId, _f.Alice, "Two images", null, DatasetSpace.None,
+        [
+            new ImportSource("00.png", FileRole.StimulusImages, SharedData.Path("k92/images/00.png")),
+            new ImportSource("01.png", FileRole.StimulusImages, SharedData.Path("k92/images/01.png")),
+            new ImportSource("captions.csv", FileRole.StimulusTable, table),
+        ]));
+        var stimuli = await _f.Datasets.ListStimuliAsync(_f.Alice, id);
+        Assert.Equal(["human face", "animal face"], stimuli.Select(s => s.Label));
+        Assert.Equal("a monkey's face, seen from the front", stimuli[1].Caption);
+    }
+
+    [Fact]
+    public async Task TableAlone_BecomesTheStimuli()
+    {
+        var table = Write("words.tsv", "id\tcaption\nw1\ta red apple\nw2\tn/a\n");
+        var id = await _f.Importer.ImportAsync(new DatasetImportRequest(_f.WorkspaceId, _f.Alice, "Words", null, DatasetSpace.None,
+            [new ImportSource("words.tsv", FileRole.StimulusTable, table)]));
+        var stimuli = await _f.Datasets.ListStimuliAsync(_f.Alice, id);
+        Assert.Equal(["w1", "w2"], stimuli.Select(s => s.Name));
+        Assert.Equal("a red apple", stimuli[0].Caption);
+        Assert.Null(stimuli[1].Caption);
+    }
+
+    [Fact]
+    public async Task UnknownNames_AreListed()
+    {
+        var table = Write("captions.csv", "name,caption\n99.png,nothing\n");
+        var e = await Assert.ThrowsAsync<DatasetImportException>(() => _f.Importer.ImportAsync(new DatasetImportRequest(_f.WorkspaceId, _f.Alice, "Bad", null, DatasetSpace.None,
+        [
+            new ImportSource("00.png", FileRole.StimulusImages, SharedData.Path("k92/images/00.png")),
+            new ImportSource("captions.csv", FileRole.StimulusTable, table),
+        ])));
+        Assert.Contains("99.png", Assert.Single(e.Problems).Message, StringComparison.Ordinal);
+    }
+}
