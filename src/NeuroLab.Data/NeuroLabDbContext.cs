@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using NeuroLab.Data.Audit;
 using NeuroLab.Data.Datasets;
 using NeuroLab.Data.Identity;
+using NeuroLab.Data.Runs;
 using NeuroLab.Data.Workspaces;
 
 namespace NeuroLab.Data;
@@ -32,6 +33,14 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
     public DbSet<AtlasRegion> AtlasRegions => Set<AtlasRegion>();
 
     public DbSet<StagedUpload> StagedUploads => Set<StagedUpload>();
+
+    public DbSet<Experiment> Experiments => Set<Experiment>();
+
+    public DbSet<Run> Runs => Set<Run>();
+
+    public DbSet<RunLogEntry> RunLog => Set<RunLogEntry>();
+
+    public DbSet<RunArtifact> RunArtifacts => Set<RunArtifact>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -115,6 +124,47 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
             u.Property(x => x.Error).HasMaxLength(2000);
             u.HasIndex(x => new { x.WorkspaceId, x.UserId });
             u.HasOne<Workspace>().WithMany().HasForeignKey(x => x.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Experiment>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(200).IsRequired();
+            e.HasIndex(x => x.WorkspaceId);
+            e.HasOne<Workspace>().WithMany().HasForeignKey(x => x.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Dataset>().WithMany().HasForeignKey(x => x.DatasetId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Run>(r =>
+        {
+            r.Property(x => x.Kind).HasMaxLength(64).IsRequired();
+            r.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            r.Property(x => x.DatasetChecksum).HasMaxLength(64);
+            r.Property(x => x.CodeVersion).HasMaxLength(64);
+            r.Property(x => x.CheckpointSha256).HasMaxLength(64);
+            r.HasIndex(x => new { x.Status, x.CreatedAtUtc });
+            r.HasIndex(x => x.WorkspaceId);
+            r.HasIndex(x => x.ExperimentId);
+            r.HasOne<Workspace>().WithMany().HasForeignKey(x => x.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+            r.HasOne<Dataset>().WithMany().HasForeignKey(x => x.DatasetId).OnDelete(DeleteBehavior.Cascade);
+            r.HasOne<Experiment>().WithMany().HasForeignKey(x => x.ExperimentId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        builder.Entity<RunLogEntry>(l =>
+        {
+            l.Property(x => x.Level).HasMaxLength(16);
+            l.Property(x => x.Message).HasMaxLength(4000);
+            l.HasIndex(x => new { x.RunId, x.Id });
+            l.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<RunArtifact>(a =>
+        {
+            a.Property(x => x.Name).HasMaxLength(200).IsRequired();
+            a.Property(x => x.Kind).HasMaxLength(16);
+            a.Property(x => x.Format).HasMaxLength(16);
+            a.Property(x => x.Sha256).HasMaxLength(64).IsRequired();
+            a.HasIndex(x => x.RunId);
+            a.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(a =>

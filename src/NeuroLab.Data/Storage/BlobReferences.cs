@@ -17,6 +17,8 @@ public static class BlobReferences
         referenced.UnionWith(await db.ResponseSets.Select(r => r.ArraySha256).ToListAsync(ct));
         referenced.UnionWith(await db.ResponseSets.Where(r => r.UnitCoordinatesSha256 != null).Select(r => r.UnitCoordinatesSha256!).ToListAsync(ct));
         referenced.UnionWith(await db.ResponseSets.Where(r => r.TrialsSha256 != null).Select(r => r.TrialsSha256!).ToListAsync(ct));
+        referenced.UnionWith(await db.RunArtifacts.Select(a => a.Sha256).ToListAsync(ct));
+        referenced.UnionWith(await db.Runs.Where(r => r.CheckpointSha256 != null).Select(r => r.CheckpointSha256!).ToListAsync(ct));
         var cutoff = nowUtc - StagedUploadLifetime;
         referenced.UnionWith(await db.StagedUploads.Where(u => u.CreatedAtUtc > cutoff).Select(u => u.Sha256).ToListAsync(ct));
         return referenced;

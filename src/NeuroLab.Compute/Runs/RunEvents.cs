@@ -1,0 +1,107 @@
+using System.Threading.Channels;
+
+namespace NeuroLab.Compute.Runs;
+
+/// <summary>
+/// One message about a run, as sent to browsers and external clients over SignalR (hub <c>/hubs/runs</c>,
+/// client method <c>runEvent</c>). <see cref="Type"/> is "progress", "status" or "log". The contract is
+/// documented in docs/api/run-events.md.
+/// </summary>
+public sealed record RunEvent
+{
+    public required Guid RunId { get; init; }
+
+    public Guid? ExperimentId { get; init; }
+
+    public required Guid WorkspaceId { get; init; }
+
+    /// <summary>progress, status or log.</summary>
+    public required string Type { get; init; }
+
+    /// <summary>Current stage, e.g. "cross-validation", "refit", "scoring".</summary>
+    public string? Stage { get; init; }
+
+    public long? Step { get; init; }
+
+    public long? Total { get; init; }
+
+    /// <summary>Estimated seconds to the end of the run, when known.</summary>
+    public double? EtaSeconds { get; init; }
+
+    /// <summary>Scalar metrics, e.g. {"loss": 0.31, "bestCvR": 0.42}.</summary>
+    public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+
+    /// <summary>Vector results, e.g. {"cvScorePerAlpha": [...], "unitTestR": [...partial...]}.</summary>
+    public IReadOnlyDictionary<string, double[]>? Series { get; init; }
+
+    /// <summary>For status events: queued, running, succeeded, failed, cancelled, interrupted.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>For log events and failures: the text.</summary>
+    public string? Message { get; init; }
+
+    public DateTime AtUtc { get; init; } = DateTime.UtcNow;
+}
+
+/// <summary>
+/// The one stream of run events: compute publishes without ever waiting (a bounded channel that drops the
+/// oldest events when consumers fall behind); a dispatcher forwards to subscribers (SignalR, Blazor pages).
+/// </summary>
+public sealed class RunEventBus
+{
+    private readonly Channel<RunEvent> _channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(10_000)
+    {
+        FullMode = BoundedChannelFullMode.DropOldest,
+        SingleReader = true,
+    });
+
+    private readonly object _gate = new();
+    private ImmutableSubscribers _subscribers = new([]);
+
+    /// <summary>Queues an event; never blocks.</summary>
+    public void Publish(RunEvent e) => _channel.Writer.TryWrite(e);
+
+    /// <summary>Adds a handler called for every event (on the dispatcher, never on the compute thread).</summary>
+    public IDisposable Subscribe(Func<RunEvent, Task> handler)
+    {
+        lock (_gate)
+        {
+            _subscribers = new([.. _subscribers.Handlers, handler]);
+        }
+        return new Subscription(this, handler);
+    }
+
+    /// <summary>Delivers queued events until <paramref name="ct"/> is cancelled. Run by the host's dispatcher service.</summary>
+    public async Task DispatchAsync(CancellationToken ct)
+    {
+        await foreach (var e in _channel.Reader.ReadAllAsync(ct))
+        {
+            foreach (var handler in _subscribers.Handlers)
+            {
+                try
+                {
+                    await handler(e);
+                }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
+                    // A failing subscriber (a closed browser) must not stop delivery to the others.
+                }
+            }
+        }
+    }
+
+    private void Unsubscribe(Func<RunEvent, Task> handler)
+    {
+        lock (_gate)
+        {
+            _subscribers = new([.. _subscribers.Handlers.Where(h => h != handler)]);
+        }
+    }
+
+    private sealed record ImmutableSubscribers(IReadOnlyList<Func<RunEvent, Task>> Handlers);
+
+    private sealed class Subscription(RunEventBus bus, Func<RunEvent, Task> handler) : IDisposable
+    {
+        public void Dispose() => bus.Unsubscribe(handler);
+    }
+}

@@ -1,0 +1,253 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NeuroLab.Data;
+using NeuroLab.Data.Audit;
+using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Runs;
+using NeuroLab.Data.Workspaces;
+
+namespace NeuroLab.Compute.Runs;
+
+/// <summary>A run as listed and shown.</summary>
+public sealed record RunSummary(
+    Guid Id, Guid WorkspaceId, Guid? ExperimentId, Guid DatasetId, string Kind, RunStatus Status, string ParametersJson, int Seed,
+    string? CodeVersion, string DatasetChecksum, string? ProgressJson, string? SummaryJson, string? Error, int Attempt,
+    string CreatedBy, DateTime CreatedAtUtc, DateTime? StartedAtUtc, DateTime? FinishedAtUtc);
+
+/// <summary>No such run (or experiment) among the caller's workspaces (API answers 404).</summary>
+public sealed class RunNotFoundException(Guid id) : Exception($"Run or experiment {id} was not found.")
+{
+    public Guid Id { get; } = id;
+}
+
+/// <summary>
+/// Submitting, reading and cancelling runs and experiments, scoped to workspace membership: Viewers read,
+/// Editors and Owners submit and cancel.
+/// </summary>
+public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, IEnumerable<IRunJob> jobs, RunSignals signals, TimeProvider clock)
+{
+    private readonly Dictionary<string, IRunJob> _jobs = jobs.ToDictionary(j => j.Kind, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Known job kinds.</summary>
+    public IReadOnlyCollection<string> Kinds => _jobs.Keys;
+
+    /// <summary>Creates an experiment on a dataset (Editors and Owners).</summary>
+    public async Task<Experiment> CreateExperimentAsync(string userId, Guid datasetId, string name, string? description, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == datasetId, ct) ?? throw new DatasetNotFoundException(datasetId);
+        if (await workspaces.GetRoleAsync(userId, dataset.WorkspaceId, ct) is not { } role)
+        {
+            throw new DatasetNotFoundException(datasetId);
+        }
+        if (role < WorkspaceRole.Editor)
+        {
+            throw new WorkspaceForbiddenException(role, WorkspaceRole.Editor, "creating experiments");
+        }
+        var experiment = new Experiment
+        {
+            WorkspaceId = dataset.WorkspaceId,
+            DatasetId = datasetId,
+            Name = DatasetService.ValidateName(name),
+            Description = description?.Trim() is { Length: > 0 } d ? d : null,
+            CreatedByUserId = userId,
+            CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
+        };
+        db.Experiments.Add(experiment);
+        await db.SaveChangesAsync(ct);
+        return experiment;
+    }
+
+    public async Task<IReadOnlyList<Experiment>> ListExperimentsAsync(string userId, Guid workspaceId, CancellationToken ct = default)
+    {
+        await workspaces.RequireRoleAsync(userId, workspaceId, WorkspaceRole.Viewer, "listing experiments", ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Experiments.Where(e => e.WorkspaceId == workspaceId).OrderByDescending(e => e.CreatedAtUtc).ToListAsync(ct);
+    }
+
+    public async Task<Experiment> GetExperimentAsync(string userId, Guid experimentId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var experiment = await db.Experiments.SingleOrDefaultAsync(e => e.Id == experimentId, ct) ?? throw new RunNotFoundException(experimentId);
+        _ = await workspaces.GetRoleAsync(userId, experiment.WorkspaceId, ct) ?? throw new RunNotFoundException(experimentId);
+        return experiment;
+    }
+
+    /// <summary>
+    /// Validates and queues a run. Problems with parameters or data (mismatched stimulus counts, too few
+    /// samples for the folds, missing features...) are reported before anything is queued.
+    /// </summary>
+    public async Task<RunSummary> SubmitAsync(string userId, Guid datasetId, string kind, JsonElement parameters, Guid? experimentId = null, int? seed = null, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == datasetId, ct) ?? throw new DatasetNotFoundException(datasetId);
+        var role = await workspaces.GetRoleAsync(userId, dataset.WorkspaceId, ct) ?? throw new DatasetNotFoundException(datasetId);
+        if (role < WorkspaceRole.Editor)
+        {
+            throw new WorkspaceForbiddenException(role, WorkspaceRole.Editor, "launching runs");
+        }
+        if (experimentId is { } e && !await db.Experiments.AnyAsync(x => x.Id == e && x.DatasetId == datasetId, ct))
+        {
+            throw new RunNotFoundException(e);
+        }
+        if (!_jobs.TryGetValue(kind, out var job))
+        {
+            throw new RunValidationException([$"Unknown run kind '{kind}'. Known kinds: {string.Join(", ", _jobs.Keys.Order())}."]);
+        }
+        if (parameters.ValueKind is not JsonValueKind.Object)
+        {
+            throw new RunValidationException(["Parameters must be a JSON object."]);
+        }
+        var problems = await job.ValidateAsync(new RunSubmission(dataset.WorkspaceId, datasetId, job.Kind, parameters, userId), ct);
+        if (problems.Count > 0)
+        {
+            throw new RunValidationException(problems);
+        }
+        var run = new Run
+        {
+            WorkspaceId = dataset.WorkspaceId,
+            ExperimentId = experimentId,
+            DatasetId = datasetId,
+            Kind = job.Kind,
+            ParametersJson = parameters.GetRawText(),
+            Seed = seed ?? RandomNumberGenerator.GetInt32(int.MaxValue),
+            DatasetChecksum = await DatasetChecksumAsync(db, datasetId, ct),
+            CreatedByUserId = userId,
+            CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
+        };
+        db.Runs.Add(run);
+        db.AuditEvents.Add(new AuditEvent { WorkspaceId = run.WorkspaceId, ActorUserId = userId, Action = "run.queued", Detail = $"{run.Kind} on {dataset.Name}", AtUtc = run.CreatedAtUtc });
+        await db.SaveChangesAsync(ct);
+        signals.RunQueued();
+        return await GetAsync(userId, run.Id, ct);
+    }
+
+    public async Task<RunSummary> GetAsync(string userId, Guid runId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw new RunNotFoundException(runId);
+        _ = await workspaces.GetRoleAsync(userId, run.WorkspaceId, ct) ?? throw new RunNotFoundException(runId);
+        return (await SummariesAsync(db, db.Runs.Where(r => r.Id == runId), ct)).Single();
+    }
+
+    /// <summary>Runs of a workspace, or of one experiment, newest first.</summary>
+    public async Task<IReadOnlyList<RunSummary>> ListAsync(string userId, Guid workspaceId, Guid? experimentId = null, CancellationToken ct = default)
+    {
+        await workspaces.RequireRoleAsync(userId, workspaceId, WorkspaceRole.Viewer, "listing runs", ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Runs.Where(r => r.WorkspaceId == workspaceId);
+        if (experimentId is { } e)
+        {
+            query = query.Where(r => r.ExperimentId == e);
+        }
+        return [.. (await SummariesAsync(db, query, ct)).OrderByDescending(r => r.CreatedAtUtc)];
+    }
+
+    /// <summary>Cancels a run (Editors and Owners): a queued run stops at once, a running one at its next check.</summary>
+    public async Task<RunSummary> CancelAsync(string userId, Guid runId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw new RunNotFoundException(runId);
+        var role = await workspaces.GetRoleAsync(userId, run.WorkspaceId, ct) ?? throw new RunNotFoundException(runId);
+        if (role < WorkspaceRole.Editor)
+        {
+            throw new WorkspaceForbiddenException(role, WorkspaceRole.Editor, "cancelling runs");
+        }
+        if (!run.IsFinished)
+        {
+            run.CancelRequested = true;
+            if (run.Status is RunStatus.Queued or RunStatus.Interrupted)
+            {
+                run.Status = RunStatus.Cancelled;
+                run.FinishedAtUtc = clock.GetUtcNow().UtcDateTime;
+            }
+            db.AuditEvents.Add(new AuditEvent { WorkspaceId = run.WorkspaceId, ActorUserId = userId, Action = "run.cancelled", Detail = run.Kind, AtUtc = clock.GetUtcNow().UtcDateTime });
+            await db.SaveChangesAsync(ct);
+            signals.CancelRequested(runId);
+        }
+        return await GetAsync(userId, runId, ct);
+    }
+
+    public async Task<IReadOnlyList<RunLogEntry>> LogAsync(string userId, Guid runId, long afterId = 0, CancellationToken ct = default)
+    {
+        await GetAsync(userId, runId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.RunLog.Where(l => l.RunId == runId && l.Id > afterId).OrderBy(l => l.Id).Take(5000).ToListAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<RunArtifact>> ArtifactsAsync(string userId, Guid runId, CancellationToken ct = default)
+    {
+        await GetAsync(userId, runId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.RunArtifacts.Where(a => a.RunId == runId).OrderBy(a => a.Name).ToListAsync(ct);
+    }
+
+    /// <summary>An artifact the caller may read.</summary>
+    public async Task<RunArtifact> ArtifactAsync(string userId, Guid artifactId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var artifact = await db.RunArtifacts.SingleOrDefaultAsync(a => a.Id == artifactId, ct) ?? throw new RunNotFoundException(artifactId);
+        var run = await db.Runs.SingleAsync(r => r.Id == artifact.RunId, ct);
+        _ = await workspaces.GetRoleAsync(userId, run.WorkspaceId, ct) ?? throw new RunNotFoundException(artifactId);
+        return artifact;
+    }
+
+    /// <summary>True when the user may watch the run (hub joins).</summary>
+    public async Task<bool> CanWatchRunAsync(string userId, Guid runId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var workspace = await db.Runs.Where(r => r.Id == runId).Select(r => (Guid?)r.WorkspaceId).SingleOrDefaultAsync(ct);
+        return workspace is { } w && await workspaces.GetRoleAsync(userId, w, ct) is not null;
+    }
+
+    /// <summary>True when the user may watch the experiment (hub joins).</summary>
+    public async Task<bool> CanWatchExperimentAsync(string userId, Guid experimentId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var workspace = await db.Experiments.Where(e => e.Id == experimentId).Select(e => (Guid?)e.WorkspaceId).SingleOrDefaultAsync(ct);
+        return workspace is { } w && await workspaces.GetRoleAsync(userId, w, ct) is not null;
+    }
+
+    /// <summary>SHA-256 over the dataset's file and array addresses in a stable order.</summary>
+    internal static async Task<string> DatasetChecksumAsync(NeuroLabDbContext db, Guid datasetId, CancellationToken ct)
+    {
+        var files = await db.DatasetFiles.Where(f => f.DatasetId == datasetId).Select(f => f.Sha256).ToListAsync(ct);
+        var arrays = await db.ResponseSets.Where(r => r.DatasetId == datasetId).Select(r => r.ArraySha256).ToListAsync(ct);
+        var text = string.Join('\n', files.Order(StringComparer.Ordinal).Concat(arrays.Order(StringComparer.Ordinal)));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    private static async Task<List<RunSummary>> SummariesAsync(NeuroLabDbContext db, IQueryable<Run> runs, CancellationToken ct) =>
+        await (from r in runs
+               join u in db.Users on r.CreatedByUserId equals u.Id into users
+               from u in users.DefaultIfEmpty()
+               select new RunSummary(r.Id, r.WorkspaceId, r.ExperimentId, r.DatasetId, r.Kind, r.Status, r.ParametersJson, r.Seed, r.CodeVersion, r.DatasetChecksum,
+                   r.ProgressJson, r.SummaryJson, r.Error, r.Attempt, u != null ? u.Email ?? u.UserName ?? "?" : "(deleted user)", r.CreatedAtUtc, r.StartedAtUtc, r.FinishedAtUtc))
+              .ToListAsync(ct);
+}
+
+/// <summary>In-process signals between the service (submit, cancel) and the queue (wake up, cancel tokens).</summary>
+public sealed class RunSignals
+{
+    private readonly SemaphoreSlim _queued = new(0);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
+
+    public void RunQueued() => _queued.Release();
+
+    /// <summary>Waits until a run is queued or <paramref name="timeout"/> passes.</summary>
+    public Task WaitForWorkAsync(TimeSpan timeout, CancellationToken ct) => _queued.WaitAsync(timeout, ct);
+
+    public void CancelRequested(Guid runId)
+    {
+        if (_running.TryGetValue(runId, out var cts))
+        {
+            cts.Cancel();
+        }
+    }
+
+    internal void Register(Guid runId, CancellationTokenSource cts) => _running[runId] = cts;
+
+    internal void Unregister(Guid runId) => _running.TryRemove(runId, out _);
+}
