@@ -86,7 +86,7 @@ public sealed class TorchScriptFeatures : IDisposable
         catch (ExternalException e)
         {
             throw new InvalidDataException(
-                $"{fileName}: not a TorchScript model libtorch {torch.__version__} can load ({FirstLine(e.Message)}). " +
+                $"{fileName}: not a TorchScript model libtorch {torch.__version__} can load ({Reason(e.Message)}). " +
                 "Save the model with torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path); " +
                 "a torch.save(model.state_dict()) file holds weights only.", e);
         }
@@ -204,7 +204,7 @@ public sealed class TorchScriptFeatures : IDisposable
         catch (ExternalException e)
         {
             throw new ArgumentException(
-                $"{FileName} failed on input {ImageStack.Shape(input)} (n, channels, height, width): {FirstLine(e.Message)}", parameterName, e);
+                $"{FileName} failed on input {ImageStack.Shape(input)} (n, channels, height, width): {Reason(e.Message)}", parameterName, e);
         }
         catch (Exception e) when (e is ArgumentOutOfRangeException or NotImplementedException or InvalidCastException)
         {
@@ -264,9 +264,14 @@ public sealed class TorchScriptFeatures : IDisposable
         }
     }
 
-    private static string FirstLine(string message)
+    /// <summary>
+    /// The line of a libtorch error that says what went wrong: the final "SomethingError: ..." line of a TorchScript
+    /// interpreter traceback, otherwise the first line (libtorch appends C++ stack frames after it).
+    /// </summary>
+    private static string Reason(string message)
     {
-        int end = message.IndexOf('\n');
-        return (end < 0 ? message : message[..end]).Trim();
+        string[] lines = message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        string? error = lines.LastOrDefault(l => l.Length > 0 && char.IsUpper(l[0]) && l.Split(' ')[0].EndsWith("Error:", StringComparison.Ordinal));
+        return error ?? lines.FirstOrDefault() ?? "no message";
     }
 }
