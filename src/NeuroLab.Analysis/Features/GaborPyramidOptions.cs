@@ -8,8 +8,8 @@ public sealed record GaborPyramidOptions
 
     /// <summary>
     /// Spatial frequencies in cycles per image (per field of view), one scale each, in output order.
-    /// Kay et al. (2008) used 1, 2, 4, 8, 16 and 32 on 128-pixel images; at the default 64 pixels 32 cycles
-    /// would be a 2-pixel wavelength (the Nyquist limit), so the default stops at 16.
+    /// Kay et al. (2008) used 1, 2, 4, 8, 16 and 32 cycles per field of view (use <c>Size = 128</c> for all six); at
+    /// the default 64 pixels 32 cycles would be a 2-pixel wavelength (the Nyquist limit), so the default stops at 16.
     /// </summary>
     public IReadOnlyList<double> CyclesPerImage { get; init; } = [1, 2, 4, 8, 16];
 

@@ -39,8 +39,9 @@ public sealed record TorchScriptInputOptions
 /// its position in that tuple (0 for a single tensor) and flattened per image to <c>[n, features]</c> float32.</para>
 /// <para>Refused, with an <see cref="InvalidDataException"/> that says what to return instead: dicts (TorchSharp
 /// 0.107 cannot marshal a <c>Dict[str, Tensor]</c> return value), strings, nested containers, tuples mixing
-/// tensors and other values. Naming an attribute or a submodule to hook is not supported: TorchSharp cannot
-/// attach hooks to a loaded TorchScript module, so expose the layer in the return value instead.</para>
+/// tensors and other values. Naming an attribute or a submodule to read is not supported: TorchSharp's forward
+/// hooks run around calls made from .NET, not around submodules called inside the TorchScript graph, so expose
+/// the layer in the return value instead.</para>
 /// <para>The model runs in eval mode without gradients. Archives saved by older PyTorch versions load as long
 /// as libtorch 2.10 can read them (checked with Debian's torch 1.13.1).</para>
 /// </remarks>
