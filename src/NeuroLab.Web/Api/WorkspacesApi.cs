@@ -75,5 +75,6 @@ public static class NeuroLabApi
         api.MapWorkspacesApi();
         api.MapDatasetsApi();
         api.MapUploadsApi(configuration);
+        api.MapRunsApi();
     }
 }

@@ -73,6 +73,7 @@ public static class HostingExtensions
             .AddTypedClient((http, _) => new NeuroLab.Compute.Samples.SampleFetcher(http,
                 string.IsNullOrWhiteSpace(options.Samples.MirrorDirectory) ? null : Path.GetFullPath(options.Samples.MirrorDirectory)));
         services.AddScoped<NeuroLab.Compute.Samples.SampleImportService>();
+        AddCompute(services, configuration);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         services.AddSingleton(new NeuroLab.Data.Storage.ContentStore(Path.Combine(dataDirectory, "store")));
         services.AddSingleton(NeuroLab.Compute.Samples.SampleCatalogue.LoadBuiltIn());
@@ -119,6 +120,28 @@ public static class HostingExtensions
         });
     }
 
+    /// <summary>The in-process compute host: run queue, event bus and its SignalR forwarder.</summary>
+    private static void AddCompute(IServiceCollection services, IConfiguration configuration)
+    {
+        var compute = configuration.GetSection("NeuroLab:Compute");
+        var options = new NeuroLab.Compute.Runs.ComputeOptions
+        {
+            MaxConcurrentRuns = compute.GetValue("MaxConcurrentRuns", 1),
+        };
+        services.AddSingleton(options);
+        services.AddSingleton<NeuroLab.Compute.Runs.RunEventBus>();
+        services.AddSingleton<NeuroLab.Compute.Runs.RunSignals>();
+        services.AddScoped<NeuroLab.Compute.Runs.RunService>();
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
+        services.AddHostedService<NeuroLab.Compute.Runs.RunEventDispatcher>();
+        services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();
+        if (compute.GetValue("RunQueueEnabled", true))
+        {
+            services.AddSingleton<NeuroLab.Compute.Runs.RunQueue>();
+            services.AddHostedService(sp => sp.GetRequiredService<NeuroLab.Compute.Runs.RunQueue>());
+        }
+    }
+
     private static void AddDatabase(IServiceCollection services, IConfiguration configuration, NeuroLabOptions options)
     {
         var connectionString = configuration.GetConnectionString("NeuroLab");
@@ -150,7 +173,16 @@ public static class HostingExtensions
             // No display name: schemes with one are offered as "Sign in with ..." buttons.
             .AddPolicyScheme(AuthSchemes.Smart, displayName: null, o => o.ForwardDefaultSelector = AuthSchemes.Select)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PersonalAccessTokenHandler>(AuthSchemes.PersonalAccessToken, null)
-            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromMinutes(Math.Max(1, security.AccessTokenMinutes)));
+            .AddBearerToken(IdentityConstants.BearerScheme, o =>
+            {
+                o.BearerTokenExpiration = TimeSpan.FromMinutes(Math.Max(1, security.AccessTokenMinutes));
+                // SignalR clients send the token in the query string on WebSocket upgrades.
+                o.Events.OnMessageReceived = c =>
+                {
+                    c.Token ??= c.Request.Path.StartsWithSegments("/hubs") ? AuthSchemes.BearerToken(c.Request) : null;
+                    return Task.CompletedTask;
+                };
+            });
         authentication.AddIdentityCookies();
 
         services.ConfigureApplicationCookie(o =>
@@ -276,6 +308,7 @@ public static class HostingExtensions
         app.MapOpenApi();
         app.MapNeuroLabApi(app.Configuration);
         app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapHub<NeuroLab.Web.Hubs.RunsHub>("/hubs/runs");
     }
 
     private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");

@@ -20,13 +20,31 @@ public static class AuthSchemes
     /// </summary>
     public static string Select(HttpContext context)
     {
-        string? header = context.Request.Headers.Authorization;
-        if (header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var token = BearerToken(context.Request);
+        if (token is not null)
         {
-            return header.AsSpan(7).Trim().StartsWith(NeuroLab.Data.Identity.ApiTokenService.SecretPrefix, StringComparison.Ordinal)
+            return token.StartsWith(NeuroLab.Data.Identity.ApiTokenService.SecretPrefix, StringComparison.Ordinal)
                 ? PersonalAccessToken
                 : IdentityConstants.BearerScheme;
         }
         return IdentityConstants.ApplicationScheme;
+    }
+
+    /// <summary>
+    /// The bearer token of a request: the Authorization header, or for SignalR hubs the <c>access_token</c>
+    /// query parameter (browsers cannot set headers on WebSocket connections).
+    /// </summary>
+    public static string? BearerToken(HttpRequest request)
+    {
+        string? header = request.Headers.Authorization;
+        if (header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header[7..].Trim();
+        }
+        if (request.Path.StartsWithSegments("/hubs") && request.Query.TryGetValue("access_token", out var query) && !string.IsNullOrEmpty(query))
+        {
+            return query.ToString();
+        }
+        return null;
     }
 }

@@ -23,12 +23,11 @@ public sealed class PersonalAccessTokenHandler(
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? header = Request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var secret = AuthSchemes.BearerToken(Request);
+        if (secret is null)
         {
             return AuthenticateResult.NoResult();
         }
-        var secret = header[7..].Trim();
         var userId = await tokens.ValidateAsync(secret, Context.RequestAborted);
         if (userId is null)
         {
