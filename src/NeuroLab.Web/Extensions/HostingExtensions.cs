@@ -132,6 +132,7 @@ public static class HostingExtensions
         services.AddSingleton<NeuroLab.Compute.Runs.RunEventBus>();
         services.AddSingleton<NeuroLab.Compute.Runs.RunSignals>();
         services.AddScoped<NeuroLab.Compute.Runs.RunService>();
+        services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.EncodingModels.EncodingRidgeJob>();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
         services.AddHostedService<NeuroLab.Compute.Runs.RunEventDispatcher>();
         services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();

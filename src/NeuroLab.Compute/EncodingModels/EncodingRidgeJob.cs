@@ -1,0 +1,361 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NeuroLab.Analysis.Encoding;
+using NeuroLab.Analysis.Features;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Data;
+using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Storage;
+using NeuroLab.Formats;
+using NeuroLab.Formats.Images;
+using NeuroLab.Formats.Nifti;
+using NeuroLab.Formats.Numpy;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NeuroLab.Compute.EncodingModels;
+
+/// <summary>
+/// Parameters of an "encoding-ridge" run (JSON, camelCase):
+/// <c>responseSetId</c>; <c>features</c> = pixels | pca | gabor; <c>imageSize</c> (working resolution, default
+/// min(64, stimulus size)); <c>pcaComponents</c> (default 100); <c>alphas</c> (default logspace(0, 6, 13));
+/// <c>folds</c> (default 5); <c>intercept</c> (default true); <c>split</c> = dataset (the stimuli's train/test
+/// marks) | random (with <c>testFraction</c>, default 0.2, drawn with the run's seed).
+/// </summary>
+public sealed record EncodingRidgeParameters
+{
+    public Guid ResponseSetId { get; init; }
+
+    public string Features { get; init; } = "gabor";
+
+    public int? ImageSize { get; init; }
+
+    public int PcaComponents { get; init; } = 100;
+
+    public double[]? Alphas { get; init; }
+
+    public int Folds { get; init; } = 5;
+
+    public bool Intercept { get; init; } = true;
+
+    public string Split { get; init; } = "dataset";
+
+    public double TestFraction { get; init; } = 0.2;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static EncodingRidgeParameters Parse(JsonElement json) =>
+        json.Deserialize<EncodingRidgeParameters>(Json) ?? throw new ArgumentException("Parameters are missing.");
+}
+
+/// <summary>
+/// Fits a voxelwise/neuronwise ridge encoding model: features of the stimulus images (raw pixels, PCA of
+/// pixels fitted on the training stimuli, or the Gabor wavelet pyramid energy model) predict every unit of a
+/// response set; each unit's alpha is chosen by k-fold cross-validation on the training stimuli
+/// (<see cref="RidgeCv"/>), the model is refitted and scored on the held-out test stimuli. Artifacts: weights,
+/// best alphas, CV scores, test r and R², test predictions (.npy), a CSV summary, and NIfTI maps of test r and
+/// best alpha in the reference volume when units are voxels with coordinates.
+/// </summary>
+public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store) : IRunJob
+{
+    public string Kind => "encoding-ridge";
+
+    public async Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        EncodingRidgeParameters p;
+        try
+        {
+            p = EncodingRidgeParameters.Parse(submission.Parameters);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return [$"Parameters could not be read: {e.Message}"];
+        }
+        if (p.Features is not ("pixels" or "pca" or "gabor"))
+        {
+            problems.Add($"Unknown feature space '{p.Features}'. Use pixels, pca or gabor.");
+        }
+        if (p.Split is not ("dataset" or "random"))
+        {
+            problems.Add($"Unknown split '{p.Split}'. Use dataset (the stimuli's train/test marks) or random.");
+        }
+        if (p.Folds < 2)
+        {
+            problems.Add("Cross-validation needs at least 2 folds.");
+        }
+        if (p.Alphas is { } alphas && (alphas.Length == 0 || alphas.Any(a => !(a > 0) || !double.IsFinite(a))))
+        {
+            problems.Add("Alphas must be a non-empty list of positive numbers.");
+        }
+        if (p.TestFraction is <= 0 or >= 1)
+        {
+            problems.Add("testFraction must be between 0 and 1.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var set = await db.ResponseSets.SingleOrDefaultAsync(r => r.Id == p.ResponseSetId && r.DatasetId == submission.DatasetId, ct);
+        if (set is null)
+        {
+            problems.Add($"Response set {p.ResponseSetId} is not part of this dataset.");
+            return problems;
+        }
+        var stimuli = await db.Stimuli.Where(s => s.DatasetId == submission.DatasetId).OrderBy(s => s.Index).Select(s => new { s.ImageSha256, s.Split }).ToListAsync(ct);
+        if (stimuli.Count != set.StimulusCount)
+        {
+            problems.Add($"The response set has {set.StimulusCount} rows but the dataset has {stimuli.Count} stimuli.");
+        }
+        int missing = stimuli.Count(s => s.ImageSha256 is null);
+        if (missing > 0)
+        {
+            problems.Add($"{missing} of {stimuli.Count} stimuli have no image, so image features cannot be computed for them.");
+        }
+        if (p.Split == "dataset")
+        {
+            int train = stimuli.Count(s => s.Split == "train"), test = stimuli.Count(s => s.Split == "test");
+            if (train == 0 || test == 0)
+            {
+                problems.Add($"The dataset marks {train} training and {test} test stimuli; use split \"random\" or import a split.");
+            }
+            else if (train < p.Folds * 2)
+            {
+                problems.Add($"{train} training stimuli are too few for {p.Folds}-fold cross-validation (need at least {p.Folds * 2}).");
+            }
+        }
+        else if ((int)(stimuli.Count * (1 - p.TestFraction)) < p.Folds * 2)
+        {
+            problems.Add($"{stimuli.Count} stimuli leave too few training samples for {p.Folds} folds.");
+        }
+        if (p.Features == "pca" && p.PcaComponents < 1)
+        {
+            problems.Add("pcaComponents must be at least 1.");
+        }
+        return problems;
+    }
+
+    public async Task ExecuteAsync(RunContext context)
+    {
+        var ct = context.Cancellation;
+        var p = EncodingRidgeParameters.Parse(context.Parameters);
+        ResponseSet set;
+        List<(string Name, string? Sha, string? Split)> stimuli;
+        DatasetFile? reference;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            set = await db.ResponseSets.SingleAsync(r => r.Id == p.ResponseSetId, ct);
+            stimuli = [.. (await db.Stimuli.Where(s => s.DatasetId == context.Run.DatasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.ImageSha256, s.Split }).ToListAsync(ct))
+                .Select(s => (s.Name, s.ImageSha256, s.Split))];
+            reference = set.ReferenceFileId is { } fileId ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == fileId, ct) : null;
+        }
+
+        context.Report("loading", 0, stimuli.Count);
+        NumericArray responses;
+        await using (var stream = store.OpenRead(set.ArraySha256))
+        {
+            responses = NpyReader.Read(stream, "responses.npy").ToCOrder();
+        }
+        var (train, test) = Split(stimuli.Select(s => s.Split).ToList(), p, context.Run.Seed);
+        await context.LogAsync($"{stimuli.Count} stimuli ({train.Length} train, {test.Length} test), {set.UnitCount} {set.UnitKind.ToString().ToLowerInvariant()}s, features: {p.Features}.");
+
+        using var scope = NewDisposeScope();
+        var images = await LoadImagesAsync(context, stimuli.Select(s => s.Sha!).ToList(), ct);
+        int side = (int)images.shape[1];
+        int size = Math.Min(p.ImageSize ?? 64, side);
+        var trainIndex = tensor(train.Select(i => (long)i).ToArray());
+        var testIndex = tensor(test.Select(i => (long)i).ToArray());
+        Tensor trainFeatures, testFeatures;
+        string featureDescription;
+        switch (p.Features)
+        {
+            case "pixels":
+                var pixels = PixelFeatures.Extract(images, size, size);
+                (trainFeatures, testFeatures) = (pixels.index_select(0, trainIndex), pixels.index_select(0, testIndex));
+                featureDescription = $"pixels {size}x{size}";
+                break;
+            case "pca":
+                var flat = PixelFeatures.Extract(images, size, size);
+                int k = Math.Min(p.PcaComponents, train.Length - 1);
+                using (var pca = PcaFeatures.Fit(flat.index_select(0, trainIndex), k))
+                {
+                    (trainFeatures, testFeatures) = (pca.Transform(flat.index_select(0, trainIndex)), pca.Transform(flat.index_select(0, testIndex)));
+                    featureDescription = $"PCA of {size}x{size} pixels, {k} components, {pca.ExplainedVarianceRatio.Sum():0.000} of variance";
+                }
+                break;
+            default:
+                var cycles = new[] { 1.0, 2, 4, 8, 16, 32 }.Where(c => size / c >= 3.2).ToArray();
+                using (var gabor = new GaborPyramid(new GaborPyramidOptions { Size = size, CyclesPerImage = cycles }))
+                {
+                    var all = gabor.Transform(images, 64, new SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
+                    (trainFeatures, testFeatures) = (all.index_select(0, trainIndex), all.index_select(0, testIndex));
+                    featureDescription = $"Gabor pyramid {size}x{size}, {cycles.Length} scales ({string.Join(", ", cycles)} cycles/image), {gabor.Options.Orientations} orientations, {gabor.FeatureCount} features";
+                }
+                break;
+        }
+        await context.LogAsync($"Features: {featureDescription}.");
+
+        int units = (int)responses.Shape[1];
+        var allResponses = tensor(responses.AsSpan<float>().ToArray(), [responses.Shape[0], units]);
+        var trainResponses = allResponses.index_select(0, trainIndex);
+        var testResponses = allResponses.index_select(0, testIndex);
+        var alphas = p.Alphas ?? [.. RidgeCvOptions.DefaultAlphas];
+        var unitR = new double[units];
+        Array.Fill(unitR, double.NaN);
+        var options = new RidgeCvOptions
+        {
+            Alphas = alphas,
+            Folds = RidgeFolds.Contiguous(p.Folds),
+            FitIntercept = p.Intercept,
+            BatchCompleted = batch =>
+            {
+                // Partial per-unit scores for the live histogram: correlation of this batch's test predictions.
+                var r = Correlations(batch.TestPredictions, testResponses.narrow(1, batch.FirstUnit, batch.Count));
+                Array.Copy(r, 0, unitR, batch.FirstUnit, batch.Count);
+                context.Report("fitting units", batch.FirstUnit + batch.Count, units,
+                    new Dictionary<string, double> { ["meanTestRSoFar"] = unitR.Where(double.IsFinite).DefaultIfEmpty(0).Average() },
+                    new Dictionary<string, double[]> { ["unitTestR"] = r, ["firstUnit"] = [batch.FirstUnit] });
+            },
+        };
+        using var result = RidgeCv.Fit(trainFeatures, trainResponses, testFeatures, testResponses, options,
+            new SynchronousProgress<RidgeProgress>(rp => context.Report(rp.Stage == RidgeStage.Decomposing ? "decomposing folds" : "fitting units", rp.Step, rp.Total)), ct);
+
+        context.Report("saving", 0, 1);
+        var cvMean = result.CvScores.mean([1L]).to_type(ScalarType.Float64).data<double>().ToArray();
+        context.Report("saving", 1, 1, new Dictionary<string, double> { ["meanTestR"] = result.MeanTestR }, new Dictionary<string, double[]> { ["cvScorePerAlpha"] = cvMean, ["alphas"] = alphas });
+        await context.SaveArrayAsync("test_r", Vector(result.TestR));
+        await context.SaveArrayAsync("test_r2", Vector(result.TestR2));
+        await context.SaveArrayAsync("best_alpha", Vector(result.BestAlpha));
+        await context.SaveArrayAsync("cv_scores", FromTensor(result.CvScores));
+        if (result.Weights is { } weights)
+        {
+            await context.SaveArrayAsync("weights", FromTensor(weights));
+        }
+        if (result.TestPredictions is { } predictions)
+        {
+            await context.SaveArrayAsync("test_predictions", FromTensor(predictions));
+        }
+        await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [test.Length], test));
+        await context.SaveFileAsync("units.csv", "table", "csv", s => WriteCsv(s, result));
+        if (set.UnitKind == UnitKind.Voxel && set.UnitCoordinatesSha256 is not null && reference is { Format: "nifti" })
+        {
+            await SaveMapsAsync(context, set, reference, result);
+        }
+        var r2 = result.TestR.Where(double.IsFinite).Order().ToArray();
+        await context.SetSummaryAsync(new
+        {
+            meanTestR = result.MeanTestR,
+            medianTestR = r2.Length == 0 ? double.NaN : r2[r2.Length / 2],
+            units,
+            trainStimuli = train.Length,
+            testStimuli = test.Length,
+            features = featureDescription,
+            featureCount = (int)trainFeatures.shape[1],
+            alphas,
+            cvScorePerAlpha = cvMean,
+            bestAlphaCounts = alphas.Select(a => result.BestAlpha.Count(b => b == a)).ToArray(),
+        });
+        await context.LogAsync($"Mean test r = {result.MeanTestR:0.0000} over {units} units.");
+    }
+
+    private async Task<Tensor> LoadImagesAsync(RunContext context, IReadOnlyList<string> shas, CancellationToken ct)
+    {
+        float[]? data = null;
+        int h = 0, w = 0;
+        for (int i = 0; i < shas.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            await using var stream = store.OpenRead(shas[i]);
+            var image = ImageReader.Read(stream, $"stimulus {i}.png", new ImageReadOptions { Color = ImageColorMode.Grayscale });
+            if (data is null)
+            {
+                (h, w) = ((int)image.Shape[0], (int)image.Shape[1]);
+                data = new float[shas.Count * h * w];
+            }
+            if (image.Shape[0] != h || image.Shape[1] != w)
+            {
+                image = ImageReader.Read(store.LocalPath(shas[i]), new ImageReadOptions { Color = ImageColorMode.Grayscale, Width = w, Height = h });
+            }
+            image.AsSpan<float>().CopyTo(data.AsSpan(i * h * w, h * w));
+            if (i % 50 == 0)
+            {
+                context.Report("loading", i, shas.Count);
+            }
+        }
+        return tensor(data!, [shas.Count, h, w]);
+    }
+
+    private static (int[] Train, int[] Test) Split(IReadOnlyList<string?> marks, EncodingRidgeParameters p, int seed)
+    {
+        if (p.Split == "dataset")
+        {
+            return ([.. Enumerable.Range(0, marks.Count).Where(i => marks[i] == "train")], [.. Enumerable.Range(0, marks.Count).Where(i => marks[i] == "test")]);
+        }
+        var order = Enumerable.Range(0, marks.Count).ToArray();
+        new Random(seed).Shuffle(order);
+        int nTest = Math.Max(1, (int)Math.Round(marks.Count * p.TestFraction));
+        return ([.. order.Skip(nTest).Order()], [.. order.Take(nTest).Order()]);
+    }
+
+    /// <summary>Pearson r per column between predictions and responses [n, m].</summary>
+    private static double[] Correlations(Tensor predictions, Tensor responses)
+    {
+        using var scope = NewDisposeScope();
+        var a = predictions.to_type(ScalarType.Float64);
+        var b = responses.to_type(ScalarType.Float64);
+        a = a - a.mean([0L], keepdim: true);
+        b = b - b.mean([0L], keepdim: true);
+        var r = (a * b).sum(dim: 0L) / (a.pow(2).sum(dim: 0L).sqrt() * b.pow(2).sum(dim: 0L).sqrt());
+        return r.data<double>().ToArray();
+    }
+
+    private static NumericArray Vector(IReadOnlyList<double> values) => new(NumericType.Float32, [values.Count], values.Select(v => (float)v).ToArray());
+
+    private static NumericArray FromTensor(Tensor t)
+    {
+        var f = t.to_type(ScalarType.Float32).contiguous();
+        return new NumericArray(NumericType.Float32, [.. f.shape], f.data<float>().ToArray());
+    }
+
+    private static void WriteCsv(Stream stream, RidgeCvResult result)
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+        writer.WriteLine("unit,test_r,test_r2,best_alpha");
+        for (int u = 0; u < result.TestR.Count; u++)
+        {
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{u},{result.TestR[u]:G6},{result.TestR2[u]:G6},{result.BestAlpha[u]:G6}"));
+        }
+    }
+
+    /// <summary>Writes test r and best alpha as NIfTI volumes on the reference volume's grid (NaN outside the units).</summary>
+    private async Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile reference, RidgeCvResult result)
+    {
+        var header = NiftiReader.ReadHeader(store.LocalPath(reference.Sha256));
+        NumericArray coordinates;
+        await using (var stream = store.OpenRead(set.UnitCoordinatesSha256!))
+        {
+            coordinates = NpyReader.Read(stream, "coordinates.npy").ToCOrder();
+        }
+        long[] grid = [.. header.Shape.Take(3)];
+        foreach (var (name, values) in new[] { ("test_r", result.TestR), ("best_alpha", result.BestAlpha) })
+        {
+            var volume = new float[grid[0] * grid[1] * grid[2]];
+            Array.Fill(volume, float.NaN);
+            for (int u = 0; u < values.Count; u++)
+            {
+                long i = (long)coordinates.GetDouble(u * 3), j = (long)coordinates.GetDouble(u * 3 + 1), k = (long)coordinates.GetDouble(u * 3 + 2);
+                volume[i + grid[0] * (j + grid[1] * k)] = (float)values[u];
+            }
+            var array = new NumericArray(NumericType.Float32, grid, volume, ArrayOrder.Fortran);
+            await context.SaveFileAsync(name + ".nii.gz", "map", "nii.gz", s =>
+            {
+                using var gzip = new System.IO.Compression.GZipStream(s, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
+                NiftiWriter.Write(gzip, array, header.BestAffine(), new NiftiWriteOptions { XFormCode = (short)Math.Max(1, Math.Max(header.SFormCode, header.QFormCode)), Description = $"NeuroLab {name}" });
+            }, grid);
+        }
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
