@@ -22,6 +22,27 @@ public static class ApiClient
         return client;
     }
 
+    /// <summary>Polls a run until it has finished, then returns its artifacts (fails when the run failed).</summary>
+    public static async Task<List<JsonElement>> WaitForArtifactsAsync(HttpClient client, string runId)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            var run = await (await client.GetAsync($"/api/v1/runs/{runId}")).JsonAsync();
+            var status = run.GetProperty("status").GetString();
+            if (status is "failed" or "cancelled")
+            {
+                throw new InvalidOperationException($"Run {runId} ended {status}: {run.GetProperty("error")}");
+            }
+            if (status == "succeeded")
+            {
+                return [.. (await (await client.GetAsync($"/api/v1/runs/{runId}/artifacts")).JsonAsync()).EnumerateArray()];
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"Run {runId} did not finish.");
+    }
+
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();
 }

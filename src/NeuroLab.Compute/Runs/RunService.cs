@@ -26,7 +26,7 @@ public sealed class RunNotFoundException(Guid id) : Exception($"Run or experimen
 /// Submitting, reading and cancelling runs and experiments, scoped to workspace membership: Viewers read,
 /// Editors and Owners submit and cancel.
 /// </summary>
-public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, IEnumerable<IRunJob> jobs, RunSignals signals, TimeProvider clock)
+public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, IEnumerable<IRunJob> jobs, RunSignals signals, TimeProvider clock, NeuroLab.Data.Storage.ContentStore store)
 {
     private readonly Dictionary<string, IRunJob> _jobs = jobs.ToDictionary(j => j.Kind, StringComparer.OrdinalIgnoreCase);
 
@@ -192,6 +192,14 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
         var run = await db.Runs.SingleAsync(r => r.Id == artifact.RunId, ct);
         _ = await workspaces.GetRoleAsync(userId, run.WorkspaceId, ct) ?? throw new RunNotFoundException(artifactId);
         return artifact;
+    }
+
+    /// <summary>Reads an array artifact (.npy) as float64 values, for charts.</summary>
+    public async Task<double[]> ReadArrayArtifactAsync(string userId, Guid artifactId, CancellationToken ct = default)
+    {
+        var artifact = await ArtifactAsync(userId, artifactId, ct);
+        await using var stream = store.OpenRead(artifact.Sha256);
+        return NeuroLab.Formats.Numpy.NpyReader.Read(stream, artifact.Name).ToFloat64();
     }
 
     /// <summary>True when the user may watch the run (hub joins).</summary>

@@ -279,7 +279,7 @@ public static class HostingExtensions
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.Use((context, next) =>
         {
-            if (IsApi(context.Request) && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+            if ((IsApi(context.Request) || context.Request.Path.StartsWithSegments("/hubs")) && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
             {
                 pages.Enabled = false;
             }

@@ -23,7 +23,7 @@ public sealed class EncodingRidgeJobTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var job = new EncodingRidgeJob(_f.Database.Factory, _f.Store);
-        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [job], _signals, TimeProvider.System);
+        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [job], _signals, TimeProvider.System, _f.Store);
         _queue = new RunQueue(_f.Database.Factory, [job], _signals, _bus, _f.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
         _dispatcher = new RunEventDispatcher(_bus);
         await _dispatcher.StartAsync(CancellationToken.None);

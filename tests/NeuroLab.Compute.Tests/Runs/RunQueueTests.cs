@@ -66,7 +66,7 @@ public sealed class RunQueueTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [_job], _signals, TimeProvider.System);
+        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [_job], _signals, TimeProvider.System, _f.Store);
         _dataset = await _f.Samples.ImportAsync(_f.Alice, _f.WorkspaceId, "mni152");
         _bus.Subscribe(e =>
         {

@@ -31,8 +31,11 @@ public sealed class OutsiderWalkTests : IDisposable
     private static string Fill(RoutePattern pattern, IReadOnlyDictionary<string, string> values)
     {
         // {id} names a workspace under /workspaces and a dataset under /datasets.
-        var scoped = pattern.RawText!.TrimStart('/').StartsWith("api/v1/datasets", StringComparison.Ordinal)
-            ? new Dictionary<string, string>(values) { ["id"] = values["datasetId"] }
+        var raw = pattern.RawText!.TrimStart('/');
+        var scoped = raw.StartsWith("api/v1/datasets", StringComparison.Ordinal) ? new Dictionary<string, string>(values) { ["id"] = values["datasetId"] }
+            : raw.StartsWith("api/v1/runs", StringComparison.Ordinal) ? new Dictionary<string, string>(values) { ["id"] = values["runId"] }
+            : raw.StartsWith("api/v1/experiments", StringComparison.Ordinal) ? new Dictionary<string, string>(values) { ["id"] = values["experimentId"] }
+            : raw.StartsWith("api/v1/artifacts", StringComparison.Ordinal) ? new Dictionary<string, string>(values) { ["id"] = values["artifactId"] }
             : values;
         return FillWith(pattern, scoped);
     }
@@ -63,6 +66,16 @@ public sealed class OutsiderWalkTests : IDisposable
         var dataset = await (await alice.PostAsJsonAsync($"/api/v1/workspaces/{workspaceId}/datasets", new { sample = "allen-v1" })).JsonAsync();
         var datasetId = dataset.GetProperty("dataset").GetProperty("id").GetString()!;
         var stimulus = (await (await alice.GetAsync($"/api/v1/datasets/{datasetId}/stimuli?take=1")).JsonAsync())[0];
+        var experiment = await (await alice.PostAsJsonAsync($"/api/v1/workspaces/{workspaceId}/experiments", new { datasetId, name = "Alice's experiment" })).JsonAsync();
+        var run = await (await alice.PostAsJsonAsync($"/api/v1/workspaces/{workspaceId}/runs", new
+        {
+            kind = "encoding-ridge",
+            datasetId,
+            experimentId = experiment.GetProperty("id").GetString(),
+            parameters = new { responseSetId = dataset.GetProperty("responseSets")[0].GetProperty("id").GetString(), features = "pixels", imageSize = 16 },
+        })).JsonAsync();
+        var runId = run.GetProperty("id").GetString()!;
+        var artifacts = await ApiClient.WaitForArtifactsAsync(alice, runId);
         var values = new Dictionary<string, string>
         {
             ["id"] = workspaceId,
@@ -74,6 +87,9 @@ public sealed class OutsiderWalkTests : IDisposable
             ["fileId"] = dataset.GetProperty("files")[0].GetProperty("id").GetString()!,
             ["sha256"] = stimulus.GetProperty("imageUrl").GetString()!.Split('/')[^1],
             ["responseSetId"] = dataset.GetProperty("responseSets")[0].GetProperty("id").GetString()!,
+            ["runId"] = runId,
+            ["experimentId"] = experiment.GetProperty("id").GetString()!,
+            ["artifactId"] = artifacts[0].GetProperty("id").GetString()!,
         };
         var anonymous = _factory.CreateClient();
         var routes = ApiRoutes();

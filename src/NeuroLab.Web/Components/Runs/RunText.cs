@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace NeuroLab.Web.Components.Runs;
+
+/// <summary>Short texts for run lists: progress and headline result from the stored JSON.</summary>
+public static class RunText
+{
+    public static string Progress(string? progressJson)
+    {
+        if (progressJson is null)
+        {
+            return "";
+        }
+        using var doc = JsonDocument.Parse(progressJson);
+        var root = doc.RootElement;
+        var stage = root.TryGetProperty("stage", out var s) ? s.GetString() : null;
+        long step = root.TryGetProperty("step", out var st) && st.ValueKind == JsonValueKind.Number ? st.GetInt64() : 0;
+        long total = root.TryGetProperty("total", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt64() : 0;
+        return total > 0 ? $"{stage} {step}/{total}" : stage ?? "";
+    }
+
+    public static string Result(string? summaryJson)
+    {
+        if (summaryJson is null)
+        {
+            return "";
+        }
+        using var doc = JsonDocument.Parse(summaryJson);
+        return doc.RootElement.TryGetProperty("meanTestR", out var r) && r.ValueKind == JsonValueKind.Number
+            ? "mean test r " + r.GetDouble().ToString("0.000", CultureInfo.InvariantCulture)
+            : "";
+    }
+}
