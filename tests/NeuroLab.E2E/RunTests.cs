@@ -1,0 +1,57 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace NeuroLab.E2E;
+
+/// <summary>Fitting an encoding model from the browser and watching it live; a Viewer sees the same run.</summary>
+public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private const string Password = "correct horse battery staple";
+
+    private async Task<IPage> RegisterAsync(string email)
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("Account/Register");
+        await page.FillAsync("#Input\\.Email", email);
+        await page.FillAsync("#Input\\.Password", Password);
+        await page.FillAsync("#Input\\.ConfirmPassword", Password);
+        await page.ClickAsync("[data-testid=register-submit]");
+        await page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        return page;
+    }
+
+    [Fact]
+    public async Task EncodingRun_LaunchedInBrowser_ShowsLiveProgressAndResults_ViewerSeesIt()
+    {
+        var alice = await RegisterAsync("runner@lab.org");
+        await alice.Locator("input[data-testid=new-workspace-name], [data-testid=new-workspace-name] input").First.FillAsync("V1 models");
+        await alice.ClickAsync("[data-testid=create-workspace]");
+        await alice.WaitForURLAsync(new Regex("/w/[0-9a-f-]{36}$"));
+        var workspace = alice.Url[^36..];
+        await alice.GotoAsync($"w/{workspace}/datasets/samples");
+        // Prerendered buttons do nothing until the circuit is connected.
+        await alice.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await alice.Locator("[data-sample=allen-v1] [data-testid=add-sample-button]").ClickAsync();
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/datasets/[0-9a-f-]{{36}}$"));
+
+        await alice.GotoAsync($"w/{workspace}/runs/new");
+        await alice.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await alice.Locator("input[data-testid=run-new-experiment], [data-testid=run-new-experiment] input").First.FillAsync("Gabor vs pixels");
+        await alice.ClickAsync("[data-testid=run-submit]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
+        var runUrl = alice.Url;
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+        await Assertions.Expect(alice.Locator("[data-testid=run-mean-r]")).ToContainTextAsync("mean r");
+        await Assertions.Expect(alice.Locator("[data-testid=run-artifacts]")).ToContainTextAsync("test_r.npy");
+        await Assertions.Expect(alice.Locator("[data-testid=run-log]")).ToContainTextAsync("Mean test r");
+        await alice.Locator("[data-testid=line-chart] .main-svg").First.WaitForAsync();
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "18-run-finished.png"), FullPage = true });
+
+        await alice.GotoAsync($"w/{workspace}/runs");
+        await Assertions.Expect(alice.Locator("[data-testid=run-list]")).ToContainTextAsync("Gabor vs pixels");
+        await Assertions.Expect(alice.Locator("[data-testid=run-list]")).ToContainTextAsync("mean test r");
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "19-run-list.png") });
+    }
+}
