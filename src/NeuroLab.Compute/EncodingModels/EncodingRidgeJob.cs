@@ -19,7 +19,8 @@ namespace NeuroLab.Compute.EncodingModels;
 
 /// <summary>
 /// Parameters of an "encoding-ridge" run (JSON, camelCase):
-/// <c>responseSetId</c>; <c>features</c> = pixels | pca | gabor; <c>imageSize</c> (working resolution, default
+/// <c>responseSetId</c>; <c>features</c> = pixels | pca | gabor | file (a Features file of the dataset,
+/// <c>featureFileId</c>, rows aligned with the stimuli; for .mat/.npz name the variable in <c>featureVariable</c>); <c>imageSize</c> (working resolution, default
 /// min(64, stimulus size)); <c>pcaComponents</c> (default 100); <c>alphas</c> (default logspace(0, 6, 13));
 /// <c>folds</c> (default 5); <c>intercept</c> (default true); <c>split</c> = dataset (the stimuli's train/test
 /// marks) | random (with <c>testFraction</c>, default 0.2, drawn with the run's seed).
@@ -31,6 +32,10 @@ public sealed record EncodingRidgeParameters
     public string Features { get; init; } = "gabor";
 
     public int? ImageSize { get; init; }
+
+    public Guid? FeatureFileId { get; init; }
+
+    public string? FeatureVariable { get; init; }
 
     public int PcaComponents { get; init; } = 100;
 
@@ -74,9 +79,9 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             return [$"Parameters could not be read: {e.Message}"];
         }
-        if (p.Features is not ("pixels" or "pca" or "gabor"))
+        if (p.Features is not ("pixels" or "pca" or "gabor" or "file"))
         {
-            problems.Add($"Unknown feature space '{p.Features}'. Use pixels, pca or gabor.");
+            problems.Add($"Unknown feature space '{p.Features}'. Use pixels, pca, gabor or file.");
         }
         if (p.Split is not ("dataset" or "random"))
         {
@@ -106,10 +111,42 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             problems.Add($"The response set has {set.StimulusCount} rows but the dataset has {stimuli.Count} stimuli.");
         }
-        int missing = stimuli.Count(s => s.ImageSha256 is null);
-        if (missing > 0)
+        if (p.Features == "file")
         {
-            problems.Add($"{missing} of {stimuli.Count} stimuli have no image, so image features cannot be computed for them.");
+            var file = p.FeatureFileId is { } fid ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == fid && f.DatasetId == submission.DatasetId, ct) : null;
+            if (file is null || file.Role != FileRole.Features)
+            {
+                problems.Add("featureFileId must name a file of this dataset imported with the role Features.");
+            }
+            else
+            {
+                try
+                {
+                    var matrix = FeatureMatrix(file, p.FeatureVariable);
+                    if (matrix.Shape[0] != stimuli.Count)
+                    {
+                        problems.Add($"The feature matrix has {matrix.Shape[0]} rows but the dataset has {stimuli.Count} stimuli; rows must follow the stimulus order.");
+                    }
+                    var values = matrix.ToFloat64();
+                    int bad = values.Count(v => !double.IsFinite(v));
+                    if (bad > 0)
+                    {
+                        problems.Add($"The feature matrix holds {bad} NaN or infinite values; features must be finite.");
+                    }
+                }
+                catch (Exception e) when (e is FormatReadException or ArgumentException)
+                {
+                    problems.Add(e.Message);
+                }
+            }
+        }
+        else
+        {
+            int missing = stimuli.Count(s => s.ImageSha256 is null);
+            if (missing > 0)
+            {
+                problems.Add($"{missing} of {stimuli.Count} stimuli have no image, so image features cannot be computed for them; use uploaded features (features = file).");
+            }
         }
         if (p.Split == "dataset")
         {
@@ -159,15 +196,26 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         await context.LogAsync($"{stimuli.Count} stimuli ({train.Length} train, {test.Length} test), {set.UnitCount} {set.UnitKind.ToString().ToLowerInvariant()}s, features: {p.Features}.");
 
         using var scope = NewDisposeScope();
-        var images = await LoadImagesAsync(context, stimuli.Select(s => s.Sha!).ToList(), ct);
-        int side = (int)images.shape[1];
-        int size = Math.Min(p.ImageSize ?? 64, side);
         var trainIndex = tensor(train.Select(i => (long)i).ToArray());
         var testIndex = tensor(test.Select(i => (long)i).ToArray());
         Tensor trainFeatures, testFeatures;
         string featureDescription;
+        Tensor images = p.Features == "file" ? empty(0) : await LoadImagesAsync(context, stimuli.Select(s => s.Sha!).ToList(), ct);
+        int side = p.Features == "file" ? 0 : (int)images.shape[1];
+        int size = Math.Min(p.ImageSize ?? 64, side);
         switch (p.Features)
         {
+            case "file":
+                DatasetFile featureFile;
+                await using (var db = await dbFactory.CreateDbContextAsync(ct))
+                {
+                    featureFile = await db.DatasetFiles.SingleAsync(f => f.Id == p.FeatureFileId, ct);
+                }
+                var matrix = FeatureMatrix(featureFile, p.FeatureVariable).ToCOrder();
+                var flatFeatures = tensor(matrix.ToFloat32(), [matrix.Shape[0], matrix.Length / matrix.Shape[0]]);
+                (trainFeatures, testFeatures) = (flatFeatures.index_select(0, trainIndex), flatFeatures.index_select(0, testIndex));
+                featureDescription = $"uploaded features {featureFile.FileName} ({flatFeatures.shape[1]} columns)";
+                break;
             case "pixels":
                 var pixels = PixelFeatures.Extract(images, size, size);
                 (trainFeatures, testFeatures) = (pixels.index_select(0, trainIndex), pixels.index_select(0, testIndex));
@@ -256,6 +304,26 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         });
         await context.LogAsync($"Mean test r = {result.MeanTestR:0.0000} over {units} units.");
     }
+
+    /// <summary>The feature matrix [stimuli, features] of a Features file (.npy, .csv/.tsv, or a named .mat/.npz variable).</summary>
+    private NumericArray FeatureMatrix(DatasetFile file, string? variable)
+    {
+        var path = store.LocalPath(file.Sha256);
+        NumericArray array = file.Format switch
+        {
+            "npy" => NpyReader.Read(path),
+            "matrix" => NeuroLab.Formats.Tabular.DelimitedMatrixReader.Read(path).Values,
+            "npz" => Pick(NpzReader.Read(path).ToDictionary(kv => kv.Key, kv => kv.Value), variable, file.FileName),
+            "mat" => Pick(NeuroLab.Formats.Matlab.MatReader.Read(path).Variables.Where(v => v.Value is NeuroLab.Formats.Matlab.MatNumeric).ToDictionary(v => v.Key, v => ((NeuroLab.Formats.Matlab.MatNumeric)v.Value).Array), variable, file.FileName),
+            _ => throw new ArgumentException($"{file.FileName} ({file.Format}) is not a feature matrix."),
+        };
+        return array.Rank >= 2 ? array : throw new ArgumentException($"{file.FileName}: features must be at least 2-D [stimuli, features], got {array.ShapeText}.");
+    }
+
+    private static NumericArray Pick(Dictionary<string, NumericArray> arrays, string? variable, string fileName) =>
+        variable is not null
+            ? arrays.TryGetValue(variable, out var a) ? a : throw new ArgumentException($"{fileName} has no variable '{variable}'; it has {string.Join(", ", arrays.Keys)}.")
+            : arrays.Count == 1 ? arrays.Values.Single() : throw new ArgumentException($"{fileName} holds {arrays.Count} arrays ({string.Join(", ", arrays.Keys)}); name one in featureVariable.");
 
     private async Task<Tensor> LoadImagesAsync(RunContext context, IReadOnlyList<string> shas, CancellationToken ct)
     {

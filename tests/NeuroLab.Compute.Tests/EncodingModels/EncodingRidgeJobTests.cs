@@ -93,3 +93,90 @@ public sealed class EncodingRidgeJobTests : IAsyncLifetime
         Assert.Contains(tooMany.Problems, p => p.Contains("too few", StringComparison.Ordinal));
     }
 }
+
+/// <summary>Uploaded feature matrices: a planted linear model is recovered from features given as a file.</summary>
+public sealed class UploadedFeaturesTests : IAsyncLifetime
+{
+    private readonly ImportFixture _f = new();
+    private readonly string _temp = Directory.CreateTempSubdirectory("neurolab-features-").FullName;
+    private readonly RunEventBus _bus = new();
+    private readonly RunSignals _signals = new();
+    private RunService _runs = default!;
+    private RunQueue _queue = default!;
+
+    public async Task InitializeAsync()
+    {
+        var job = new EncodingRidgeJob(_f.Database.Factory, _f.Store);
+        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [job], _signals, TimeProvider.System, _f.Store);
+        _queue = new RunQueue(_f.Database.Factory, [job], _signals, _bus, _f.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
+        await _queue.StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _queue.StopAsync(CancellationToken.None);
+        _queue.Dispose();
+        _f.Dispose();
+        Directory.Delete(_temp, recursive: true);
+    }
+
+    [Fact]
+    public async Task PlantedLinearModel_IsRecoveredFromUploadedFeatures()
+    {
+        // Y = X W + small noise, 80 stimuli x 12 features -> 6 units (seeded).
+        var random = new Random(5);
+        int n = 80, p = 12, u = 6;
+        var x = Enumerable.Range(0, n * p).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var w = Enumerable.Range(0, p * u).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var y = new float[n * u];
+        for (int i = 0; i < n; i++)
+        {
+            for (int k = 0; k < u; k++)
+            {
+                double sum = 0;
+                for (int j = 0; j < p; j++)
+                {
+                    sum += x[i * p + j] * w[j * u + k];
+                }
+                y[i * u + k] = (float)(sum + 0.05 * (random.NextDouble() - 0.5));
+            }
+        }
+        var featurePath = Path.Combine(_temp, "features.npy");
+        var responsePath = Path.Combine(_temp, "responses.npy");
+        NpyWriter.Write(featurePath, new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [n, p], x));
+        NpyWriter.Write(responsePath, new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [n, u], y));
+        var dataset = await _f.Importer.ImportAsync(new NeuroLab.Compute.Datasets.DatasetImportRequest(_f.WorkspaceId, _f.Alice, "Planted", null, NeuroLab.Data.Datasets.DatasetSpace.None,
+        [
+            new NeuroLab.Compute.Datasets.ImportSource("responses.npy", NeuroLab.Data.Datasets.FileRole.Responses, responsePath),
+            new NeuroLab.Compute.Datasets.ImportSource("features.npy", NeuroLab.Data.Datasets.FileRole.Features, featurePath),
+        ]));
+        var detail = await _f.Datasets.GetAsync(_f.Alice, dataset);
+        var featureFile = detail.Files.Single(f => f.Role == NeuroLab.Data.Datasets.FileRole.Features).Id;
+        var run = await _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        {
+            responseSetId = detail.ResponseSets[0].Id,
+            features = "file",
+            featureFileId = featureFile,
+            split = "random",
+            testFraction = 0.25,
+            alphas = new[] { 0.01, 0.1, 1, 10, 100 },
+        }), seed: 9);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((run = await _runs.GetAsync(_f.Alice, run.Id)).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        using var summary = JsonDocument.Parse(run.SummaryJson!);
+        Assert.True(summary.RootElement.GetProperty("meanTestR").GetDouble() > 0.99, run.SummaryJson);
+        Assert.Equal(20, summary.RootElement.GetProperty("testStimuli").GetInt32());
+
+        var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        {
+            responseSetId = detail.ResponseSets[0].Id,
+            features = "gabor",
+            split = "random",
+        })));
+        Assert.Contains(bad.Problems, m => m.Contains("no image", StringComparison.Ordinal));
+    }
+}
