@@ -49,6 +49,14 @@ public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         await alice.Locator("[data-testid=line-chart] .main-svg").First.WaitForAsync();
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "18-run-finished.png"), FullPage = true });
 
+        await alice.Locator("[data-testid=unit-link]").First.ClickAsync();
+        await alice.WaitForURLAsync(new Regex("/units/\\d+$"));
+        await alice.Locator("[data-testid=unit-scatter] .main-svg").First.WaitForAsync();
+        await Assertions.Expect(alice.Locator("[data-testid=unit-top-measured] img")).ToHaveCountAsync(8);
+        await Assertions.Expect(alice.Locator("[data-testid=unit-top-predicted] img")).ToHaveCountAsync(8);
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "20-unit.png"), FullPage = true });
+        await alice.GotoAsync(runUrl);
+
         await alice.GotoAsync($"w/{workspace}/runs");
         await Assertions.Expect(alice.Locator("[data-testid=run-list]")).ToContainTextAsync("Gabor vs pixels");
         await Assertions.Expect(alice.Locator("[data-testid=run-list]")).ToContainTextAsync("mean test r");

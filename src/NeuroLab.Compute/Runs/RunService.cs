@@ -202,6 +202,19 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
         return NeuroLab.Formats.Numpy.NpyReader.Read(stream, artifact.Name).ToFloat64();
     }
 
+    /// <summary>Reads an array artifact by name as (shape, float64 values in C order); null when the run has no such artifact.</summary>
+    public async Task<(long[] Shape, double[] Values)?> ReadNamedArrayAsync(string userId, Guid runId, string name, CancellationToken ct = default)
+    {
+        var artifact = (await ArtifactsAsync(userId, runId, ct)).FirstOrDefault(a => a.Name == name);
+        if (artifact is null)
+        {
+            return null;
+        }
+        await using var stream = store.OpenRead(artifact.Sha256);
+        var array = NeuroLab.Formats.Numpy.NpyReader.Read(stream, artifact.Name).ToCOrder();
+        return ([.. array.Shape], array.ToFloat64());
+    }
+
     /// <summary>True when the user may watch the run (hub joins).</summary>
     public async Task<bool> CanWatchRunAsync(string userId, Guid runId, CancellationToken ct = default)
     {
