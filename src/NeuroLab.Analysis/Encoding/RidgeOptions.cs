@@ -30,6 +30,9 @@ public enum RidgeStage
 
     /// <summary>Cross-validation, refit and test scoring of batches of units; steps count units done.</summary>
     FittingUnits,
+
+    /// <summary>Banded ridge only: test predictions and per-band scores of the chosen models; steps count units done.</summary>
+    Testing,
 }
 
 /// <summary>A progress report: <paramref name="Step"/> of <paramref name="Total"/> done in <paramref name="Stage"/>.</summary>

@@ -320,16 +320,9 @@ def fdr_case():
     return dict(p=vec(p), q=vec(q), significant_010=[bool(v) for v in q <= 0.10])
 
 
-def splitmix_case():
-    g = SplitMix64(0)
-    first = [str(g.next()) for _ in range(4)]
-    return dict(seed0_first=first, permutation_seed42_n10=[int(v) for v in SplitMix64(42).permutation(10)])
-
-
 def main():
     out = dict(
         note="numpy " + np.__version__ + "; written by ridge_reference.py",
-        splitmix=splitmix_case(),
         ridge=ridge_cases(),
         allen=allen_case(),
         banded=banded_case(),
