@@ -169,7 +169,8 @@ internal static class RidgeBench
         private static NpyHeader ReadHeader(string path)
         {
             using var stream = File.OpenRead(path);
-            var header = NpyReader.ReadHeader(stream, Path.GetFileName(path));
+            // Only column blocks are ever held in memory, so the whole-array size limit does not apply.
+            var header = NpyReader.ReadHeader(stream, Path.GetFileName(path), new ReadLimits { MaxArrayBytes = long.MaxValue, MaxElements = long.MaxValue });
             if (header.Type != NumericType.Float32 || header.FortranOrder || !header.LittleEndian || header.StoredAsFloat16 || header.Shape.Count != 2)
             {
                 throw new InvalidDataException($"{path}: expected little-endian float32 [samples, units] in C order, got {header.Descr} [{string.Join(", ", header.Shape)}].");

@@ -22,6 +22,9 @@ namespace NeuroLab.Analysis.Encoding;
 /// <para>Weights solve <c>min |y - b0 - X w|^2 + alpha |w|^2</c>, i.e. <c>w = (X_c' X_c + alpha I)^-1 X_c' y</c> with
 /// <c>X_c</c> the centred (standardised) features, computed as <c>V diag(1 / (t + alpha)) V' X_c' y</c> from the
 /// eigendecomposition <c>X_c' X_c = V diag(t) V'</c> (equivalently the SVD <c>X_c = U S V'</c>, <c>t = s^2</c>).</para>
+/// <para>From a host holding float32 C-order arrays (e.g. .npy read into a NumericArray): features as
+/// <c>torch.tensor(data, rows, columns)</c>, responses as <see cref="ResponseSource.FromArray(float[], int, int)"/>
+/// (no copy), or a <see cref="ResponseSource"/> subclass that reads column blocks from disk.</para>
 /// <para>Cost per batch of m units: one pass <c>X_f' Y_f</c> over the responses (<c>2 n p m</c> flops), two
 /// <c>[r, p] x [p, m]</c> products and one float64 <c>[r, r] x [r, m]</c> product per fold, with r = min(training rows, p),
 /// and the refit and test products; the number of alphas adds only <c>[alphas, r] x [r, m]</c> products.</para>

@@ -9,8 +9,8 @@ namespace NeuroLab.Analysis.Encoding;
 /// <remarks>
 /// <para>
 /// Per fold the training features (centred on the fold's training rows when an intercept is fitted) give
-/// <c>X_tr' X_tr = V diag(t) V'</c> (or, with fewer rows than features, the same from the kernel
-/// <c>X_tr X_tr'</c>). With <c>b = V' X_tr' y</c> and <c>d_k = 1 / (t_k + alpha)</c> the weights are
+/// <c>X_tr' X_tr = V diag(t) V'</c>, with <c>X_tr' X_tr</c> formed as <c>X'X - X_f' X_f</c> from one product over
+/// all rows (or, with fewer training rows than features, from the kernel <c>X_tr X_tr'</c>). With <c>b = V' X_tr' y</c> and <c>d_k = 1 / (t_k + alpha)</c> the weights are
 /// <c>w = V diag(d) b</c> and the held-out predictions <c>P diag(d) b</c> with <c>P = X_val V</c>; this is the
 /// SVD form <c>X_val V diag(s / (s^2 + alpha)) U' y</c> with <c>b = S U' y</c>.
 /// </para>

@@ -169,6 +169,7 @@ def ridge_cases():
     yte[:, 5] = 3.25
     folds = contiguous_blocks(np.arange(60), 5)
     cases.append(ridge_case("small", xtr, ytr, xte, yte, alphas, "contiguous5", folds))
+    small = (xtr, ytr, xte, yte, folds)
 
     xtr, ytr, xte, yte = synthetic(rng, 60, 8, 6, 20, offset=0.0)
     folds = contiguous_blocks(SplitMix64(7).permutation(60), 5)
@@ -194,6 +195,9 @@ def ridge_cases():
     cases.append(ridge_case("dummies_no_intercept", x[:40], y[:40], x[40:], y[40:], alphas, "contiguous5", folds,
                             intercept=False, standardize=False))
     cases.append(ridge_case("dummies_centred", x[:40], y[:40], x[40:], y[40:], alphas, "contiguous5", folds))
+
+    xtr, ytr, xte, yte, folds = small
+    cases.append(ridge_case("small_r2", xtr, ytr, xte, yte, alphas, "contiguous5", folds, score="r2"))
     return cases
 
 
