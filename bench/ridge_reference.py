@@ -6,8 +6,9 @@
 Same pipeline as `NeuroLab.Bench ridge DIR [units]`: alphas logspace(0, 6, 10), 5 contiguous folds, no intercept, no
 standardisation, per-unit alpha by mean held-out Pearson r (scores within 1e-6 of the best tie; the first alpha wins),
 refit on all training rows, Pearson r on the test rows. Written the textbook way (METHODS.md, "Encoding models"):
-per fold one SVD X_tr = U S V', then for every alpha explicit held-out predictions X_val V diag(s / (s^2 + alpha)) U' Y,
-float32 products, units in batches of 2048 read from the memory-mapped Y files. Prints the mean test r, the time and
+per fold one SVD X_tr = U S V', U'Y once per fold and batch, then for every alpha explicit held-out predictions
+X_val V diag(s / (s^2 + alpha)) U'Y (float32 products, one pass each for the r sums), units in batches of 2048 read
+from the memory-mapped Y files. Prints the mean test r, the time and
 the peak resident memory; the last line is one JSON object like the C# benchmark's.
 
 Debian's numpy 1.24.2 with OpenBLAS (libopenblas0-pthread) on this machine.
@@ -62,10 +63,15 @@ def main():
         cv = np.zeros((len(alphas), y.shape[1]))
         for tr, va, u, s, xva_v in folds:
             uty = u.T @ y[tr]
-            yz = zcols(y[va])
+            yz = zcols(y[va]).astype(np.float32)  # zero mean, unit length: r = yz . pred / |pred - mean|
+            m = yz.shape[0]
             for a, alpha in enumerate(alphas):
                 pred = xva_v @ ((s / (s * s + alpha))[:, None] * uty)
-                cv[a] += (zcols(pred) * yz).sum(0) / k
+                total = pred.sum(0, dtype=np.float64)
+                spread = np.einsum("ij,ij->j", pred, pred, dtype=np.float64) - total * total / m
+                cross = np.einsum("ij,ij->j", yz, pred, dtype=np.float64)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    cv[a] += np.where(spread > 0, cross / np.sqrt(spread), 0.0) / k
         top = cv.max(0)
         best = (cv >= top - TIE).argmax(0)
         best_all[cols] = best

@@ -17,7 +17,8 @@ namespace NeuroLab.Analysis.Encoding;
 /// other folds (centring features and responses on those rows when <see cref="RidgeCvOptions.FitIntercept"/>) and
 /// score the held-out fold per unit (Pearson r by default, or R^2). The CV score of an alpha is the mean over folds.</item>
 /// <item>Each unit takes the alpha with the highest CV score (scores within 1e-6 of the best count as tied and the
-/// earliest alpha in the grid wins; undefined scores, from a constant held-out response or prediction, count as 0), is refitted on all training samples, and is scored on the test set.</item>
+/// earliest alpha in the grid wins; undefined scores, from a constant held-out response or prediction, count as 0),
+/// is refitted on all training samples, and is scored on the test set.</item>
 /// </list>
 /// <para>Weights solve <c>min |y - b0 - X w|^2 + alpha |w|^2</c>, i.e. <c>w = (X_c' X_c + alpha I)^-1 X_c' y</c> with
 /// <c>X_c</c> the centred (standardised) features, computed as <c>V diag(1 / (t + alpha)) V' X_c' y</c> from the
