@@ -13,12 +13,21 @@ switch (suite)
     case "catalogue":
         await CatalogueBench.RunAsync();
         break;
+    case "ridge":
+        RidgeBench.Fit(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null, wholeBrain: false);
+        break;
+    case "ridge-wholebrain":
+        RidgeBench.Fit(args[1], null, wholeBrain: true);
+        break;
+    case "ridge-generate":
+        RidgeBench.Generate(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20000);
+        break;
     case "case":
         var result = await Cases.RunAsync(args[1], args.Skip(2).ToArray());
         Console.WriteLine(JsonSerializer.Serialize(result with { PeakRssMiB = Memory.PeakRssMiB() }));
         break;
     default:
-        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue");
+        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR");
         break;
 }
 

@@ -105,8 +105,9 @@ internal sealed class EncodingProblem : IDisposable
     public ResponseBatch ReadTrainingBatch(int first, int count, bool intercept, out Tensor shift)
     {
         using var responses = _trainResponses.ReadUnits(first, count, _workType);
-        RequireFinite(responses, first, "training");
         using var scope = NewDisposeScope();
+        // A NaN or infinity makes its column sum non-finite (float64 sums of float32 values cannot overflow).
+        RequireFinite(responses.sum(0L, type: ScalarType.Float64), first, "training");
         if (intercept)
         {
             var mean = (responses.sum(0L, type: ScalarType.Float64) / responses.shape[0]).to_type(_workType);
@@ -137,7 +138,8 @@ internal sealed class EncodingProblem : IDisposable
         var responses = _testResponses.ReadUnits(first, count, _workType);
         try
         {
-            RequireFinite(responses, first, "test");
+            using var sum = responses.sum(0L, type: ScalarType.Float64);
+            RequireFinite(sum, first, "test");
             return responses;
         }
         catch
@@ -189,9 +191,10 @@ internal sealed class EncodingProblem : IDisposable
         }
     }
 
-    private static void RequireFinite(Tensor responses, int firstUnit, string which)
+    /// <summary>Names the first unit whose column sum <paramref name="columnSums"/> is not finite.</summary>
+    private static void RequireFinite(Tensor columnSums, int firstUnit, string which)
     {
-        using var finite = isfinite(responses).all(0);
+        using var finite = isfinite(columnSums);
         if (!finite.all().item<bool>())
         {
             using var bad = nonzero(finite.logical_not()).flatten();

@@ -25,10 +25,15 @@ internal sealed class ResponseBatch : IDisposable
         {
             var rows = plan.ValidationRows(responses, f);
             FoldCross[f] = foldFeatures[f].t().mm(rows).DetachFromDisposeScope();
-            var rows64 = rows.to_type(ScalarType.Float64);
-            var sum = rows64.sum(dim: 0L);
+            var sum = rows.sum(0L, type: ScalarType.Float64);
             FoldSum[f] = sum.DetachFromDisposeScope();
-            FoldCentredSquares[f] = rows64.sub_(sum / FoldSizes[f]).pow_(2).sum(dim: 0L).DetachFromDisposeScope();
+            // Squares about the fold mean rounded to the work dtype, accumulated in float64, then corrected to the exact
+            // mean: sum (y - c)^2 - n (mean - c)^2. Accurate whatever the responses' offset, without a float64 copy.
+            var mean = sum / FoldSizes[f];
+            var rounded = mean.to_type(rows.dtype);
+            var deviations = rows - rounded;
+            var offset = mean - rounded.to_type(ScalarType.Float64);
+            FoldCentredSquares[f] = deviations.mul_(deviations).sum(0L, type: ScalarType.Float64).sub_(offset.pow_(2).mul_(FoldSizes[f])).clamp_min_(0).DetachFromDisposeScope();
         }
         var cross = FoldCross[0].clone();
         var total = FoldSum[0].clone();

@@ -17,11 +17,15 @@ namespace NeuroLab.Analysis.Encoding;
 /// other folds (centring features and responses on those rows when <see cref="RidgeCvOptions.FitIntercept"/>) and
 /// score the held-out fold per unit (Pearson r by default, or R^2). The CV score of an alpha is the mean over folds.</item>
 /// <item>Each unit takes the alpha with the highest CV score (scores within 1e-6 of the best count as tied and the
-/// earliest alpha in the grid wins; undefined scores, from a constant held-out response or prediction, count as 0), is refitted on all training samples, and is scored on the test set.</item>
+/// earliest alpha in the grid wins; undefined scores, from a constant held-out response or prediction, count as 0),
+/// is refitted on all training samples, and is scored on the test set.</item>
 /// </list>
 /// <para>Weights solve <c>min |y - b0 - X w|^2 + alpha |w|^2</c>, i.e. <c>w = (X_c' X_c + alpha I)^-1 X_c' y</c> with
 /// <c>X_c</c> the centred (standardised) features, computed as <c>V diag(1 / (t + alpha)) V' X_c' y</c> from the
 /// eigendecomposition <c>X_c' X_c = V diag(t) V'</c> (equivalently the SVD <c>X_c = U S V'</c>, <c>t = s^2</c>).</para>
+/// <para>From a host holding float32 C-order arrays (e.g. .npy read into a NumericArray): features as
+/// <c>torch.tensor(data, rows, columns)</c>, responses as <see cref="ResponseSource.FromArray(float[], int, int)"/>
+/// (no copy), or a <see cref="ResponseSource"/> subclass that reads column blocks from disk.</para>
 /// <para>Cost per batch of m units: one pass <c>X_f' Y_f</c> over the responses (<c>2 n p m</c> flops), two
 /// <c>[r, p] x [p, m]</c> products and one float64 <c>[r, r] x [r, m]</c> product per fold, with r = min(training rows, p),
 /// and the refit and test products; the number of alphas adds only <c>[alphas, r] x [r, m]</c> products.</para>

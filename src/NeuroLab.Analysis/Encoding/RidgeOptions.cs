@@ -30,6 +30,9 @@ public enum RidgeStage
 
     /// <summary>Cross-validation, refit and test scoring of batches of units; steps count units done.</summary>
     FittingUnits,
+
+    /// <summary>Banded ridge only: test predictions and per-band scores of the chosen models; steps count units done.</summary>
+    Testing,
 }
 
 /// <summary>A progress report: <paramref name="Step"/> of <paramref name="Total"/> done in <paramref name="Stage"/>.</summary>
@@ -140,8 +143,8 @@ public sealed class RidgeFolds
 /// <summary>Settings of <see cref="RidgeCv.Fit(Tensor, ResponseSource, Tensor, ResponseSource, RidgeCvOptions?, IProgress{RidgeProgress}?, CancellationToken)"/>.</summary>
 public sealed record RidgeCvOptions
 {
-    /// <summary>Units per batch by default: about 130 MB of float32 responses per 8000 samples.</summary>
-    public const int DefaultUnitBatchSize = 4096;
+    /// <summary>Units per batch by default: 64 MB of float32 responses per 8000 samples.</summary>
+    public const int DefaultUnitBatchSize = 2048;
 
     /// <summary>The default alpha grid, <c>10^0 .. 10^6</c> in 13 log-spaced steps (for z-scored features the useful range scales with the sample count).</summary>
     public static IReadOnlyList<double> DefaultAlphas { get; } = LogSpace(0, 6, 13);

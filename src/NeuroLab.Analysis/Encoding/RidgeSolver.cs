@@ -9,8 +9,8 @@ namespace NeuroLab.Analysis.Encoding;
 /// <remarks>
 /// <para>
 /// Per fold the training features (centred on the fold's training rows when an intercept is fitted) give
-/// <c>X_tr' X_tr = V diag(t) V'</c> (or, with fewer rows than features, the same from the kernel
-/// <c>X_tr X_tr'</c>). With <c>b = V' X_tr' y</c> and <c>d_k = 1 / (t_k + alpha)</c> the weights are
+/// <c>X_tr' X_tr = V diag(t) V'</c>, with <c>X_tr' X_tr</c> formed as <c>X'X - X_f' X_f</c> from one product over
+/// all rows (or, with fewer training rows than features, from the kernel <c>X_tr X_tr'</c>). With <c>b = V' X_tr' y</c> and <c>d_k = 1 / (t_k + alpha)</c> the weights are
 /// <c>w = V diag(d) b</c> and the held-out predictions <c>P diag(d) b</c> with <c>P = X_val V</c>; this is the
 /// SVD form <c>X_val V diag(s / (s^2 + alpha)) U' y</c> with <c>b = S U' y</c>.
 /// </para>
@@ -68,23 +68,59 @@ internal sealed class RidgeSolver : IDisposable
         using var scope = NewDisposeScope();
         var alphaColumn = tensor(alphas, ScalarType.Float64).unsqueeze(1);
         var scaled = columnScale is null ? features : features * columnScale;
+        long n = scaled.shape[0];
+        long p = scaled.shape[1];
+        var columnSum = scaled.sum(dim: 0L);
+        // With at least as many rows as features, every Gram matrix comes from X'X minus the fold's X_f'X_f.
+        var gram = n - plan.Sizes.Max() >= p ? scaled.t().mm(scaled) : null;
         try
         {
             for (int f = 0; f < plan.Count; f++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var foldScope = NewDisposeScope();
-                var (v, t, mean) = Decompose(plan.TrainingRows(scaled, f), intercept);
-                var validation = plan.ValidationRows(scaled, f) - mean;
-                _folds[f] = new FoldBasis(v, t, mean, validation, columnScale, alphaColumn, workType);
+                var validation = plan.ValidationRows(scaled, f);
+                long nValidation = validation.shape[0];
+                long nTraining = n - nValidation;
+                var validationSum = validation.sum(dim: 0L);
+                var mean = intercept ? (columnSum - validationSum) / nTraining : zeros(p, ScalarType.Float64);
+                Tensor v, t, m, g;
+                if (gram is not null)
+                {
+                    var validationGram = validation.t().mm(validation);
+                    var trainingGram = gram - validationGram;
+                    if (intercept)
+                    {
+                        // Centre both on the training mean: X_c'X_c = X'X - n mx mx' (training) and
+                        // X_val,c'X_val,c = X_val'X_val - mx s' - s mx' + n_val mx mx' (s = validation column sums).
+                        trainingGram.sub_(mean.outer(mean).mul_(nTraining));
+                        var cross = mean.outer(validationSum);
+                        validationGram = validationGram - cross - cross.t() + mean.outer(mean).mul_(nValidation);
+                    }
+                    (v, t) = Decompose(trainingGram);
+                    m = v.t().mm(validationGram).mm(v);
+                    g = v.t().mv(validationSum - (mean * nValidation));
+                }
+                else
+                {
+                    var training = plan.TrainingRows(scaled, f) - mean;
+                    (v, t) = DecomposeKernel(training);
+                    var projected = (validation - mean).mm(v);
+                    m = projected.t().mm(projected);
+                    g = projected.sum(dim: 0L);
+                }
+                _folds[f] = new FoldBasis(v, t, mean, m, g, (int)nValidation, columnScale, alphaColumn, workType);
                 foldDone?.Invoke(f + 1);
             }
             cancellationToken.ThrowIfCancellationRequested();
-            var (fullV, fullT, fullMean) = Decompose(scaled, intercept);
+            var fullMean = intercept ? columnSum / n : zeros(p, ScalarType.Float64);
+            var (fullV, fullT) = gram is not null
+                ? Decompose(intercept ? gram - fullMean.outer(fullMean).mul_(n) : gram)
+                : DecomposeKernel(intercept ? scaled - fullMean : scaled);
             _fullScaledV = Scale(fullV, columnScale).to_type(workType).DetachFromDisposeScope();
-            _fullMeanProjection = fullV.t().mv(fullMean).DetachFromDisposeScope();
-            _fullShrinkage = (1.0 / (fullT.unsqueeze(0) + alphaColumn)).t().contiguous().DetachFromDisposeScope();
-            _trainingMean = (intercept ? features.mean([0L]) : zeros(features.shape[1], ScalarType.Float64)).DetachFromDisposeScope();
+            _fullMeanProjection = fullV.t().mv(fullMean).to_type(workType).DetachFromDisposeScope();
+            _fullShrinkage = (1.0 / (fullT.unsqueeze(0) + alphaColumn)).t().to_type(workType).contiguous().DetachFromDisposeScope();
+            _trainingMean = (intercept ? features.mean([0L]) : zeros(p, ScalarType.Float64)).DetachFromDisposeScope();
             FullRank = (int)fullT.shape[0];
             foldDone?.Invoke(plan.Count + 1);
         }
@@ -125,13 +161,13 @@ internal sealed class RidgeSolver : IDisposable
     public (Tensor Weights, Tensor Intercepts) Refit(ResponseBatch batch, Tensor alphaIndex)
     {
         using var scope = NewDisposeScope();
-        var b = _fullScaledV.t().mm(batch.Cross).to_type(ScalarType.Float64);
+        var b = _fullScaledV.t().mm(batch.Cross);
         var meanResponse = batch.Sum / batch.Samples;
         if (_intercept)
         {
-            b.sub_(_fullMeanProjection.outer(meanResponse).mul_(batch.Samples));
+            b.sub_(_fullMeanProjection.outer(meanResponse.to_type(_workType)).mul_(batch.Samples));
         }
-        var weights = _fullScaledV.mm(b.mul_(_fullShrinkage.index_select(1, alphaIndex)).to_type(_workType));
+        var weights = _fullScaledV.mm(b.mul_(_fullShrinkage.index_select(1, alphaIndex)));
         var intercepts = _intercept
             ? meanResponse - _trainingMean.unsqueeze(0).mm(weights.to_type(ScalarType.Float64)).squeeze(0)
             : zeros(batch.Units, ScalarType.Float64);
@@ -176,50 +212,57 @@ internal sealed class RidgeSolver : IDisposable
         return where(centredSquaresY.le(0).expand_as(r2), zeros_like(r2), r2);
     }
 
-    /// <summary>Eigen-directions <c>V [p, r]</c>, eigenvalues <c>t [r]</c> (ascending) of the centred Gram matrix, and the centring mean <c>[p]</c>.</summary>
-    private static (Tensor V, Tensor T, Tensor Mean) Decompose(Tensor rows, bool intercept)
+    /// <summary>Eigen-directions <c>V [p, r]</c> and eigenvalues <c>t [r]</c> (ascending) of a Gram matrix, dropping null directions.</summary>
+    private static (Tensor V, Tensor T) Decompose(Tensor gram)
     {
-        var mean = intercept ? rows.mean([0L]) : zeros(rows.shape[1], ScalarType.Float64);
-        var centred = intercept ? rows - mean : rows;
-        Tensor v, t;
-        if (centred.shape[0] >= centred.shape[1])
-        {
-            (t, v) = linalg.eigh(centred.t().mm(centred));
-        }
-        else
-        {
-            var (kt, u) = linalg.eigh(centred.mm(centred.t()));
-            t = kt;
-            v = centred.t().mm(u) / kt.clamp_min(double.Epsilon).sqrt();
-        }
+        var (t, v) = linalg.eigh(gram);
+        return KeepSignificant(v, t);
+    }
+
+    /// <summary>The same from the kernel <c>X X'</c> of (centred) rows, for fewer rows than features: <c>V = X' U / sqrt(t)</c>.</summary>
+    private static (Tensor V, Tensor T) DecomposeKernel(Tensor rows)
+    {
+        var (t, u) = linalg.eigh(rows.mm(rows.t()));
+        var v = rows.t().mm(u) / t.clamp_min(double.Epsilon).sqrt();
+        return KeepSignificant(v, t);
+    }
+
+    private static (Tensor V, Tensor T) KeepSignificant(Tensor v, Tensor t)
+    {
         double largest = t.shape[0] == 0 ? 0 : t.max().item<double>();
         var keep = nonzero(t.gt(Math.Max(largest, 0) * RankTolerance).logical_and(t.gt(0))).flatten();
-        return (v.index_select(1, keep), t.index_select(0, keep), mean);
+        return (v.index_select(1, keep), t.index_select(0, keep));
     }
 
     private static Tensor Scale(Tensor v, Tensor? columnScale) => columnScale is null ? v : v * columnScale.unsqueeze(1);
 
-    /// <summary>The factors of one fold.</summary>
+    /// <summary>The factors of one fold, with the alpha-dependent diagonal factors folded into <c>[alphas, r]</c> tables.</summary>
     private sealed class FoldBasis : IDisposable
     {
         private readonly Tensor _scaledV;
         private readonly Tensor _meanProjection;
         private readonly Tensor _far;
-        private readonly Tensor _nearDiagonal;
         private readonly (int Start, int Length, Tensor Block)[] _clusters;
-        private readonly Tensor _centredShrinkage;
-        private readonly Tensor _clusterShrinkageSquared;
+        private readonly Tensor _farTable;
+        private readonly Tensor _nearTable;
         private readonly Tensor _shrinkage;
-        private readonly Tensor _validationSum;
+        private readonly Tensor _sumTable;
         private readonly int _validationSamples;
 
-        public FoldBasis(Tensor v, Tensor t, Tensor mean, Tensor centredValidation, Tensor? columnScale, Tensor alphaColumn, ScalarType workType)
+        /// <param name="v">Eigen-directions <c>[p, r]</c> of the fold's (centred) training features.</param>
+        /// <param name="t">Their eigenvalues <c>[r]</c>, ascending.</param>
+        /// <param name="mean">The training mean the features were centred on <c>[p]</c> (zeros without intercept).</param>
+        /// <param name="m">Held-out Gram matrix in eigen coordinates, <c>V' X_val,c' X_val,c V</c> <c>[r, r]</c>.</param>
+        /// <param name="g">Held-out column sums in eigen coordinates, <c>V' X_val,c' 1</c> <c>[r]</c>.</param>
+        /// <param name="validationSamples">Held-out rows.</param>
+        /// <param name="columnScale">Optional feature scale.</param>
+        /// <param name="alphaColumn">Alphas <c>[alphas, 1]</c>.</param>
+        /// <param name="workType">Dtype of the response-side products.</param>
+        public FoldBasis(Tensor v, Tensor t, Tensor mean, Tensor m, Tensor g, int validationSamples, Tensor? columnScale, Tensor alphaColumn, ScalarType workType)
         {
             using var scope = NewDisposeScope();
-            _validationSamples = (int)centredValidation.shape[0];
+            _validationSamples = validationSamples;
             int rank = (int)t.shape[0];
-            var p = centredValidation.mm(v);
-            var m = p.t().mm(p);
             double[] eigen = t.data<double>().ToArray();
             double largest = rank == 0 ? 0 : eigen[^1];
             var cluster = new long[rank];
@@ -228,6 +271,7 @@ internal sealed class RidgeSolver : IDisposable
                 cluster[k] = cluster[k - 1] + (eigen[k] - eigen[k - 1] > ClusterTolerance * largest ? 1 : 0);
             }
             var clusterMean = new double[rank];
+            var nearWeight = m.diagonal().clone();
             var groups = new List<(int, int, Tensor)>();
             for (int start = 0; start < rank;)
             {
@@ -241,9 +285,12 @@ internal sealed class RidgeSolver : IDisposable
                 {
                     clusterMean[k] = mu;
                 }
-                if (end > start)
+                int length = end - start + 1;
+                if (length > 1)
                 {
-                    groups.Add((start, end - start + 1, m.narrow(0, start, end - start + 1).narrow(1, start, end - start + 1).clone().DetachFromDisposeScope()));
+                    // The block's quadratic form b_c' M_cc b_c is formed per batch; its table weight is the plain d^2.
+                    groups.Add((start, length, m.narrow(0, start, length).narrow(1, start, length).clone().DetachFromDisposeScope()));
+                    nearWeight.narrow(0, start, length).fill_(1);
                 }
                 start = end + 1;
             }
@@ -253,14 +300,13 @@ internal sealed class RidgeSolver : IDisposable
             var gaps = t.unsqueeze(0) - t.unsqueeze(1);
             var sameCluster = clusterIds.unsqueeze(0).eq(clusterIds.unsqueeze(1));
             _far = where(sameCluster, zeros_like(m), m / gaps).DetachFromDisposeScope();
-            _nearDiagonal = m.diagonal().clone().unsqueeze(1).DetachFromDisposeScope();
 
             var row = t.unsqueeze(0);
             var shrinkage = 1.0 / (row + alphaColumn);
             _shrinkage = shrinkage.DetachFromDisposeScope();
-            _centredShrinkage = ((largest - row) * shrinkage / (largest + alphaColumn)).DetachFromDisposeScope();
-            _clusterShrinkageSquared = (1.0 / (tensor(clusterMean).unsqueeze(0) + alphaColumn)).square().DetachFromDisposeScope();
-            _validationSum = p.sum(dim: 0L).unsqueeze(1).DetachFromDisposeScope();
+            _farTable = ((largest - row) * shrinkage / (largest + alphaColumn) * 2).DetachFromDisposeScope();
+            _nearTable = ((1.0 / (tensor(clusterMean).unsqueeze(0) + alphaColumn)).square() * nearWeight.unsqueeze(0)).DetachFromDisposeScope();
+            _sumTable = (shrinkage * g.unsqueeze(0)).DetachFromDisposeScope();
             _meanProjection = v.t().mv(mean).unsqueeze(1).DetachFromDisposeScope();
             _scaledV = Scale(v, columnScale).to_type(workType).DetachFromDisposeScope();
         }
@@ -271,25 +317,25 @@ internal sealed class RidgeSolver : IDisposable
             int nValidation = _validationSamples;
             int nTraining = batch.Samples - nValidation;
             var sumValidation = batch.FoldSum[fold];
-            var foldCross = batch.FoldCross[fold];
-            var b = _scaledV.t().mm(batch.Cross - foldCross).to_type(ScalarType.Float64);
-            var q = _scaledV.t().mm(foldCross).to_type(ScalarType.Float64);
+            var q32 = _scaledV.t().mm(batch.FoldCross[fold]);
+            var b = _scaledV.t().mm(batch.Cross).sub_(q32).to_type(ScalarType.Float64);
+            var q = q32.to_type(ScalarType.Float64);
             var meanTraining = intercept ? (batch.Sum - sumValidation) / nTraining : zeros(batch.Units, ScalarType.Float64);
             if (intercept)
             {
-                // Centre the training responses: X_tr' (y - mean) = C_tr - n_tr mean_x mean_y' in eigen coordinates.
+                // Centre the training responses: X_tr,c' (y - mean) = C_tr - n_tr mean_x mean_y' in eigen coordinates.
                 b.sub_(_meanProjection.mm(meanTraining.unsqueeze(0)).mul_(nTraining));
                 q.sub_(_meanProjection.mm(sumValidation.unsqueeze(0)));
             }
-            var near = b * _nearDiagonal;
+            var nearProducts = b.square();
             foreach (var (start, length, block) in _clusters)
             {
-                near.narrow(0, start, length).copy_(block.mm(b.narrow(0, start, length)));
+                var part = b.narrow(0, start, length);
+                nearProducts.narrow(0, start, length).copy_(block.mm(part).mul_(part));
             }
-            var farProducts = _far.mm(b).mul_(b).mul_(2);
-            var squares = _centredShrinkage.mm(farProducts).add_(_clusterShrinkageSquared.mm(near.mul_(b)));
+            var squares = _farTable.mm(_far.mm(b).mul_(b)).add_(_nearTable.mm(nearProducts));
+            var predictionSum = _sumTable.mm(b);
             var crossSum = _shrinkage.mm(q.mul_(b));
-            var predictionSum = _shrinkage.mm(b.mul_(_validationSum));
 
             // Predictions are X_val,c w + mean_y: add the intercept's share to the sums.
             var sumP = predictionSum + (meanTraining * nValidation);
@@ -304,7 +350,7 @@ internal sealed class RidgeSolver : IDisposable
             {
                 block.Dispose();
             }
-            foreach (var t in new[] { _scaledV, _meanProjection, _far, _nearDiagonal, _centredShrinkage, _clusterShrinkageSquared, _shrinkage, _validationSum })
+            foreach (var t in new[] { _scaledV, _meanProjection, _far, _farTable, _nearTable, _shrinkage, _sumTable })
             {
                 t.Dispose();
             }

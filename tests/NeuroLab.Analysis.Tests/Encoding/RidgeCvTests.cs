@@ -19,7 +19,7 @@ public sealed class RidgeCvTests
     public static TheoryData<string, RidgePrecision> Cases()
     {
         var data = new TheoryData<string, RidgePrecision>();
-        foreach (var name in new[] { "small", "shuffled_r2_no_intercept", "wide", "duplicate_column", "dummies_no_intercept", "dummies_centred" })
+        foreach (var name in new[] { "small", "small_r2", "shuffled_r2_no_intercept", "wide", "duplicate_column", "dummies_no_intercept", "dummies_centred" })
         {
             data.Add(name, RidgePrecision.Double);
             data.Add(name, RidgePrecision.Single);

@@ -169,6 +169,7 @@ def ridge_cases():
     yte[:, 5] = 3.25
     folds = contiguous_blocks(np.arange(60), 5)
     cases.append(ridge_case("small", xtr, ytr, xte, yte, alphas, "contiguous5", folds))
+    small = (xtr, ytr, xte, yte, folds)
 
     xtr, ytr, xte, yte = synthetic(rng, 60, 8, 6, 20, offset=0.0)
     folds = contiguous_blocks(SplitMix64(7).permutation(60), 5)
@@ -194,6 +195,9 @@ def ridge_cases():
     cases.append(ridge_case("dummies_no_intercept", x[:40], y[:40], x[40:], y[40:], alphas, "contiguous5", folds,
                             intercept=False, standardize=False))
     cases.append(ridge_case("dummies_centred", x[:40], y[:40], x[40:], y[40:], alphas, "contiguous5", folds))
+
+    xtr, ytr, xte, yte, folds = small
+    cases.append(ridge_case("small_r2", xtr, ytr, xte, yte, alphas, "contiguous5", folds, score="r2"))
     return cases
 
 
@@ -320,16 +324,9 @@ def fdr_case():
     return dict(p=vec(p), q=vec(q), significant_010=[bool(v) for v in q <= 0.10])
 
 
-def splitmix_case():
-    g = SplitMix64(0)
-    first = [str(g.next()) for _ in range(4)]
-    return dict(seed0_first=first, permutation_seed42_n10=[int(v) for v in SplitMix64(42).permutation(10)])
-
-
 def main():
     out = dict(
         note="numpy " + np.__version__ + "; written by ridge_reference.py",
-        splitmix=splitmix_case(),
         ridge=ridge_cases(),
         allen=allen_case(),
         banded=banded_case(),
