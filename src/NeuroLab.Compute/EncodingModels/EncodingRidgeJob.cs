@@ -49,6 +49,12 @@ public sealed record EncodingRidgeParameters
 
     public double TestFraction { get; init; } = 0.2;
 
+    /// <summary>Permutations for per-unit p-values of test r (0 skips the test).</summary>
+    public int Permutations { get; init; } = 1000;
+
+    /// <summary>False discovery rate for the significance mask (Benjamini-Hochberg).</summary>
+    public double FdrQ { get; init; } = 0.05;
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static EncodingRidgeParameters Parse(JsonElement json) =>
@@ -163,6 +169,14 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         else if ((int)(stimuli.Count * (1 - p.TestFraction)) < p.Folds * 2)
         {
             problems.Add($"{stimuli.Count} stimuli leave too few training samples for {p.Folds} folds.");
+        }
+        if (p.Permutations is < 0 or > 100_000)
+        {
+            problems.Add("permutations must be between 0 and 100,000.");
+        }
+        if (p.FdrQ is <= 0 or >= 1)
+        {
+            problems.Add("fdrQ must be between 0 and 1.");
         }
         if (p.Features == "pca" && p.PcaComponents < 1)
         {
@@ -283,6 +297,38 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             await context.SaveArrayAsync("test_predictions", FromTensor(predictions));
         }
         await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [test.Length], test));
+
+        // Significance of each unit's test r: permutation p-values, Benjamini-Hochberg q-values.
+        int significant = -1;
+        if (p.Permutations > 0 && test.Length >= 3 && result.TestPredictions is { } testPredictions)
+        {
+            context.Report("permutation test", 0, 1);
+            var permutation = PermutationTest.Run(testPredictions, testResponses, p.Permutations, (ulong)context.Run.Seed, cancellationToken: ct);
+            var q = FalseDiscoveryRate.BenjaminiHochberg(permutation.PValues);
+            significant = q.Count(v => v <= p.FdrQ);
+            await context.SaveArrayAsync("p_values", Vector(permutation.PValues));
+            await context.SaveArrayAsync("q_values", Vector(q));
+            await context.LogAsync($"{significant} of {units} units have test r above chance at FDR q <= {p.FdrQ} ({p.Permutations} permutations).");
+        }
+
+        // Noise ceiling from repeated trials when the response set has them.
+        double? meanCeiling = null, meanFraction = null;
+        if (set.TrialsSha256 is not null)
+        {
+            NumericArray trials;
+            await using (var stream = store.OpenRead(set.TrialsSha256))
+            {
+                trials = NpyReader.Read(stream, "trials.npy").ToCOrder();
+            }
+            var trialTensor = tensor(trials.ToFloat32(), [.. trials.Shape]).index_select(1, testIndex);
+            var ceiling = NoiseCeiling.Compute(trialTensor);
+            var fraction = ceiling.FractionOfCeiling(result.TestR2);
+            await context.SaveArrayAsync("noise_ceiling_percent", Vector(ceiling.CeilingPercent));
+            await context.SaveArrayAsync("fraction_of_ceiling_percent", Vector(fraction));
+            meanCeiling = ceiling.CeilingPercent.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            meanFraction = fraction.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            await context.LogAsync($"Noise ceiling (NSD definition, {trials.Shape[0]} repeats): mean {meanCeiling:0.0}% of variance; models reach {meanFraction:0.0}% of it on average.");
+        }
         await context.SaveFileAsync("units.csv", "table", "csv", s => WriteCsv(s, result));
         if (set.UnitKind == UnitKind.Voxel && set.UnitCoordinatesSha256 is not null && reference is { Format: "nifti" })
         {
@@ -301,6 +347,10 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             alphas,
             cvScorePerAlpha = cvMean,
             bestAlphaCounts = alphas.Select(a => result.BestAlpha.Count(b => b == a)).ToArray(),
+            significantUnits = significant >= 0 ? significant : (int?)null,
+            fdrQ = p.FdrQ,
+            meanNoiseCeilingPercent = meanCeiling,
+            meanFractionOfCeilingPercent = meanFraction,
         });
         await context.LogAsync($"Mean test r = {result.MeanTestR:0.0000} over {units} units.");
     }

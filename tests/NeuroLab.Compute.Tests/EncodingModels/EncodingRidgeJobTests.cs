@@ -145,10 +145,22 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         var responsePath = Path.Combine(_temp, "responses.npy");
         NpyWriter.Write(featurePath, new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [n, p], x));
         NpyWriter.Write(responsePath, new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [n, u], y));
+        // Three repeats around the mean response with small trial noise: a high noise ceiling.
+        var trials = new float[3 * n * u];
+        for (int r = 0; r < 3; r++)
+        {
+            for (int i = 0; i < n * u; i++)
+            {
+                trials[r * n * u + i] = y[i] + (float)(0.05 * (random.NextDouble() - 0.5));
+            }
+        }
+        var trialsPath = Path.Combine(_temp, "trials.npy");
+        NpyWriter.Write(trialsPath, new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [3, n, u], trials));
         var dataset = await _f.Importer.ImportAsync(new NeuroLab.Compute.Datasets.DatasetImportRequest(_f.WorkspaceId, _f.Alice, "Planted", null, NeuroLab.Data.Datasets.DatasetSpace.None,
         [
             new NeuroLab.Compute.Datasets.ImportSource("responses.npy", NeuroLab.Data.Datasets.FileRole.Responses, responsePath),
             new NeuroLab.Compute.Datasets.ImportSource("features.npy", NeuroLab.Data.Datasets.FileRole.Features, featurePath),
+            new NeuroLab.Compute.Datasets.ImportSource("trials.npy", NeuroLab.Data.Datasets.FileRole.Trials, trialsPath),
         ]));
         var detail = await _f.Datasets.GetAsync(_f.Alice, dataset);
         var featureFile = detail.Files.Single(f => f.Role == NeuroLab.Data.Datasets.FileRole.Features).Id;
@@ -170,6 +182,12 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         using var summary = JsonDocument.Parse(run.SummaryJson!);
         Assert.True(summary.RootElement.GetProperty("meanTestR").GetDouble() > 0.99, run.SummaryJson);
         Assert.Equal(20, summary.RootElement.GetProperty("testStimuli").GetInt32());
+        // Every planted unit is significant (1,000 permutations, BH q <= 0.05) and near its ceiling.
+        Assert.Equal(6, summary.RootElement.GetProperty("significantUnits").GetInt32());
+        Assert.True(summary.RootElement.GetProperty("meanNoiseCeilingPercent").GetDouble() > 90, run.SummaryJson);
+        var artifacts = await _runs.ArtifactsAsync(_f.Alice, run.Id);
+        Assert.Contains(artifacts, a => a.Name == "q_values.npy");
+        Assert.Contains(artifacts, a => a.Name == "fraction_of_ceiling_percent.npy");
 
         var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
         {
