@@ -71,6 +71,10 @@ public sealed class FactorizedReadout : nn.Module<Tensor, Tensor>
         _mask = new Parameter(tensor(Gaussians(random, units * height * width, 1 / Math.Sqrt(height * width)), [units, height, width]));
         _features = new Parameter(tensor(Gaussians(random, units * channels, 1 / Math.Sqrt(channels)), [units, channels]));
         _bias = new Parameter(zeros(units, ScalarType.Float32));
+        // The module owns its parameters: a dispose scope around the constructor must not free them.
+        _mask.DetachFromDisposeScope();
+        _features.DetachFromDisposeScope();
+        _bias.DetachFromDisposeScope();
         // Registered by name rather than by RegisterComponents(), which would take the field names (_mask, ...).
         register_parameter("mask", _mask);
         register_parameter("features", _features);

@@ -153,6 +153,14 @@ public sealed class ReadoutTrainer : IDisposable
         ReadoutData.CheckFeatures(validationFeatures, nameof(validationFeatures), _model, minimumSamples: 2);
         ReadoutData.CheckResponses(validationResponses, nameof(validationResponses), validationFeatures, nameof(validationFeatures), _model, poisson);
 
+        TrainEpochs(trainFeatures, trainResponses, validationFeatures, validationResponses, progress, afterEpoch, cancellationToken);
+        return CreateModel();
+    }
+
+    private void TrainEpochs(
+        Tensor trainFeatures, Tensor trainResponses, Tensor validationFeatures, Tensor validationResponses,
+        IProgress<EpochProgress>? progress, Action<ReadoutTrainer, EpochProgress>? afterEpoch, CancellationToken cancellationToken)
+    {
         using var data = NewDisposeScope();
         var x = trainFeatures.to_type(ScalarType.Float32).contiguous();
         var y = trainResponses.to_type(ScalarType.Float32).contiguous();
@@ -203,7 +211,6 @@ public sealed class ReadoutTrainer : IDisposable
             progress?.Report(report);
             afterEpoch?.Invoke(this, report);
         }
-        return CreateModel();
     }
 
     /// <summary>Writes the complete training state: sizes, epoch count, best-so-far (score, epoch, weights), history, current
