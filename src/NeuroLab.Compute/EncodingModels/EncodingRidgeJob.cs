@@ -206,7 +206,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             responses = NpyReader.Read(stream, "responses.npy").ToCOrder();
         }
-        var (train, test) = Split(stimuli.Select(s => s.Split).ToList(), p, context.Run.Seed);
+        var (train, test) = EncodingJobSupport.Split(stimuli.Select(s => s.Split).ToList(), p.Split, p.TestFraction, context.Run.Seed);
         await context.LogAsync($"{stimuli.Count} stimuli ({train.Length} train, {test.Length} test), {set.UnitCount} {set.UnitKind.ToString().ToLowerInvariant()}s, features: {p.Features}.");
 
         using var scope = NewDisposeScope();
@@ -214,7 +214,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         var testIndex = tensor(test.Select(i => (long)i).ToArray());
         Tensor trainFeatures, testFeatures;
         string featureDescription;
-        Tensor images = p.Features == "file" ? empty(0) : await LoadImagesAsync(context, stimuli.Select(s => s.Sha!).ToList(), ct);
+        Tensor images = p.Features == "file" ? empty(0) : await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct);
         int side = p.Features == "file" ? 0 : (int)images.shape[1];
         int size = Math.Min(p.ImageSize ?? 64, side);
         switch (p.Features)
@@ -248,7 +248,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 var cycles = new[] { 1.0, 2, 4, 8, 16, 32 }.Where(c => size / c >= 3.2).ToArray();
                 using (var gabor = new GaborPyramid(new GaborPyramidOptions { Size = size, CyclesPerImage = cycles }))
                 {
-                    var all = gabor.Transform(images, 64, new SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
+                    var all = gabor.Transform(images, 64, new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
                     (trainFeatures, testFeatures) = (all.index_select(0, trainIndex), all.index_select(0, testIndex));
                     featureDescription = $"Gabor pyramid {size}x{size}, {cycles.Length} scales ({string.Join(", ", cycles)} cycles/image), {gabor.Options.Orientations} orientations, {gabor.FeatureCount} features";
                 }
@@ -271,7 +271,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             BatchCompleted = batch =>
             {
                 // Partial per-unit scores for the live histogram: correlation of this batch's test predictions.
-                var r = Correlations(batch.TestPredictions, testResponses.narrow(1, batch.FirstUnit, batch.Count));
+                var r = EncodingJobSupport.Correlations(batch.TestPredictions, testResponses.narrow(1, batch.FirstUnit, batch.Count));
                 Array.Copy(r, 0, unitR, batch.FirstUnit, batch.Count);
                 context.Report("fitting units", batch.FirstUnit + batch.Count, units,
                     new Dictionary<string, double> { ["meanTestRSoFar"] = unitR.Where(double.IsFinite).DefaultIfEmpty(0).Average() },
@@ -279,22 +279,22 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             },
         };
         using var result = RidgeCv.Fit(trainFeatures, trainResponses, testFeatures, testResponses, options,
-            new SynchronousProgress<RidgeProgress>(rp => context.Report(rp.Stage == RidgeStage.Decomposing ? "decomposing folds" : "fitting units", rp.Step, rp.Total)), ct);
+            new EncodingJobSupport.SynchronousProgress<RidgeProgress>(rp => context.Report(rp.Stage == RidgeStage.Decomposing ? "decomposing folds" : "fitting units", rp.Step, rp.Total)), ct);
 
         context.Report("saving", 0, 1);
         var cvMean = result.CvScores.mean([1L]).to_type(ScalarType.Float64).data<double>().ToArray();
         context.Report("saving", 1, 1, new Dictionary<string, double> { ["meanTestR"] = result.MeanTestR }, new Dictionary<string, double[]> { ["cvScorePerAlpha"] = cvMean, ["alphas"] = alphas });
-        await context.SaveArrayAsync("test_r", Vector(result.TestR));
-        await context.SaveArrayAsync("test_r2", Vector(result.TestR2));
-        await context.SaveArrayAsync("best_alpha", Vector(result.BestAlpha));
-        await context.SaveArrayAsync("cv_scores", FromTensor(result.CvScores));
+        await context.SaveArrayAsync("test_r", EncodingJobSupport.Vector(result.TestR));
+        await context.SaveArrayAsync("test_r2", EncodingJobSupport.Vector(result.TestR2));
+        await context.SaveArrayAsync("best_alpha", EncodingJobSupport.Vector(result.BestAlpha));
+        await context.SaveArrayAsync("cv_scores", EncodingJobSupport.FromTensor(result.CvScores));
         if (result.Weights is { } weights)
         {
-            await context.SaveArrayAsync("weights", FromTensor(weights));
+            await context.SaveArrayAsync("weights", EncodingJobSupport.FromTensor(weights));
         }
         if (result.TestPredictions is { } predictions)
         {
-            await context.SaveArrayAsync("test_predictions", FromTensor(predictions));
+            await context.SaveArrayAsync("test_predictions", EncodingJobSupport.FromTensor(predictions));
         }
         await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [test.Length], test));
 
@@ -306,8 +306,8 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             var permutation = PermutationTest.Run(testPredictions, testResponses, p.Permutations, (ulong)context.Run.Seed, cancellationToken: ct);
             var q = FalseDiscoveryRate.BenjaminiHochberg(permutation.PValues);
             significant = q.Count(v => v <= p.FdrQ);
-            await context.SaveArrayAsync("p_values", Vector(permutation.PValues));
-            await context.SaveArrayAsync("q_values", Vector(q));
+            await context.SaveArrayAsync("p_values", EncodingJobSupport.Vector(permutation.PValues));
+            await context.SaveArrayAsync("q_values", EncodingJobSupport.Vector(q));
             await context.LogAsync($"{significant} of {units} units have test r above chance at FDR q <= {p.FdrQ} ({p.Permutations} permutations).");
         }
 
@@ -323,8 +323,8 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             var trialTensor = tensor(trials.ToFloat32(), [.. trials.Shape]).index_select(1, testIndex);
             var ceiling = NoiseCeiling.Compute(trialTensor);
             var fraction = ceiling.FractionOfCeiling(result.TestR2);
-            await context.SaveArrayAsync("noise_ceiling_percent", Vector(ceiling.CeilingPercent));
-            await context.SaveArrayAsync("fraction_of_ceiling_percent", Vector(fraction));
+            await context.SaveArrayAsync("noise_ceiling_percent", EncodingJobSupport.Vector(ceiling.CeilingPercent));
+            await context.SaveArrayAsync("fraction_of_ceiling_percent", EncodingJobSupport.Vector(fraction));
             meanCeiling = ceiling.CeilingPercent.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
             meanFraction = fraction.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
             await context.LogAsync($"Noise ceiling (NSD definition, {trials.Shape[0]} repeats): mean {meanCeiling:0.0}% of variance; models reach {meanFraction:0.0}% of it on average.");
@@ -375,65 +375,6 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             ? arrays.TryGetValue(variable, out var a) ? a : throw new ArgumentException($"{fileName} has no variable '{variable}'; it has {string.Join(", ", arrays.Keys)}.")
             : arrays.Count == 1 ? arrays.Values.Single() : throw new ArgumentException($"{fileName} holds {arrays.Count} arrays ({string.Join(", ", arrays.Keys)}); name one in featureVariable.");
 
-    private async Task<Tensor> LoadImagesAsync(RunContext context, IReadOnlyList<string> shas, CancellationToken ct)
-    {
-        float[]? data = null;
-        int h = 0, w = 0;
-        for (int i = 0; i < shas.Count; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            await using var stream = store.OpenRead(shas[i]);
-            var image = ImageReader.Read(stream, $"stimulus {i}.png", new ImageReadOptions { Color = ImageColorMode.Grayscale });
-            if (data is null)
-            {
-                (h, w) = ((int)image.Shape[0], (int)image.Shape[1]);
-                data = new float[shas.Count * h * w];
-            }
-            if (image.Shape[0] != h || image.Shape[1] != w)
-            {
-                image = ImageReader.Read(store.LocalPath(shas[i]), new ImageReadOptions { Color = ImageColorMode.Grayscale, Width = w, Height = h });
-            }
-            image.AsSpan<float>().CopyTo(data.AsSpan(i * h * w, h * w));
-            if (i % 50 == 0)
-            {
-                context.Report("loading", i, shas.Count);
-            }
-        }
-        return tensor(data!, [shas.Count, h, w]);
-    }
-
-    private static (int[] Train, int[] Test) Split(IReadOnlyList<string?> marks, EncodingRidgeParameters p, int seed)
-    {
-        if (p.Split == "dataset")
-        {
-            return ([.. Enumerable.Range(0, marks.Count).Where(i => marks[i] == "train")], [.. Enumerable.Range(0, marks.Count).Where(i => marks[i] == "test")]);
-        }
-        var order = Enumerable.Range(0, marks.Count).ToArray();
-        new Random(seed).Shuffle(order);
-        int nTest = Math.Max(1, (int)Math.Round(marks.Count * p.TestFraction));
-        return ([.. order.Skip(nTest).Order()], [.. order.Take(nTest).Order()]);
-    }
-
-    /// <summary>Pearson r per column between predictions and responses [n, m].</summary>
-    private static double[] Correlations(Tensor predictions, Tensor responses)
-    {
-        using var scope = NewDisposeScope();
-        var a = predictions.to_type(ScalarType.Float64);
-        var b = responses.to_type(ScalarType.Float64);
-        a = a - a.mean([0L], keepdim: true);
-        b = b - b.mean([0L], keepdim: true);
-        var r = (a * b).sum(dim: 0L) / (a.pow(2).sum(dim: 0L).sqrt() * b.pow(2).sum(dim: 0L).sqrt());
-        return r.data<double>().ToArray();
-    }
-
-    private static NumericArray Vector(IReadOnlyList<double> values) => new(NumericType.Float32, [values.Count], values.Select(v => (float)v).ToArray());
-
-    private static NumericArray FromTensor(Tensor t)
-    {
-        var f = t.to_type(ScalarType.Float32).contiguous();
-        return new NumericArray(NumericType.Float32, [.. f.shape], f.data<float>().ToArray());
-    }
-
     private static void WriteCsv(Stream stream, RidgeCvResult result)
     {
         using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
@@ -470,10 +411,5 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 NiftiWriter.Write(gzip, array, header.BestAffine(), new NiftiWriteOptions { XFormCode = (short)Math.Max(1, Math.Max(header.SFormCode, header.QFormCode)), Description = $"NeuroLab {name}" });
             }, grid);
         }
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

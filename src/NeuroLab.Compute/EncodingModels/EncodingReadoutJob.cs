@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NeuroLab.Analysis.Features;
+using NeuroLab.Analysis.Training;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Data;
+using NeuroLab.Data.Storage;
+using NeuroLab.Formats;
+using NeuroLab.Formats.Numpy;
+using static TorchSharp.torch;
+
+namespace NeuroLab.Compute.EncodingModels;
+
+/// <summary>
+/// Parameters of an "encoding-readout" run (JSON, camelCase): <c>responseSetId</c>; <c>imageSize</c>
+/// (default min(64, stimulus size)); <c>cyclesPerImage</c> (the Gabor scale whose energy maps feed the
+/// readout; default: the finest scale with at most 16 positions per side); <c>split</c> = dataset | random
+/// (<c>testFraction</c>); <c>validationFraction</c> of the training stimuli for early stopping (default 0.2);
+/// <c>maxEpochs</c> (200), <c>patience</c> (10), <c>learningRate</c> (0.005), <c>maskL1</c>, <c>featureL1</c>.
+/// </summary>
+public sealed record EncodingReadoutParameters
+{
+    public Guid ResponseSetId { get; init; }
+
+    public int? ImageSize { get; init; }
+
+    public double? CyclesPerImage { get; init; }
+
+    public string Split { get; init; } = "dataset";
+
+    public double TestFraction { get; init; } = 0.2;
+
+    public double ValidationFraction { get; init; } = 0.2;
+
+    public int MaxEpochs { get; init; } = 200;
+
+    public int Patience { get; init; } = 10;
+
+    public double LearningRate { get; init; } = 5e-3;
+
+    public double MaskL1 { get; init; } = 1e-4;
+
+    public double FeatureL1 { get; init; } = 1e-4;
+
+    public static EncodingReadoutParameters Parse(JsonElement json) =>
+        json.Deserialize<EncodingReadoutParameters>(EncodingRidgeParameters.Json) ?? throw new ArgumentException("Parameters are missing.");
+}
+
+/// <summary>
+/// Trains a factorized spatial x feature readout (Klindt et al. 2017) with TorchSharp on Gabor energy maps of
+/// the stimuli (one scale: [orientations, positions, positions] per image, z-scored with training statistics):
+/// Adam on mini-batches, early stopping on a validation split of the training stimuli, a checkpoint after every
+/// epoch so an interrupted run resumes where it stopped, and epoch-by-epoch live progress (loss, validation r).
+/// Artifacts: test r per unit, test predictions, the learned spatial masks and feature weights, training history.
+/// </summary>
+public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store) : IRunJob
+{
+    public string Kind => "encoding-readout";
+
+    public async Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct)
+    {
+        EncodingReadoutParameters p;
+        try
+        {
+            p = EncodingReadoutParameters.Parse(submission.Parameters);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return [$"Parameters could not be read: {e.Message}"];
+        }
+        var problems = new List<string>();
+        if (p.MaxEpochs is < 1 or > 10_000)
+        {
+            problems.Add("maxEpochs must be between 1 and 10,000.");
+        }
+        if (p.Patience < 1)
+        {
+            problems.Add("patience must be at least 1.");
+        }
+        if (p.ValidationFraction is <= 0 or >= 1 || p.TestFraction is <= 0 or >= 1)
+        {
+            problems.Add("validationFraction and testFraction must be between 0 and 1.");
+        }
+        if (!(p.LearningRate > 0))
+        {
+            problems.Add("learningRate must be positive.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var set = await db.ResponseSets.SingleOrDefaultAsync(r => r.Id == p.ResponseSetId && r.DatasetId == submission.DatasetId, ct);
+        if (set is null)
+        {
+            problems.Add($"Response set {p.ResponseSetId} is not part of this dataset.");
+            return problems;
+        }
+        var stimuli = await db.Stimuli.Where(s => s.DatasetId == submission.DatasetId).Select(s => new { s.ImageSha256, s.Split }).ToListAsync(ct);
+        if (stimuli.Any(s => s.ImageSha256 is null))
+        {
+            problems.Add("Every stimulus needs an image: the readout learns from Gabor energy maps of the images.");
+        }
+        int train = p.Split == "dataset" ? stimuli.Count(s => s.Split == "train") : (int)(stimuli.Count * (1 - p.TestFraction));
+        int test = p.Split == "dataset" ? stimuli.Count(s => s.Split == "test") : stimuli.Count - train;
+        if (train * p.ValidationFraction < 2 || test < 2)
+        {
+            problems.Add($"{train} training and {test} test stimuli are too few: need at least 2 validation and 2 test stimuli.");
+        }
+        return problems;
+    }
+
+    public async Task ExecuteAsync(RunContext context)
+    {
+        var ct = context.Cancellation;
+        var p = EncodingReadoutParameters.Parse(context.Parameters);
+        Data.Datasets.ResponseSet set;
+        List<(string? Sha, string? Split)> stimuli;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            set = await db.ResponseSets.SingleAsync(r => r.Id == p.ResponseSetId, ct);
+            stimuli = [.. (await db.Stimuli.Where(s => s.DatasetId == context.Run.DatasetId).OrderBy(s => s.Index).Select(s => new { s.ImageSha256, s.Split }).ToListAsync(ct)).Select(s => (s.ImageSha256, s.Split))];
+        }
+        NumericArray responses;
+        await using (var stream = store.OpenRead(set.ArraySha256))
+        {
+            responses = NpyReader.Read(stream, "responses.npy").ToCOrder();
+        }
+        var (train, test) = EncodingJobSupport.Split(stimuli.Select(s => s.Split).ToList(), p.Split, p.TestFraction, context.Run.Seed);
+        // Validation stimuli: a seeded subset of the training stimuli, never the test stimuli.
+        var shuffled = train.ToArray();
+        new Random(context.Run.Seed ^ 0x5EED).Shuffle(shuffled);
+        int nValidation = Math.Max(2, (int)Math.Round(train.Length * p.ValidationFraction));
+        var validation = shuffled.Take(nValidation).Order().ToArray();
+        var fit = shuffled.Skip(nValidation).Order().ToArray();
+
+        using var scope = NewDisposeScope();
+        var images = await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct);
+        int size = Math.Min(p.ImageSize ?? 64, (int)images.shape[1]);
+        var cycles = new[] { 1.0, 2, 4, 8, 16, 32 }.Where(c => size / c >= 3.2).ToArray();
+        using var gabor = new GaborPyramid(new GaborPyramidOptions { Size = size, CyclesPerImage = cycles });
+        var scale = p.CyclesPerImage is { } wanted
+            ? gabor.Scales.FirstOrDefault(s => Math.Abs(s.CyclesPerImage - wanted) < 1e-9) ?? throw new ArgumentException($"No Gabor scale at {wanted} cycles per image; available: {string.Join(", ", gabor.Scales.Select(s => s.CyclesPerImage))}.")
+            : gabor.Scales.Where(s => s.PositionsPerSide <= 16).MaxBy(s => s.PositionsPerSide)!;
+        var energies = gabor.Transform(images, 64, new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
+        int orientations = gabor.Options.Orientations, positions = scale.PositionsPerSide;
+        var maps = energies.narrow(1, scale.FeatureOffset, scale.FeatureCount).reshape(-1, orientations, positions, positions);
+        await context.LogAsync($"Readout input: Gabor energy at {scale.CyclesPerImage} cycles/image, {orientations} orientations x {positions}x{positions} positions ({size}x{size} images); {fit.Length} fit, {validation.Length} validation, {test.Length} test stimuli.");
+
+        // z-score each orientation channel with the fitting stimuli only.
+        var fitIndex = tensor(fit.Select(i => (long)i).ToArray());
+        var mean = maps.index_select(0, fitIndex).mean([0L, 2L, 3L], keepdim: true);
+        var sd = maps.index_select(0, fitIndex).std([0L, 2L, 3L], keepdim: true).clamp_min(1e-6);
+        maps = (maps - mean) / sd;
+        var y = tensor(responses.AsSpan<float>().ToArray(), [responses.Shape[0], responses.Shape[1]]);
+        Tensor Rows(Tensor t, int[] rows) => t.index_select(0, tensor(rows.Select(i => (long)i).ToArray()));
+
+        var history = new List<EpochProgress>();
+        var options = new ReadoutTrainingOptions
+        {
+            MaxEpochs = p.MaxEpochs,
+            Patience = p.Patience,
+            LearningRate = p.LearningRate,
+            MaskL1 = p.MaskL1,
+            FeatureL1 = p.FeatureL1,
+            Seed = (ulong)context.Run.Seed,
+        };
+        var resume = await context.LoadCheckpointAsync();
+        if (resume is not null)
+        {
+            await context.LogAsync("Resuming from the last checkpoint.");
+        }
+        using var model = ReadoutTrainer.Train(Rows(maps, fit), Rows(y, fit), Rows(maps, validation), Rows(y, validation), options,
+            new EncodingJobSupport.SynchronousProgress<EpochProgress>(e =>
+            {
+                history.Add(e);
+                context.Report("training", e.Epoch, e.MaxEpochs,
+                    new Dictionary<string, double> { ["trainLoss"] = e.TrainLoss, ["validationLoss"] = e.ValidationLoss, ["validationMeanR"] = e.ValidationMeanR, ["bestValidationMeanR"] = e.BestValidationMeanR });
+            }),
+            ct,
+            new ReadoutCheckpointHooks
+            {
+                ResumeFrom = resume is null ? null : new MemoryStream(resume),
+                CheckpointAfterEpoch = _ => new CheckpointStream(bytes => context.SaveCheckpointAsync(bytes).GetAwaiter().GetResult()),
+            });
+
+        context.Report("scoring", 0, 1);
+        var prediction = model.Predict(Rows(maps, test), Rows(y, test));
+        var r = prediction.R;
+        await context.SaveArrayAsync("test_r", EncodingJobSupport.Vector(r));
+        await context.SaveArrayAsync("test_predictions", EncodingJobSupport.FromTensor(prediction.Predictions));
+        await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [test.Length], test));
+        await context.SaveArrayAsync("best_alpha", EncodingJobSupport.Vector(new double[r.Length]));
+        await context.SaveArrayAsync("spatial_masks", EncodingJobSupport.FromTensor(model.Readout.Mask));
+        await context.SaveArrayAsync("feature_weights", EncodingJobSupport.FromTensor(model.Readout.Features));
+        await context.SaveFileAsync("history.csv", "table", "csv", s =>
+        {
+            using var writer = new StreamWriter(s, new UTF8Encoding(false), leaveOpen: true);
+            writer.WriteLine("epoch,train_loss,validation_loss,validation_mean_r");
+            foreach (var e in model.History)
+            {
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Epoch},{e.TrainLoss:G6},{e.ValidationLoss:G6},{e.ValidationMeanR:G6}"));
+            }
+        });
+        context.Report("scoring", 1, 1, new Dictionary<string, double> { ["meanTestR"] = prediction.MeanR });
+        await context.SetSummaryAsync(new
+        {
+            meanTestR = prediction.MeanR,
+            units = r.Length,
+            trainStimuli = fit.Length,
+            validationStimuli = validation.Length,
+            testStimuli = test.Length,
+            epochs = model.History.Count,
+            bestEpoch = model.BestEpoch,
+            bestValidationMeanR = model.BestValidationMeanR,
+            stoppedEarly = model.StoppedEarly,
+            features = $"Gabor energy maps, {scale.CyclesPerImage} cycles/image, {orientations} orientations x {positions}x{positions}",
+        });
+        await context.LogAsync($"Mean test r = {prediction.MeanR:0.0000} after {model.History.Count} epochs (best epoch {model.BestEpoch}).");
+    }
+
+    /// <summary>Collects a checkpoint the trainer writes and hands the bytes to the run when the trainer disposes it.</summary>
+    private sealed class CheckpointStream(Action<byte[]> saved) : MemoryStream
+    {
+        private bool _done;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_done)
+            {
+                _done = true;
+                saved(ToArray());
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
