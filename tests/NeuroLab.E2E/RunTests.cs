@@ -63,3 +63,79 @@ public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "19-run-list.png") });
     }
 }
+
+/// <summary>Neural readout from the browser with a live training curve, watched live by a Viewer, and cancelled.</summary>
+public sealed class ReadoutRunTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private const string Password = "correct horse battery staple";
+
+    private async Task<IPage> RegisterAsync(string email)
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("Account/Register");
+        await page.FillAsync("#Input\\.Email", email);
+        await page.FillAsync("#Input\\.Password", Password);
+        await page.FillAsync("#Input\\.ConfirmPassword", Password);
+        await page.ClickAsync("[data-testid=register-submit]");
+        await page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        return page;
+    }
+
+    private static Task InteractiveAsync(IPage page) =>
+        page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
+    [Fact]
+    public async Task Readout_LiveCurve_ViewerSeesRunAppear_CancelStopsLongRun()
+    {
+        var alice = await RegisterAsync("trainer@lab.org");
+        var bob = await RegisterAsync("watcher@lab.org");
+        await alice.Locator("input[data-testid=new-workspace-name], [data-testid=new-workspace-name] input").First.FillAsync("Readouts");
+        await alice.ClickAsync("[data-testid=create-workspace]");
+        await alice.WaitForURLAsync(new Regex("/w/[0-9a-f-]{36}$"));
+        var workspace = alice.Url[^36..];
+        var api = alice.Context.APIRequest;
+        Assert.Equal(201, (await api.PostAsync($"api/v1/workspaces/{workspace}/members", new APIRequestContextOptions { DataObject = new { email = "watcher@lab.org", role = "viewer" } })).Status);
+        var created = await api.PostAsync($"api/v1/workspaces/{workspace}/datasets", new APIRequestContextOptions { DataObject = new { sample = "allen-v1" } });
+        Assert.Equal(201, created.Status);
+
+        // Bob watches the (empty) run list; the run appears and finishes there without a reload.
+        await bob.GotoAsync($"w/{workspace}/runs");
+        await InteractiveAsync(bob);
+        await Assertions.Expect(bob.Locator("[data-testid=no-runs]")).ToBeVisibleAsync();
+
+        await alice.GotoAsync($"w/{workspace}/runs/new");
+        await InteractiveAsync(alice);
+        await alice.ClickAsync("[data-testid=run-kind]");
+        await alice.ClickAsync("text=Neural readout (TorchSharp, spatial x feature)");
+        await alice.ClickAsync("[data-testid=run-submit]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+        await Assertions.Expect(alice.Locator("[data-testid=run-training-curve]")).ToBeVisibleAsync();
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "21-readout-run.png"), FullPage = true });
+
+        await Assertions.Expect(bob.Locator("[data-testid=run-list]")).ToContainTextAsync("encoding-readout", new LocatorAssertionsToContainTextOptions { Timeout = 30_000 });
+        await Assertions.Expect(bob.Locator("[data-testid=run-list] [data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 30_000 });
+        await Assertions.Expect(bob.Locator("[data-testid=new-run]")).ToHaveCountAsync(0);
+
+        // A long run is cancelled from its page.
+        var dataset = await (await api.GetAsync($"api/v1/workspaces/{workspace}/datasets")).JsonAsync<System.Text.Json.JsonElement>();
+        var detail = await (await api.GetAsync($"api/v1/datasets/{dataset[0].GetProperty("id").GetString()}")).JsonAsync<System.Text.Json.JsonElement>();
+        var run = await api.PostAsync($"api/v1/workspaces/{workspace}/runs", new APIRequestContextOptions
+        {
+            DataObject = new
+            {
+                kind = "encoding-readout",
+                datasetId = detail.GetProperty("dataset").GetProperty("id").GetString(),
+                parameters = new { responseSetId = detail.GetProperty("responseSets")[0].GetProperty("id").GetString(), maxEpochs = 10000, patience = 10000 },
+            },
+        });
+        Assert.Equal(201, run.Status);
+        var runId = (await run.JsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString();
+        await alice.GotoAsync($"w/{workspace}/runs/{runId}");
+        await InteractiveAsync(alice);
+        await Assertions.Expect(alice.Locator("[data-testid=run-events-received]")).Not.ToHaveTextAsync(new Regex("^0 "), new LocatorAssertionsToHaveTextOptions { Timeout = 60_000 });
+        await alice.ClickAsync("[data-testid=run-cancel]");
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("cancelled", new LocatorAssertionsToHaveTextOptions { Timeout = 60_000 });
+    }
+}
