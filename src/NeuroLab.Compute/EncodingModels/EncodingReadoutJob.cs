@@ -172,8 +172,15 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
             new EncodingJobSupport.SynchronousProgress<EpochProgress>(e =>
             {
                 history.Add(e);
+                // The whole curve so far travels with each event, so throttled events never leave gaps in the chart.
                 context.Report("training", e.Epoch, e.MaxEpochs,
-                    new Dictionary<string, double> { ["trainLoss"] = e.TrainLoss, ["validationLoss"] = e.ValidationLoss, ["validationMeanR"] = e.ValidationMeanR, ["bestValidationMeanR"] = e.BestValidationMeanR });
+                    new Dictionary<string, double> { ["trainLoss"] = e.TrainLoss, ["validationLoss"] = e.ValidationLoss, ["validationMeanR"] = e.ValidationMeanR, ["bestValidationMeanR"] = e.BestValidationMeanR },
+                    new Dictionary<string, double[]>
+                    {
+                        ["epochs"] = [.. history.Select(h => (double)h.Epoch)],
+                        ["validationMeanR"] = [.. history.Select(h => h.ValidationMeanR)],
+                        ["trainLoss"] = [.. history.Select(h => h.TrainLoss)],
+                    });
             }),
             ct,
             new ReadoutCheckpointHooks
@@ -188,7 +195,6 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         await context.SaveArrayAsync("test_r", EncodingJobSupport.Vector(r));
         await context.SaveArrayAsync("test_predictions", EncodingJobSupport.FromTensor(prediction.Predictions));
         await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [test.Length], test));
-        await context.SaveArrayAsync("best_alpha", EncodingJobSupport.Vector(new double[r.Length]));
         await context.SaveArrayAsync("spatial_masks", EncodingJobSupport.FromTensor(model.Readout.Mask));
         await context.SaveArrayAsync("feature_weights", EncodingJobSupport.FromTensor(model.Readout.Features));
         await context.SaveFileAsync("history.csv", "table", "csv", s =>

@@ -207,6 +207,11 @@ public sealed class RunQueue(
             _lastStage = stage;
             if (important || now - _lastSent >= queue.Options.ProgressInterval)
             {
+                // A throttled event of the previous stage goes out first, so each stage ends on its last step.
+                if (important && _pending is { } previous)
+                {
+                    queue.Bus.Publish(previous);
+                }
                 queue.Bus.Publish(e);
                 _lastSent = now;
                 _pending = null;
