@@ -17,6 +17,8 @@ public static class RoleRules
         var volumes = rank >= 4 ? inspection.Shape![3] : 1;
         return role switch
         {
+            FileRole.Model when f != "torchscript" => $"a model must be a TorchScript archive (torch.jit.script(model).save(path)), this is {Describe(inspection)}.",
+            not FileRole.Model and not FileRole.Other when f == "torchscript" => "a TorchScript model takes the role Model.",
             FileRole.Run when f != "nifti" => $"a run must be a 4-D NIfTI image, this is {Describe(inspection)}.",
             FileRole.Run when volumes < 2 => $"a run must be 4-D with several volumes, this image is {Shape(inspection)}.",
             FileRole.Mask or FileRole.Anatomy when f != "nifti" => $"a {role.ToString().ToLowerInvariant()} must be a NIfTI volume, this is {Describe(inspection)}.",
@@ -45,6 +47,7 @@ public static class RoleRules
         "text" => "a text file",
         "image" => "an image",
         "matrix" => "a numeric table",
+        "torchscript" => "a TorchScript model",
         _ => $"a .{i.Format} file",
     };
 }

@@ -20,7 +20,10 @@ namespace NeuroLab.Compute.EncodingModels;
 /// <summary>
 /// Parameters of an "encoding-ridge" run (JSON, camelCase):
 /// <c>responseSetId</c>; <c>features</c> = pixels | pca | gabor | file (a Features file of the dataset,
-/// <c>featureFileId</c>, rows aligned with the stimuli; for .mat/.npz name the variable in <c>featureVariable</c>); <c>imageSize</c> (working resolution, default
+/// <c>featureFileId</c>, rows aligned with the stimuli; for .mat/.npz name the variable in <c>featureVariable</c>) |
+/// torchscript (a Model file of the dataset, <c>modelFileId</c>; <c>layer</c> = position of the wanted output in
+/// the model's returned tuple, default 0; <c>inputChannels</c> 1 or 3 and <c>inputMean</c>/<c>inputStd</c> per channel,
+/// see <see cref="TorchScriptInputOptions"/>); <c>imageSize</c> (working resolution and the model's input size, default
 /// min(64, stimulus size)); <c>pcaComponents</c> (default 100); <c>alphas</c> (default logspace(0, 6, 13));
 /// <c>folds</c> (default 5); <c>intercept</c> (default true); <c>split</c> = dataset (the stimuli's train/test
 /// marks) | random (with <c>testFraction</c>, default 0.2, drawn with the run's seed).
@@ -36,6 +39,16 @@ public sealed record EncodingRidgeParameters
     public Guid? FeatureFileId { get; init; }
 
     public string? FeatureVariable { get; init; }
+
+    public Guid? ModelFileId { get; init; }
+
+    public int Layer { get; init; }
+
+    public int? InputChannels { get; init; }
+
+    public double[]? InputMean { get; init; }
+
+    public double[]? InputStd { get; init; }
 
     public int PcaComponents { get; init; } = 100;
 
@@ -85,9 +98,9 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             return [$"Parameters could not be read: {e.Message}"];
         }
-        if (p.Features is not ("pixels" or "pca" or "gabor" or "file"))
+        if (p.Features is not ("pixels" or "pca" or "gabor" or "file" or "torchscript"))
         {
-            problems.Add($"Unknown feature space '{p.Features}'. Use pixels, pca, gabor or file.");
+            problems.Add($"Unknown feature space '{p.Features}'. Use pixels, pca, gabor, file or torchscript.");
         }
         if (p.Split is not ("dataset" or "random"))
         {
@@ -152,6 +165,37 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             if (missing > 0)
             {
                 problems.Add($"{missing} of {stimuli.Count} stimuli have no image, so image features cannot be computed for them; use uploaded features (features = file).");
+            }
+        }
+        if (p.Features == "torchscript" && problems.Count == 0 && stimuli.Count > 0)
+        {
+            var model = p.ModelFileId is { } mid ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == mid && f.DatasetId == submission.DatasetId, ct) : null;
+            if (model is null || model.Role != FileRole.Model)
+            {
+                problems.Add("modelFileId must name a file of this dataset imported with the role Model (a TorchScript archive).");
+            }
+            else
+            {
+                // Load the model and run it on the first stimulus now, so a bad model, input or layer is refused before the run is queued.
+                try
+                {
+                    using var scope = NewDisposeScope();
+                    await using var stream = store.OpenRead(stimuli[0].ImageSha256!);
+                    var image = ImageReader.Read(stream, "stimulus 0", new ImageReadOptions { Color = ImageColorMode.Grayscale });
+                    int side = (int)Math.Min(image.Shape[0], image.Shape[1]);
+                    int size = Math.Min(p.ImageSize ?? 64, side);
+                    using var features = TorchScriptFeatures.Load(store.LocalPath(model.Sha256), TorchScriptInput(p, size));
+                    var outputs = features.DescribeOutputs(tensor(image.ToFloat32(), [1, image.Shape[0], image.Shape[1]]));
+                    if (p.Layer < 0 || p.Layer >= outputs.Count)
+                    {
+                        problems.Add($"layer {p.Layer} does not exist: {model.FileName} returns {outputs.Count} output(s): " +
+                            string.Join(", ", outputs.Select((o, i) => $"{i} [{string.Join("x", o)}]")) + ".");
+                    }
+                }
+                catch (Exception e) when (e is InvalidDataException or ArgumentException or FormatReadException)
+                {
+                    problems.Add(e.Message);
+                }
             }
         }
         if (p.Split == "dataset")
@@ -242,6 +286,19 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 {
                     (trainFeatures, testFeatures) = (pca.Transform(flat.index_select(0, trainIndex)), pca.Transform(flat.index_select(0, testIndex)));
                     featureDescription = $"PCA of {size}x{size} pixels, {k} components, {pca.ExplainedVarianceRatio.Sum():0.000} of variance";
+                }
+                break;
+            case "torchscript":
+                DatasetFile modelFile;
+                await using (var db = await dbFactory.CreateDbContextAsync(ct))
+                {
+                    modelFile = await db.DatasetFiles.SingleAsync(f => f.Id == p.ModelFileId, ct);
+                }
+                using (var model = TorchScriptFeatures.Load(store.LocalPath(modelFile.Sha256), TorchScriptInput(p, size)))
+                {
+                    var all = model.Extract(images, p.Layer, 32, new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
+                    (trainFeatures, testFeatures) = (all.index_select(0, trainIndex), all.index_select(0, testIndex));
+                    featureDescription = $"TorchScript model {modelFile.FileName}, output {p.Layer}, input {size}x{size}, {all.shape[1]} features";
                 }
                 break;
             default:
@@ -356,6 +413,15 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
     }
 
     /// <summary>The feature matrix [stimuli, features] of a Features file (.npy, .csv/.tsv, or a named .mat/.npz variable).</summary>
+    private static TorchScriptInputOptions TorchScriptInput(EncodingRidgeParameters p, int size) => new()
+    {
+        Height = size,
+        Width = size,
+        Channels = p.InputChannels,
+        Mean = p.InputMean,
+        Std = p.InputStd,
+    };
+
     private NumericArray FeatureMatrix(DatasetFile file, string? variable)
     {
         var path = store.LocalPath(file.Sha256);

@@ -105,6 +105,9 @@ public enum FileRole
 
     /// <summary>Anything else kept with the dataset (RDMs, model outputs, documentation).</summary>
     Other,
+
+    /// <summary>A TorchScript image model (torch.jit.save archive) whose layers become a feature space.</summary>
+    Model,
 }
 
 /// <summary>One file of a dataset, with what its reader found in it.</summary>

@@ -108,6 +108,9 @@ public static class FileInspector
     {
         "npy" => FromArray("npy", NpyReader.Read(path, limits), []),
         "npz" => InspectNpz(path, limits),
+        "torchscript" => InspectTorchScript(path, fileName),
+        "pytorch-pickle" => throw new FormatReadException(fileName,
+            "a torch.save file (weights or a pickled module), not a TorchScript model; save the model with torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path)."),
         "mat" or "hdf5" => InspectMat(path, fileName, limits),
         "gifti" => InspectGifti(path, limits),
         "image" => InspectImage(path),
@@ -132,6 +135,29 @@ public static class FileInspector
         }
         summary["order"] = array.Order == ArrayOrder.C ? "C" : "Fortran";
         return new FileInspection { Format = format, Shape = array.Shape, Dtype = NumericTypes.Name(array.Type), Summary = summary, Warnings = warnings };
+    }
+
+    private static FileInspection InspectTorchScript(string path, string fileName)
+    {
+        System.IO.Compression.ZipArchive zip;
+        try
+        {
+            zip = System.IO.Compression.ZipFile.OpenRead(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
+        {
+            throw new FormatReadException(fileName, $"a damaged TorchScript archive ({e.Message}).");
+        }
+        using var archive = zip;
+        var root = zip.Entries[0].FullName.Split('/')[0];
+        var summary = new Dictionary<string, object?>
+        {
+            ["archive"] = root,
+            ["entries"] = zip.Entries.Count,
+            ["codeFiles"] = zip.Entries.Count(e => e.FullName.Contains("/code/", StringComparison.Ordinal) && e.FullName.EndsWith(".py", StringComparison.Ordinal)),
+            ["tensorBytes"] = zip.Entries.Where(e => e.FullName.StartsWith(root + "/data/", StringComparison.Ordinal)).Sum(e => e.Length),
+        };
+        return new FileInspection { Format = "torchscript", Summary = summary };
     }
 
     private static FileInspection InspectNpz(string path, ReadLimits limits)

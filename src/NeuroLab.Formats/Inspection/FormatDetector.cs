@@ -31,7 +31,36 @@ public static class FormatDetector
         {
             return gzip ? "corrupt-gzip" : "unknown";
         }
-        return Detect(head.AsSpan(0, n), Path.GetFileName(path));
+        var format = Detect(head.AsSpan(0, n), Path.GetFileName(path));
+        return format == "npz" && !gzip ? ClassifyZip(path) : format;
+    }
+
+    /// <summary>
+    /// A zip is an .npz unless its entries are a PyTorch archive: <c>name/data.pkl</c> with <c>name/code/</c> is a
+    /// TorchScript model (torch.jit.save), without code it is a torch.save pickle (weights, no program).
+    /// Only the central directory is read.
+    /// </summary>
+    private static string ClassifyZip(string path)
+    {
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            bool pickle = false, code = false;
+            foreach (var entry in zip.Entries)
+            {
+                if (entry.FullName.EndsWith(".npy", StringComparison.Ordinal))
+                {
+                    return "npz";
+                }
+                pickle |= entry.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || entry.FullName == "data.pkl";
+                code |= entry.FullName.Contains("/code/", StringComparison.Ordinal);
+            }
+            return pickle ? (code ? "torchscript" : "pytorch-pickle") : "npz";
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
+        {
+            return "npz"; // the .npz reader names what is wrong with the archive
+        }
     }
 
     /// <summary>Names the format of a file whose (decompressed) head is <paramref name="head"/>.</summary>

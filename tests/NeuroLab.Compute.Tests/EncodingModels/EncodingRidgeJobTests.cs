@@ -197,4 +197,155 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         })));
         Assert.Contains(bad.Problems, m => m.Contains("no image", StringComparison.Ordinal));
     }
+
+    private static string TorchScriptFixture(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
+        {
+            dir = dir.Parent;
+        }
+        // Made by tools/torchscript/make_fixture.py with Debian's python3-torch 1.13.1.
+        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("repository root"), "tests", "NeuroLab.Analysis.Tests", "Fixtures", "features", name);
+    }
+
+    [Fact]
+    public async Task TorchScriptModel_LayerFeaturesRecoverPlantedResponses_BadLayerAndWeightsFileRefused()
+    {
+        // 60 random 32x32 gratings in 8-bit steps (each holds a 0 and a 1 pixel, so the importer's per-image
+        // min-max scaling keeps them as they are).
+        var random = new Random(11);
+        int n = 60, side = 32, u = 4;
+        var pixels = new float[n * side * side];
+        for (int i = 0; i < n; i++)
+        {
+            double fx = random.NextDouble() * 6 - 3, fy = random.NextDouble() * 6 - 3, phase = random.NextDouble() * 2 * Math.PI;
+            for (int r = 0; r < side; r++)
+            {
+                for (int c = 0; c < side; c++)
+                {
+                    pixels[(i * side + r) * side + c] = (float)(Math.Round(255 * (0.5 + 0.5 * Math.Sin(2 * Math.PI * (fx * c + fy * r) / side + phase))) / 255);
+                }
+            }
+            pixels[i * side * side] = 0;
+            pixels[i * side * side + 1] = 1;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            pixels[i * side * side] = 0;
+            pixels[i * side * side + 1] = 1;
+        }
+        // Responses = the model's output 3 (logits, 3 features) times planted weights plus small noise: only that layer explains them.
+        var modelPath = TorchScriptFixture("tiny_cnn_tuple.pt");
+        float[] logits;
+        using (var reference = NeuroLab.Analysis.Features.TorchScriptFeatures.Load(modelPath, new() { Height = side, Width = side }))
+        using (var images = TorchSharp.torch.tensor(pixels, [n, side, side]))
+        using (var features = reference.Extract(images, 3))
+        {
+            Assert.Equal(new long[] { n, 3 }, features.shape);
+            logits = features.data<float>().ToArray();
+        }
+        var w = Enumerable.Range(0, 3 * u).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var y = new float[n * u];
+        for (int i = 0; i < n; i++)
+        {
+            for (int k = 0; k < u; k++)
+            {
+                double sum = 0;
+                for (int j = 0; j < 3; j++)
+                {
+                    sum += logits[i * 3 + j] * w[j * u + k];
+                }
+                y[i * u + k] = (float)sum;
+            }
+        }
+        // Noise at 2% of each unit's own spread across stimuli.
+        for (int k = 0; k < u; k++)
+        {
+            var column = Enumerable.Range(0, n).Select(i => (double)y[i * u + k]).ToArray();
+            double sd = Math.Sqrt(column.Select(v => v * v).Average() - Math.Pow(column.Average(), 2));
+            for (int i = 0; i < n; i++)
+            {
+                y[i * u + k] += (float)(0.02 * sd * (random.NextDouble() - 0.5));
+            }
+        }
+        var imagesPath = Path.Combine(_temp, "stimuli.npy");
+        var responsePath = Path.Combine(_temp, "responses.npy");
+        var modelCopy = Path.Combine(_temp, "tiny_cnn.pt");
+        File.Copy(modelPath, modelCopy);
+        NpyWriter.Write(imagesPath, new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [n, side, side], pixels));
+        NpyWriter.Write(responsePath, new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [n, u], y));
+        var dataset = await _f.Importer.ImportAsync(new NeuroLab.Compute.Datasets.DatasetImportRequest(_f.WorkspaceId, _f.Alice, "Model features", null, NeuroLab.Data.Datasets.DatasetSpace.None,
+        [
+            new NeuroLab.Compute.Datasets.ImportSource("stimuli.npy", NeuroLab.Data.Datasets.FileRole.StimulusImages, imagesPath),
+            new NeuroLab.Compute.Datasets.ImportSource("responses.npy", NeuroLab.Data.Datasets.FileRole.Responses, responsePath),
+            new NeuroLab.Compute.Datasets.ImportSource("tiny_cnn.pt", NeuroLab.Data.Datasets.FileRole.Model, modelCopy),
+        ]));
+        var detail = await _f.Datasets.GetAsync(_f.Alice, dataset);
+        var model = detail.Files.Single(f => f.Role == NeuroLab.Data.Datasets.FileRole.Model);
+        Assert.Equal("torchscript", model.Format);
+
+        async Task<RunSummary> FitAsync(int layer)
+        {
+            var run = await _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+            {
+                responseSetId = detail.ResponseSets[0].Id,
+                features = "torchscript",
+                modelFileId = model.Id,
+                layer,
+                split = "random",
+                testFraction = 0.25,
+                alphas = new[] { 1e-4, 1e-3, 0.01, 0.1, 1, 10 },
+                permutations = 0,
+            }), seed: 3);
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while ((run = await _runs.GetAsync(_f.Alice, run.Id)).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+            Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+            return run;
+        }
+
+        var logitsRun = await FitAsync(3);
+        using (var summary = JsonDocument.Parse(logitsRun.SummaryJson!))
+        {
+            Assert.True(summary.RootElement.GetProperty("meanTestR").GetDouble() > 0.95, logitsRun.SummaryJson);
+            Assert.Contains("TorchScript model tiny_cnn.pt, output 3", summary.RootElement.GetProperty("features").GetString(), StringComparison.Ordinal);
+        }
+        // Another layer is another feature space: the first conv layer is 4x16x16 = 1,024 features.
+        var convRun = await FitAsync(0);
+        using (var summary = JsonDocument.Parse(convRun.SummaryJson!))
+        {
+            Assert.Contains("1024 features", summary.RootElement.GetProperty("features").GetString(), StringComparison.Ordinal);
+        }
+
+        var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        {
+            responseSetId = detail.ResponseSets[0].Id,
+            features = "torchscript",
+            modelFileId = model.Id,
+            layer = 7,
+            split = "random",
+        })));
+        Assert.Contains(bad.Problems, m => m.Contains("layer 7 does not exist", StringComparison.Ordinal) && m.Contains("3 [1x3]", StringComparison.Ordinal));
+        var noModel = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        {
+            responseSetId = detail.ResponseSets[0].Id,
+            features = "torchscript",
+            modelFileId = detail.ResponseSets[0].Id,
+            split = "random",
+        })));
+        Assert.Contains(noModel.Problems, m => m.Contains("role Model", StringComparison.Ordinal));
+
+        // A torch.save weights file is refused at import with what to do instead, and no dataset is created.
+        var weights = Path.Combine(_temp, "weights.pt");
+        File.Copy(TorchScriptFixture("tiny_cnn_state_dict.pt"), weights);
+        var failed = await Assert.ThrowsAsync<NeuroLab.Compute.Datasets.DatasetImportException>(() => _f.Importer.ImportAsync(new NeuroLab.Compute.Datasets.DatasetImportRequest(_f.WorkspaceId, _f.Alice, "Weights only", null, NeuroLab.Data.Datasets.DatasetSpace.None,
+        [
+            new NeuroLab.Compute.Datasets.ImportSource("weights.pt", NeuroLab.Data.Datasets.FileRole.Model, weights),
+        ])));
+        Assert.Contains(failed.Problems, pr => pr.Message.Contains("torch.jit.script", StringComparison.Ordinal));
+        Assert.DoesNotContain(await _f.Datasets.ListAsync(_f.Alice, _f.WorkspaceId), d => d.Name == "Weights only");
+    }
 }
