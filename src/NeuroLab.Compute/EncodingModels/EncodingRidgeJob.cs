@@ -412,7 +412,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         await context.LogAsync($"Mean test r = {result.MeanTestR:0.0000} over {units} units.");
     }
 
-    /// <summary>The feature matrix [stimuli, features] of a Features file (.npy, .csv/.tsv, or a named .mat/.npz variable).</summary>
+    /// <summary>How stimulus images become the TorchScript model's input: the working resolution plus the run's channel and normalisation settings.</summary>
     private static TorchScriptInputOptions TorchScriptInput(EncodingRidgeParameters p, int size) => new()
     {
         Height = size,
@@ -422,6 +422,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         Std = p.InputStd,
     };
 
+    /// <summary>The feature matrix [stimuli, features] of a Features file (.npy, .csv/.tsv, or a named .mat/.npz variable).</summary>
     private NumericArray FeatureMatrix(DatasetFile file, string? variable)
     {
         var path = store.LocalPath(file.Sha256);
