@@ -40,6 +40,14 @@ public sealed record EncodingRidgeParameters
 
     public string? FeatureVariable { get; init; }
 
+    /// <summary>Two or more feature spaces for banded ridge (each band regularised on its own); null fits one space, <see cref="Features"/>.</summary>
+    public string[]? Bands { get; init; }
+
+    /// <summary>Band-weight candidates drawn for banded ridge (random search on the simplex, seeded by the run).</summary>
+    public int BandCandidates { get; init; } = 20;
+
+    internal IReadOnlyList<string> FeatureKinds => Bands ?? [Features];
+
     public Guid? ModelFileId { get; init; }
 
     public int Layer { get; init; }
@@ -98,9 +106,17 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             return [$"Parameters could not be read: {e.Message}"];
         }
-        if (p.Features is not ("pixels" or "pca" or "gabor" or "file" or "torchscript"))
+        foreach (var kind in p.FeatureKinds.Where(k => k is not ("pixels" or "pca" or "gabor" or "file" or "torchscript")))
         {
-            problems.Add($"Unknown feature space '{p.Features}'. Use pixels, pca, gabor, file or torchscript.");
+            problems.Add($"Unknown feature space '{kind}'. Use pixels, pca, gabor, file or torchscript.");
+        }
+        if (p.Bands is { } bands && (bands.Length < 2 || bands.Distinct().Count() != bands.Length))
+        {
+            problems.Add("Banded ridge needs two or more different feature spaces in bands, e.g. [\"gabor\", \"pca\"].");
+        }
+        if (p.Bands is not null && p.BandCandidates is < 1 or > 1000)
+        {
+            problems.Add("bandCandidates must be between 1 and 1,000.");
         }
         if (p.Split is not ("dataset" or "random"))
         {
@@ -130,7 +146,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             problems.Add($"The response set has {set.StimulusCount} rows but the dataset has {stimuli.Count} stimuli.");
         }
-        if (p.Features == "file")
+        if (p.FeatureKinds.Contains("file"))
         {
             var file = p.FeatureFileId is { } fid ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == fid && f.DatasetId == submission.DatasetId, ct) : null;
             if (file is null || file.Role != FileRole.Features)
@@ -159,7 +175,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 }
             }
         }
-        else
+        if (p.FeatureKinds.Any(k => k != "file"))
         {
             int missing = stimuli.Count(s => s.ImageSha256 is null);
             if (missing > 0)
@@ -167,7 +183,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 problems.Add($"{missing} of {stimuli.Count} stimuli have no image, so image features cannot be computed for them; use uploaded features (features = file).");
             }
         }
-        if (p.Features == "torchscript" && problems.Count == 0 && stimuli.Count > 0)
+        if (p.FeatureKinds.Contains("torchscript") && problems.Count == 0 && stimuli.Count > 0)
         {
             var model = p.ModelFileId is { } mid ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == mid && f.DatasetId == submission.DatasetId, ct) : null;
             if (model is null || model.Role != FileRole.Model)
@@ -222,7 +238,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             problems.Add("fdrQ must be between 0 and 1.");
         }
-        if (p.Features == "pca" && p.PcaComponents < 1)
+        if (p.FeatureKinds.Contains("pca") && p.PcaComponents < 1)
         {
             problems.Add("pcaComponents must be at least 1.");
         }
@@ -251,66 +267,26 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             responses = NpyReader.Read(stream, "responses.npy").ToCOrder();
         }
         var (train, test) = EncodingJobSupport.Split(stimuli.Select(s => s.Split).ToList(), p.Split, p.TestFraction, context.Run.Seed);
-        await context.LogAsync($"{stimuli.Count} stimuli ({train.Length} train, {test.Length} test), {set.UnitCount} {set.UnitKind.ToString().ToLowerInvariant()}s, features: {p.Features}.");
+        await context.LogAsync($"{stimuli.Count} stimuli ({train.Length} train, {test.Length} test), {set.UnitCount} {set.UnitKind.ToString().ToLowerInvariant()}s, features: {string.Join(" + ", p.FeatureKinds)}.");
 
         using var scope = NewDisposeScope();
         var trainIndex = tensor(train.Select(i => (long)i).ToArray());
         var testIndex = tensor(test.Select(i => (long)i).ToArray());
-        Tensor trainFeatures, testFeatures;
-        string featureDescription;
-        Tensor images = p.Features == "file" ? empty(0) : await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct);
-        int side = p.Features == "file" ? 0 : (int)images.shape[1];
+        bool needImages = p.FeatureKinds.Any(k => k != "file");
+        Tensor images = needImages ? await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct) : empty(0);
+        int side = needImages ? (int)images.shape[1] : 0;
         int size = Math.Min(p.ImageSize ?? 64, side);
-        switch (p.Features)
+        var spaces = new List<(Tensor Train, Tensor Test, string Description)>();
+        foreach (var kind in p.FeatureKinds)
         {
-            case "file":
-                DatasetFile featureFile;
-                await using (var db = await dbFactory.CreateDbContextAsync(ct))
-                {
-                    featureFile = await db.DatasetFiles.SingleAsync(f => f.Id == p.FeatureFileId, ct);
-                }
-                var matrix = FeatureMatrix(featureFile, p.FeatureVariable).ToCOrder();
-                var flatFeatures = tensor(matrix.ToFloat32(), [matrix.Shape[0], matrix.Length / matrix.Shape[0]]);
-                (trainFeatures, testFeatures) = (flatFeatures.index_select(0, trainIndex), flatFeatures.index_select(0, testIndex));
-                featureDescription = $"uploaded features {featureFile.FileName} ({flatFeatures.shape[1]} columns)";
-                break;
-            case "pixels":
-                var pixels = PixelFeatures.Extract(images, size, size);
-                (trainFeatures, testFeatures) = (pixels.index_select(0, trainIndex), pixels.index_select(0, testIndex));
-                featureDescription = $"pixels {size}x{size}";
-                break;
-            case "pca":
-                var flat = PixelFeatures.Extract(images, size, size);
-                int k = Math.Min(p.PcaComponents, train.Length - 1);
-                using (var pca = PcaFeatures.Fit(flat.index_select(0, trainIndex), k))
-                {
-                    (trainFeatures, testFeatures) = (pca.Transform(flat.index_select(0, trainIndex)), pca.Transform(flat.index_select(0, testIndex)));
-                    featureDescription = $"PCA of {size}x{size} pixels, {k} components, {pca.ExplainedVarianceRatio.Sum():0.000} of variance";
-                }
-                break;
-            case "torchscript":
-                DatasetFile modelFile;
-                await using (var db = await dbFactory.CreateDbContextAsync(ct))
-                {
-                    modelFile = await db.DatasetFiles.SingleAsync(f => f.Id == p.ModelFileId, ct);
-                }
-                using (var model = TorchScriptFeatures.Load(store.LocalPath(modelFile.Sha256), TorchScriptInput(p, size)))
-                {
-                    var all = model.Extract(images, p.Layer, 32, new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
-                    (trainFeatures, testFeatures) = (all.index_select(0, trainIndex), all.index_select(0, testIndex));
-                    featureDescription = $"TorchScript model {modelFile.FileName}, output {p.Layer}, input {size}x{size}, {all.shape[1]} features";
-                }
-                break;
-            default:
-                var cycles = new[] { 1.0, 2, 4, 8, 16, 32 }.Where(c => size / c >= 3.2).ToArray();
-                using (var gabor = new GaborPyramid(new GaborPyramidOptions { Size = size, CyclesPerImage = cycles }))
-                {
-                    var all = gabor.Transform(images, 64, new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
-                    (trainFeatures, testFeatures) = (all.index_select(0, trainIndex), all.index_select(0, testIndex));
-                    featureDescription = $"Gabor pyramid {size}x{size}, {cycles.Length} scales ({string.Join(", ", cycles)} cycles/image), {gabor.Options.Orientations} orientations, {gabor.FeatureCount} features";
-                }
-                break;
+            spaces.Add(await FeaturesAsync(kind, p, context, images, size, trainIndex, testIndex, train.Length));
         }
+        if (p.Bands is not null)
+        {
+            await FitBandedAsync(context, p, set, reference, responses, spaces, train, test, trainIndex, testIndex);
+            return;
+        }
+        var (trainFeatures, testFeatures, featureDescription) = spaces[0];
         await context.LogAsync($"Features: {featureDescription}.");
 
         int units = (int)responses.Shape[1];
@@ -412,6 +388,144 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         await context.LogAsync($"Mean test r = {result.MeanTestR:0.0000} over {units} units.");
     }
 
+    /// <summary>
+    /// Banded ridge over the feature spaces of <paramref name="spaces"/>: per unit the band weights (random candidates on
+    /// the simplex, seeded by the run) and the overall alpha are chosen by CV; artifacts as for one space plus each
+    /// unit's band weights and split test R^2 per band.
+    /// </summary>
+    private async Task FitBandedAsync(
+        RunContext context, EncodingRidgeParameters p, ResponseSet set, DatasetFile? reference, NumericArray responses,
+        List<(Tensor Train, Tensor Test, string Description)> spaces, int[] train, int[] test, Tensor trainIndex, Tensor testIndex)
+    {
+        var ct = context.Cancellation;
+        var description = "banded: " + string.Join(" | ", spaces.Select(b => b.Description));
+        await context.LogAsync($"Features: {description}.");
+        int units = (int)responses.Shape[1];
+        var allResponses = tensor(responses.AsSpan<float>().ToArray(), [responses.Shape[0], units]);
+        var trainResponses = allResponses.index_select(0, trainIndex);
+        var testResponses = allResponses.index_select(0, testIndex);
+        var alphas = p.Alphas ?? [.. RidgeCvOptions.DefaultAlphas];
+        var options = new BandedRidgeOptions
+        {
+            Alphas = alphas,
+            Folds = RidgeFolds.Contiguous(p.Folds),
+            FitIntercept = p.Intercept,
+            Candidates = p.BandCandidates,
+            Seed = (ulong)context.Run.Seed,
+        };
+        using var result = BandedRidge.Fit([.. spaces.Select(b => b.Train)], trainResponses, [.. spaces.Select(b => b.Test)], testResponses, options,
+            new EncodingJobSupport.SynchronousProgress<RidgeProgress>(rp => context.Report(
+                $"band candidate {rp.Round + 1}: " + (rp.Stage == RidgeStage.Decomposing ? "decomposing folds" : "fitting units"), rp.Step, rp.Total)), ct);
+
+        context.Report("saving", 0, 1);
+        // CV curve: per alpha, the mean over units of the best candidate's score.
+        var cvMean = result.CvScores.mean([2L]).max(0).values.to_type(ScalarType.Float64).data<double>().ToArray();
+        int bands = spaces.Count;
+        var unitBandWeights = new double[units * bands];
+        for (int u = 0; u < units; u++)
+        {
+            for (int b = 0; b < bands; b++)
+            {
+                unitBandWeights[u * bands + b] = result.BandWeights[result.BestCandidate[u]][b];
+            }
+        }
+        context.Report("saving", 1, 1, new Dictionary<string, double> { ["meanTestR"] = Mean(result.TestR) }, new Dictionary<string, double[]> { ["cvScorePerAlpha"] = cvMean, ["alphas"] = alphas });
+        await context.SaveArrayAsync("test_r", EncodingJobSupport.Vector(result.TestR));
+        await context.SaveArrayAsync("test_r2", EncodingJobSupport.Vector(result.TestR2));
+        await context.SaveArrayAsync("best_alpha", EncodingJobSupport.Vector(result.BestAlpha));
+        await context.SaveArrayAsync("band_weights", new NumericArray(NumericType.Float64, [units, bands], unitBandWeights));
+        await context.SaveArrayAsync("band_r2", EncodingJobSupport.FromTensor(result.BandR2));
+        await context.SaveArrayAsync("weights", EncodingJobSupport.FromTensor(result.Weights));
+        await context.SaveArrayAsync("test_predictions", EncodingJobSupport.FromTensor(result.TestPredictions));
+        await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [test.Length], test));
+        await context.SaveFileAsync("units.csv", "table", "csv", s => WriteCsv(s, result.TestR, result.TestR2, result.BestAlpha));
+        if (set.UnitKind == UnitKind.Voxel && set.UnitCoordinatesSha256 is not null && reference is { Format: "nifti" })
+        {
+            await SaveMapsAsync(context, set, reference, result.TestR, result.BestAlpha);
+        }
+        var meanBandWeight = Enumerable.Range(0, bands).Select(b => Enumerable.Range(0, units).Average(u => unitBandWeights[u * bands + b])).ToArray();
+        var sorted = result.TestR.Where(double.IsFinite).Order().ToArray();
+        await context.SetSummaryAsync(new
+        {
+            meanTestR = Mean(result.TestR),
+            medianTestR = sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2],
+            units,
+            trainStimuli = train.Length,
+            testStimuli = test.Length,
+            features = description,
+            featureCount = result.BandSizes.Sum(),
+            bands = p.Bands,
+            bandSizes = result.BandSizes,
+            meanBandWeight,
+            alphas,
+            cvScorePerAlpha = cvMean,
+            bestAlphaCounts = alphas.Select(a => result.BestAlpha.Count(b => b == a)).ToArray(),
+        });
+        await context.LogAsync($"Mean test r = {Mean(result.TestR):0.0000} over {units} units; mean band weights " +
+            string.Join(", ", p.Bands!.Select((b, i) => string.Create(CultureInfo.InvariantCulture, $"{b} {meanBandWeight[i]:0.00}"))) + ".");
+    }
+
+    private static double Mean(IReadOnlyList<double> values) => values.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+
+    private async Task<(Tensor Train, Tensor Test, string Description)> FeaturesAsync(
+        string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, int trainCount)
+    {
+        var ct = context.Cancellation;
+        Tensor trainFeatures, testFeatures;
+        string featureDescription;
+        switch (kind)
+        {
+            case "file":
+                DatasetFile featureFile;
+                await using (var db = await dbFactory.CreateDbContextAsync(ct))
+                {
+                    featureFile = await db.DatasetFiles.SingleAsync(f => f.Id == p.FeatureFileId, ct);
+                }
+                var matrix = FeatureMatrix(featureFile, p.FeatureVariable).ToCOrder();
+                var flatFeatures = tensor(matrix.ToFloat32(), [matrix.Shape[0], matrix.Length / matrix.Shape[0]]);
+                (trainFeatures, testFeatures) = (flatFeatures.index_select(0, trainIndex), flatFeatures.index_select(0, testIndex));
+                featureDescription = $"uploaded features {featureFile.FileName} ({flatFeatures.shape[1]} columns)";
+                break;
+            case "pixels":
+                var pixels = PixelFeatures.Extract(images, size, size);
+                (trainFeatures, testFeatures) = (pixels.index_select(0, trainIndex), pixels.index_select(0, testIndex));
+                featureDescription = $"pixels {size}x{size}";
+                break;
+            case "pca":
+                var flat = PixelFeatures.Extract(images, size, size);
+                int k = Math.Min(p.PcaComponents, trainCount - 1);
+                using (var pca = PcaFeatures.Fit(flat.index_select(0, trainIndex), k))
+                {
+                    (trainFeatures, testFeatures) = (pca.Transform(flat.index_select(0, trainIndex)), pca.Transform(flat.index_select(0, testIndex)));
+                    featureDescription = $"PCA of {size}x{size} pixels, {k} components, {pca.ExplainedVarianceRatio.Sum():0.000} of variance";
+                }
+                break;
+            case "torchscript":
+                DatasetFile modelFile;
+                await using (var db = await dbFactory.CreateDbContextAsync(ct))
+                {
+                    modelFile = await db.DatasetFiles.SingleAsync(f => f.Id == p.ModelFileId, ct);
+                }
+                using (var model = TorchScriptFeatures.Load(store.LocalPath(modelFile.Sha256), TorchScriptInput(p, size)))
+                {
+                    var all = model.Extract(images, p.Layer, 32, new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
+                    (trainFeatures, testFeatures) = (all.index_select(0, trainIndex), all.index_select(0, testIndex));
+                    featureDescription = $"TorchScript model {modelFile.FileName}, output {p.Layer}, input {size}x{size}, {all.shape[1]} features";
+                }
+                break;
+            default:
+                var cycles = new[] { 1.0, 2, 4, 8, 16, 32 }.Where(c => size / c >= 3.2).ToArray();
+                using (var gabor = new GaborPyramid(new GaborPyramidOptions { Size = size, CyclesPerImage = cycles }))
+                {
+                    var all = gabor.Transform(images, 64, new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
+                    (trainFeatures, testFeatures) = (all.index_select(0, trainIndex), all.index_select(0, testIndex));
+                    featureDescription = $"Gabor pyramid {size}x{size}, {cycles.Length} scales ({string.Join(", ", cycles)} cycles/image), {gabor.Options.Orientations} orientations, {gabor.FeatureCount} features";
+                }
+                break;
+        }
+        return (trainFeatures, testFeatures, featureDescription);
+    }
+
     /// <summary>How stimulus images become the TorchScript model's input: the working resolution plus the run's channel and normalisation settings.</summary>
     private static TorchScriptInputOptions TorchScriptInput(EncodingRidgeParameters p, int size) => new()
     {
@@ -442,18 +556,23 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             ? arrays.TryGetValue(variable, out var a) ? a : throw new ArgumentException($"{fileName} has no variable '{variable}'; it has {string.Join(", ", arrays.Keys)}.")
             : arrays.Count == 1 ? arrays.Values.Single() : throw new ArgumentException($"{fileName} holds {arrays.Count} arrays ({string.Join(", ", arrays.Keys)}); name one in featureVariable.");
 
-    private static void WriteCsv(Stream stream, RidgeCvResult result)
+    private static void WriteCsv(Stream stream, RidgeCvResult result) => WriteCsv(stream, result.TestR, result.TestR2, result.BestAlpha);
+
+    private static void WriteCsv(Stream stream, IReadOnlyList<double> testR, IReadOnlyList<double> testR2, IReadOnlyList<double> bestAlpha)
     {
         using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
         writer.WriteLine("unit,test_r,test_r2,best_alpha");
-        for (int u = 0; u < result.TestR.Count; u++)
+        for (int u = 0; u < testR.Count; u++)
         {
-            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{u},{result.TestR[u]:G6},{result.TestR2[u]:G6},{result.BestAlpha[u]:G6}"));
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{u},{testR[u]:G6},{testR2[u]:G6},{bestAlpha[u]:G6}"));
         }
     }
 
     /// <summary>Writes test r and best alpha as NIfTI volumes on the reference volume's grid (NaN outside the units).</summary>
-    private async Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile reference, RidgeCvResult result)
+    private Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile reference, RidgeCvResult result) =>
+        SaveMapsAsync(context, set, reference, result.TestR, result.BestAlpha);
+
+    private async Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile reference, IReadOnlyList<double> testR, IReadOnlyList<double> bestAlpha)
     {
         var header = NiftiReader.ReadHeader(store.LocalPath(reference.Sha256));
         NumericArray coordinates;
@@ -462,7 +581,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             coordinates = NpyReader.Read(stream, "coordinates.npy").ToCOrder();
         }
         long[] grid = [.. header.Shape.Take(3)];
-        foreach (var (name, values) in new[] { ("test_r", result.TestR), ("best_alpha", result.BestAlpha) })
+        foreach (var (name, values) in new[] { ("test_r", testR), ("best_alpha", bestAlpha) })
         {
             var volume = new float[grid[0] * grid[1] * grid[2]];
             Array.Fill(volume, float.NaN);

@@ -320,6 +320,43 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
             Assert.Contains("1024 features", summary.RootElement.GetProperty("features").GetString(), StringComparison.Ordinal);
         }
 
+        // Banded ridge over the model's logits and raw pixels: per-unit band weights favour the band that generated the responses.
+        var banded = await _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        {
+            responseSetId = detail.ResponseSets[0].Id,
+            bands = new[] { "torchscript", "pixels" },
+            modelFileId = model.Id,
+            layer = 3,
+            split = "random",
+            testFraction = 0.25,
+            alphas = new[] { 1e-3, 0.01, 0.1, 1, 10, 100, 1e3 },
+            permutations = 0,
+        }), seed: 3);
+        var bandedDeadline = DateTime.UtcNow.AddMinutes(1);
+        while ((banded = await _runs.GetAsync(_f.Alice, banded.Id)).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < bandedDeadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(banded.Status == RunStatus.Succeeded, banded.Error);
+        Console.WriteLine($"Banded torchscript+pixels: {banded.SummaryJson}");
+        using (var summary = JsonDocument.Parse(banded.SummaryJson!))
+        {
+            Assert.True(summary.RootElement.GetProperty("meanTestR").GetDouble() > 0.9, banded.SummaryJson);
+            var bandWeights = summary.RootElement.GetProperty("meanBandWeight").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            Assert.True(bandWeights[0] > bandWeights[1], banded.SummaryJson);
+            Assert.Equal(new[] { 3, 1024 }, summary.RootElement.GetProperty("bandSizes").EnumerateArray().Select(x => x.GetInt32()));
+        }
+        var bandedArtifacts = await _runs.ArtifactsAsync(_f.Alice, banded.Id);
+        Assert.Contains(bandedArtifacts, a => a.Name == "band_weights.npy");
+        Assert.Contains(bandedArtifacts, a => a.Name == "band_r2.npy");
+        var oneBand = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        {
+            responseSetId = detail.ResponseSets[0].Id,
+            bands = new[] { "pixels" },
+            split = "random",
+        })));
+        Assert.Contains(oneBand.Problems, m => m.Contains("two or more", StringComparison.Ordinal));
+
         var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
         {
             responseSetId = detail.ResponseSets[0].Id,
