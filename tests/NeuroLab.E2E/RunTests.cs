@@ -62,7 +62,7 @@ public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         await Assertions.Expect(alice.Locator("[data-testid=run-list]")).ToContainTextAsync("mean test r");
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "19-run-list.png") });
 
-        // A second model of the same experiment (raw pixels), then the experiment page compares the two per unit.
+        // A second model of the same experiment (banded ridge over Gabor and raw pixels), then the experiment page compares the two per unit.
         var api = alice.Context.APIRequest;
         var first = await (await api.GetAsync($"api/v1/runs/{runUrl[^36..]}")).JsonAsync<System.Text.Json.JsonElement>();
         var second = await api.PostAsync($"api/v1/workspaces/{workspace}/runs", new APIRequestContextOptions
@@ -72,16 +72,16 @@ public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
                 kind = "encoding-ridge",
                 datasetId = first.GetProperty("datasetId").GetString(),
                 experimentId = first.GetProperty("experimentId").GetString(),
-                parameters = new { responseSetId = first.GetProperty("parameters").GetProperty("responseSetId").GetString(), features = "pixels" },
+                parameters = new { responseSetId = first.GetProperty("parameters").GetProperty("responseSetId").GetString(), bands = new[] { "gabor", "pixels" }, permutations = 100 },
             },
         });
         Assert.Equal(201, second.Status);
         await alice.ClickAsync("[data-testid=experiment-link]");
         await alice.WaitForURLAsync(new Regex($"/w/{workspace}/experiments/[0-9a-f-]{{36}}$"));
         await Assertions.Expect(alice.Locator("[data-testid=compare-run]")).ToHaveCountAsync(2);
-        // The comparison appears live when the pixel run finishes.
+        // The comparison appears live when the banded run finishes.
         await alice.Locator("[data-testid=compare-scatter] .main-svg").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
-        await Assertions.Expect(alice.Locator("[data-testid=compare-scatter]")).ToContainTextAsync("ridge · pixels");
+        await Assertions.Expect(alice.Locator("[data-testid=compare-scatter]")).ToContainTextAsync("ridge · gabor+pixels");
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "22-experiment.png"), FullPage = true });
     }
 }
