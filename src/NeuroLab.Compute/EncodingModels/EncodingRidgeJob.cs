@@ -26,7 +26,8 @@ namespace NeuroLab.Compute.EncodingModels;
 /// see <see cref="TorchScriptInputOptions"/>); <c>imageSize</c> (working resolution and the model's input size, default
 /// min(64, stimulus size)); <c>pcaComponents</c> (default 100); <c>alphas</c> (default logspace(0, 6, 13));
 /// <c>folds</c> (default 5); <c>intercept</c> (default true); <c>split</c> = dataset (the stimuli's train/test
-/// marks) | random (with <c>testFraction</c>, default 0.2, drawn with the run's seed).
+/// marks) | random (with <c>testFraction</c>, default 0.2, drawn with the run's seed); <c>bands</c> = two or more of
+/// the feature spaces above for banded ridge (then <c>features</c> is ignored; <c>bandCandidates</c>, default 20).
 /// </summary>
 public sealed record EncodingRidgeParameters
 {
