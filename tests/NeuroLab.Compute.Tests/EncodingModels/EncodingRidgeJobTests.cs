@@ -385,4 +385,98 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         Assert.Contains(failed.Problems, pr => pr.Message.Contains("torch.jit.script", StringComparison.Ordinal));
         Assert.DoesNotContain(await _f.Datasets.ListAsync(_f.Alice, _f.WorkspaceId), d => d.Name == "Weights only");
     }
+
+    [Fact]
+    public async Task VoxelResponseSet_MapsAreNiftiOnTheMaskGrid_WithEachVoxelsValue()
+    {
+        // Two real Haxby runs + events + the HOC mask: the GLM makes 8 conditions x voxels with voxel coordinates.
+        var features = new float[8 * 4];
+        var random = new Random(2);
+        for (int i = 0; i < features.Length; i++)
+        {
+            features[i] = (float)random.NextDouble();
+        }
+        var featurePath = Path.Combine(_temp, "condition_features.npy");
+        NpyWriter.Write(featurePath, new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [8, 4], features));
+        var maskPath = SharedData.Path("haxby2001/sub001/masks/25mm/hoc.nii.gz");
+        var dataset = await _f.Importer.ImportAsync(new NeuroLab.Compute.Datasets.DatasetImportRequest(_f.WorkspaceId, _f.Alice, "Haxby two runs", null, NeuroLab.Data.Datasets.DatasetSpace.Subject,
+        [
+            new NeuroLab.Compute.Datasets.ImportSource("task001_run001/bold_25mm.nii.gz", NeuroLab.Data.Datasets.FileRole.Run, SharedData.Path("haxby2001/sub001/BOLD/task001_run001/bold_25mm.nii.gz")),
+            new NeuroLab.Compute.Datasets.ImportSource("task001_run001/bold_events.tsv", NeuroLab.Data.Datasets.FileRole.Events, SharedData.Path("haxby2001/sub001/BOLD/task001_run001/bold_events.tsv")),
+            new NeuroLab.Compute.Datasets.ImportSource("task001_run002/bold_25mm.nii.gz", NeuroLab.Data.Datasets.FileRole.Run, SharedData.Path("haxby2001/sub001/BOLD/task001_run002/bold_25mm.nii.gz")),
+            new NeuroLab.Compute.Datasets.ImportSource("task001_run002/bold_events.tsv", NeuroLab.Data.Datasets.FileRole.Events, SharedData.Path("haxby2001/sub001/BOLD/task001_run002/bold_events.tsv")),
+            new NeuroLab.Compute.Datasets.ImportSource("hoc.nii.gz", NeuroLab.Data.Datasets.FileRole.Mask, maskPath),
+            new NeuroLab.Compute.Datasets.ImportSource("condition_features.npy", NeuroLab.Data.Datasets.FileRole.Features, featurePath),
+        ]));
+        var detail = await _f.Datasets.GetAsync(_f.Alice, dataset);
+        var voxels = detail.ResponseSets.Single(r => r.HasUnitCoordinates);
+        Assert.Equal(8, voxels.StimulusCount);
+        var run = await _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        {
+            responseSetId = voxels.Id,
+            features = "file",
+            featureFileId = detail.Files.Single(f => f.Role == NeuroLab.Data.Datasets.FileRole.Features).Id,
+            split = "random",
+            testFraction = 0.25,
+            folds = 2,
+            permutations = 0,
+        }), seed: 4);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((run = await _runs.GetAsync(_f.Alice, run.Id)).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+
+        var artifacts = await _runs.ArtifactsAsync(_f.Alice, run.Id);
+        double[] bestAlpha;
+        await using (var stream = _f.Store.OpenRead(artifacts.Single(a => a.Name == "best_alpha.npy").Sha256))
+        {
+            bestAlpha = NpyReader.Read(stream, "best_alpha.npy").ToFloat64();
+        }
+        Assert.Equal(voxels.UnitCount, bestAlpha.Length);
+        var mask = NeuroLab.Formats.Nifti.NiftiReader.Read(maskPath);
+        NeuroLab.Formats.Nifti.NiftiImage map;
+        await using (var stream = _f.Store.OpenRead(artifacts.Single(a => a.Name == "best_alpha.nii.gz").Sha256))
+        {
+            map = NeuroLab.Formats.Nifti.NiftiReader.Read(stream, "best_alpha.nii.gz");
+        }
+        // Same grid and voxel-to-world affine as the mask the voxels came from.
+        Assert.Equal(mask.Header.Shape.Take(3), map.Header.Shape.Take(3));
+        var (a, b) = (mask.Affine, map.Affine);
+        for (int r = 0; r < 4; r++)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                Assert.Equal(a[r, c], b[r, c], 1e-4);
+            }
+        }
+        // Voxels outside the mask are NaN; the finite voxels inside it carry exactly the units' alphas (as a multiset:
+        // a coordinate mix-up would put values outside the mask or lose some).
+        var nx = mask.Header.Shape[0];
+        var ny = mask.Header.Shape[1];
+        var nz = mask.Header.Shape[2];
+        var values = map.Data.ToFloat64();
+        var inMask = new List<double>();
+        for (long k = 0; k < nz; k++)
+        {
+            for (long j = 0; j < ny; j++)
+            {
+                for (long i = 0; i < nx; i++)
+                {
+                    long index = i + nx * (j + ny * k);
+                    if (mask.Data.GetDouble(index) != 0)
+                    {
+                        inMask.Add(values[index]);
+                    }
+                    else
+                    {
+                        Assert.True(double.IsNaN(values[index]));
+                    }
+                }
+            }
+        }
+        Assert.Equal(bestAlpha.Length, inMask.Count(double.IsFinite));
+        Assert.Equal(bestAlpha.Select(x => (double)(float)x).Order().ToArray(), inMask.Where(double.IsFinite).Order().ToArray());
+    }
 }
