@@ -157,7 +157,54 @@ public sealed class ReadoutRunTests(BrowserFixture fixture) : IClassFixture<Brow
         await alice.GotoAsync($"w/{workspace}/runs/{runId}");
         await InteractiveAsync(alice);
         await Assertions.Expect(alice.Locator("[data-testid=run-events-received]")).Not.ToHaveTextAsync(new Regex("^0 "), new LocatorAssertionsToHaveTextOptions { Timeout = 60_000 });
+        // Bob watches the same run page and receives the same live stream.
+        await bob.GotoAsync($"w/{workspace}/runs/{runId}");
+        await InteractiveAsync(bob);
+        await Assertions.Expect(bob.Locator("[data-testid=run-events-received]")).Not.ToHaveTextAsync(new Regex("^0 "), new LocatorAssertionsToHaveTextOptions { Timeout = 60_000 });
+        await Assertions.Expect(bob.Locator("[data-testid=run-cancel]")).ToHaveCountAsync(0);
+
+        // From the browser, over the SignalR JSON protocol: a member may join the run's hub group, an outsider may not.
+        var carol = await RegisterAsync("outsider@lab.org");
+        Assert.Equal("joined", await bob.EvaluateAsync<string>(JoinRunScript, runId));
+        var refused = await carol.EvaluateAsync<string>(JoinRunScript, runId);
+        Assert.StartsWith("error:", refused, StringComparison.Ordinal);
+        Assert.Contains("not found", refused, StringComparison.Ordinal);
+
         await alice.ClickAsync("[data-testid=run-cancel]");
         await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("cancelled", new LocatorAssertionsToHaveTextOptions { Timeout = 60_000 });
+        await Assertions.Expect(bob.Locator("[data-testid=run-status]")).ToHaveTextAsync("cancelled", new LocatorAssertionsToHaveTextOptions { Timeout = 30_000 });
     }
+
+    /// <summary>Negotiates with /hubs/runs using the page's cookie, opens the WebSocket, and invokes JoinRun; "joined" or "error: ...".</summary>
+    private const string JoinRunScript = """
+        async (runId) => {
+          const negotiate = await fetch('hubs/runs/negotiate?negotiateVersion=1', { method: 'POST' });
+          if (!negotiate.ok) return 'negotiate ' + negotiate.status;
+          const { connectionToken } = await negotiate.json();
+          const url = new URL('hubs/runs?id=' + encodeURIComponent(connectionToken), document.baseURI);
+          url.protocol = url.protocol.replace('http', 'ws');
+          const rs = '\u001e';
+          return await new Promise(resolve => {
+            const ws = new WebSocket(url);
+            let buffer = '';
+            ws.onopen = () => ws.send(JSON.stringify({ protocol: 'json', version: 1 }) + rs);
+            ws.onmessage = e => {
+              buffer += e.data;
+              const parts = buffer.split(rs);
+              buffer = parts.pop();
+              for (const part of parts) {
+                const m = JSON.parse(part);
+                if (m.type === undefined && !m.error) {
+                  ws.send(JSON.stringify({ type: 1, invocationId: '1', target: 'JoinRun', arguments: [runId] }) + rs);
+                } else if (m.type === 3) {
+                  ws.close();
+                  resolve(m.error ? 'error: ' + m.error : 'joined');
+                }
+              }
+            };
+            ws.onerror = () => resolve('socket error');
+            setTimeout(() => resolve('timeout'), 15000);
+          });
+        }
+        """;
 }
