@@ -134,6 +134,10 @@ public sealed class ReadoutRunTests(BrowserFixture fixture) : IClassFixture<Brow
         await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
         await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
         await Assertions.Expect(alice.Locator("[data-testid=run-training-curve]")).ToBeVisibleAsync();
+        // Opened after training, the page draws the stored curve.
+        await alice.ReloadAsync();
+        await InteractiveAsync(alice);
+        await alice.Locator("[data-testid=run-training-curve] .main-svg").First.WaitForAsync();
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "21-readout-run.png"), FullPage = true });
 
         await Assertions.Expect(bob.Locator("[data-testid=run-list]")).ToContainTextAsync("encoding-readout", new LocatorAssertionsToContainTextOptions { Timeout = 30_000 });

@@ -218,6 +218,12 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
             bestEpoch = model.BestEpoch,
             bestValidationMeanR = model.BestValidationMeanR,
             stoppedEarly = model.StoppedEarly,
+            // The curve for pages opened after training, when the live events are gone.
+            trainingCurve = new
+            {
+                epochs = model.History.Select(e => e.Epoch).ToArray(),
+                validationMeanR = model.History.Select(e => e.ValidationMeanR).ToArray(),
+            },
             features = $"Gabor energy maps, {scale.CyclesPerImage} cycles/image, {orientations} orientations x {positions}x{positions}",
         });
         await context.LogAsync($"Mean test r = {prediction.MeanR:0.0000} after {model.History.Count} epochs (best epoch {model.BestEpoch}).");

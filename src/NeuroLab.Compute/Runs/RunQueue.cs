@@ -283,7 +283,8 @@ public sealed class RunQueue(
 
         public override async Task SetSummaryAsync(object summary)
         {
-            var json = JsonSerializer.Serialize(summary, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            // Scores can be NaN (no finite unit); they are written as "NaN" rather than failing a finished run.
+            var json = JsonSerializer.Serialize(summary, new JsonSerializerOptions(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
             await using var db = await queue.DbFactory.CreateDbContextAsync(CancellationToken.None);
             await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.SummaryJson, json), CancellationToken.None);
         }

@@ -104,6 +104,12 @@ public sealed class EncodingReadoutJobTests : IAsyncLifetime
         using var summary = JsonDocument.Parse(run.SummaryJson!);
         Assert.InRange(summary.RootElement.GetProperty("meanTestR").GetDouble(), -1, 1);
         Assert.Equal(18, summary.RootElement.GetProperty("testStimuli").GetInt32());
+        // The stored curve covers every epoch, the ones before the restart included, in order.
+        var curve = summary.RootElement.GetProperty("trainingCurve");
+        var curveEpochs = curve.GetProperty("epochs").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        Assert.Equal(summary.RootElement.GetProperty("epochs").GetInt32(), curveEpochs.Length);
+        Assert.Equal(Enumerable.Range(curveEpochs[0], curveEpochs.Length), curveEpochs);
+        Assert.Equal(curveEpochs.Length, curve.GetProperty("validationMeanR").GetArrayLength());
         Assert.Equal(2, run.Attempt);
         Assert.Contains(await _runs.LogAsync(_f.Alice, run.Id), l => l.Message.Contains("Resuming from the last checkpoint", StringComparison.Ordinal));
         var artifacts = await _runs.ArtifactsAsync(_f.Alice, run.Id);
