@@ -17,6 +17,30 @@ public sealed class BrowserFixture : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = default!;
 
     /// <summary>Where screenshots go: $NEUROLAB_TEST_ARTIFACTS, else &lt;repo&gt;/test-artifacts/screenshots.</summary>
+    /// <summary>
+    /// Creates a workspace from the home page and returns its id. The name is typed, and the click waits until the
+    /// field's counter shows the server received it, so a slow circuit cannot submit an empty name. On failure a
+    /// screenshot is saved for diagnosis.
+    /// </summary>
+    public static async Task<string> CreateWorkspaceAsync(IPage page, string name)
+    {
+        var field = page.Locator("input[data-testid=new-workspace-name], [data-testid=new-workspace-name] input").First;
+        await field.FillAsync(name);
+        await Assertions.Expect(page.Locator(".mud-input-control:has([data-testid=new-workspace-name]), .mud-input-control:has(input[data-testid=new-workspace-name])").First)
+            .ToContainTextAsync($"{name.Length} /", new LocatorAssertionsToContainTextOptions { Timeout = 30_000 });
+        await page.ClickAsync("[data-testid=create-workspace]");
+        try
+        {
+            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/w/[0-9a-f-]{36}$"), new PageWaitForURLOptions { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, $"failed-create-workspace-{Guid.NewGuid():N}.png"), FullPage = true });
+            throw;
+        }
+        return page.Url[^36..];
+    }
+
     public static string ScreenshotDirectory
     {
         get

@@ -26,10 +26,7 @@ public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
     public async Task EncodingRun_LaunchedInBrowser_ShowsLiveProgressAndResults_ViewerSeesIt()
     {
         var alice = await RegisterAsync("runner@lab.org");
-        await alice.Locator("input[data-testid=new-workspace-name], [data-testid=new-workspace-name] input").First.FillAsync("V1 models");
-        await alice.ClickAsync("[data-testid=create-workspace]");
-        await alice.WaitForURLAsync(new Regex("/w/[0-9a-f-]{36}$"));
-        var workspace = alice.Url[^36..];
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "V1 models");
         await alice.GotoAsync($"w/{workspace}/datasets/samples");
         // Prerendered buttons do nothing until the circuit is connected.
         await alice.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
@@ -112,10 +109,7 @@ public sealed class ReadoutRunTests(BrowserFixture fixture) : IClassFixture<Brow
     {
         var alice = await RegisterAsync("trainer@lab.org");
         var bob = await RegisterAsync("watcher@lab.org");
-        await alice.Locator("input[data-testid=new-workspace-name], [data-testid=new-workspace-name] input").First.FillAsync("Readouts");
-        await alice.ClickAsync("[data-testid=create-workspace]");
-        await alice.WaitForURLAsync(new Regex("/w/[0-9a-f-]{36}$"));
-        var workspace = alice.Url[^36..];
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Readouts");
         var api = alice.Context.APIRequest;
         Assert.Equal(201, (await api.PostAsync($"api/v1/workspaces/{workspace}/members", new APIRequestContextOptions { DataObject = new { email = "watcher@lab.org", role = "viewer" } })).Status);
         var created = await api.PostAsync($"api/v1/workspaces/{workspace}/datasets", new APIRequestContextOptions { DataObject = new { sample = "allen-v1" } });
@@ -132,6 +126,7 @@ public sealed class ReadoutRunTests(BrowserFixture fixture) : IClassFixture<Brow
         await alice.ClickAsync("text=Neural readout (TorchSharp, spatial x feature)");
         await alice.ClickAsync("[data-testid=run-submit]");
         await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
+        await Assertions.Expect(alice.Locator("h1")).ToHaveTextAsync("encoding-readout");
         await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
         await Assertions.Expect(alice.Locator("[data-testid=run-training-curve]")).ToBeVisibleAsync();
         // Opened after training, the page draws the stored curve.
