@@ -55,6 +55,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Playwright's 5 s default for expectations is tight for work that crosses the server on a busy 2-core CI
+        // machine (upload, inspection, re-render over the circuit); 20 s still fails fast on a real bug.
+        Assertions.SetDefaultExpectTimeout(20_000);
         BaseAddress = App.ServerAddress;
         var executable = Environment.GetEnvironmentVariable("NEUROLAB_CHROMIUM") ?? "/usr/bin/chromium";
         if (!File.Exists(executable))
