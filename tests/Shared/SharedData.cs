@@ -20,6 +20,20 @@ public static class SharedData
             : throw new FileNotFoundException($"Shared data file missing: {full}. Is ../shared/data beside the repository?", full);
     }
 
+    /// <summary>The folder holding NeuroLab.sln, found by walking up from the test binaries.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "NeuroLab.sln")))
+            {
+                dir = dir.Parent;
+            }
+            return dir?.FullName ?? throw new DirectoryNotFoundException("Could not find the repository root (NeuroLab.sln) above " + AppContext.BaseDirectory);
+        }
+    }
+
     private static string FindRoot()
     {
         var configured = Environment.GetEnvironmentVariable("NEUROLAB_SHARED_DATA");
@@ -27,16 +41,9 @@ public static class SharedData
         {
             return configured;
         }
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "NeuroLab.sln")))
-        {
-            dir = dir.Parent;
-        }
-        if (dir?.Parent is null)
-        {
-            throw new DirectoryNotFoundException("Could not find the repository root (NeuroLab.sln) above " + AppContext.BaseDirectory);
-        }
-        var data = System.IO.Path.Combine(dir.Parent.FullName, "shared", "data");
+        var parent = Directory.GetParent(RepositoryRoot)
+            ?? throw new DirectoryNotFoundException($"The repository root {RepositoryRoot} has no parent folder for shared/.");
+        var data = System.IO.Path.Combine(parent.FullName, "shared", "data");
         return Directory.Exists(data)
             ? data
             : throw new DirectoryNotFoundException($"Real test data not found at {data}. Put the shared folder beside the repository or set NEUROLAB_SHARED_DATA.");

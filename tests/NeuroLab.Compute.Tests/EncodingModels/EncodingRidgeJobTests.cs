@@ -198,16 +198,9 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         Assert.Contains(bad.Problems, m => m.Contains("no image", StringComparison.Ordinal));
     }
 
-    private static string TorchScriptFixture(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-        {
-            dir = dir.Parent;
-        }
-        // Made by tools/torchscript/make_fixture.py with Debian's python3-torch 1.13.1.
-        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("repository root"), "tests", "NeuroLab.Analysis.Tests", "Fixtures", "features", name);
-    }
+    // Made by tools/torchscript/make_fixture.py with Debian's python3-torch 1.13.1.
+    private static string TorchScriptFixture(string name) =>
+        Path.Combine(SharedData.RepositoryRoot, "tests", "NeuroLab.Analysis.Tests", "Fixtures", "features", name);
 
     [Fact]
     public async Task TorchScriptModel_LayerFeaturesRecoverPlantedResponses_BadLayerAndWeightsFileRefused()

@@ -10,15 +10,8 @@ public sealed class TorchArchiveDetectionTests : IDisposable
     public void Dispose() => Directory.Delete(_temp, recursive: true);
 
     // Fixtures made by tools/torchscript/make_fixture.py with Debian's python3-torch 1.13.1.
-    private static string Fixture(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("repository root"), "tests", "NeuroLab.Analysis.Tests", "Fixtures", "features", name);
-    }
+    private static string Fixture(string name) =>
+        Path.Combine(SharedData.RepositoryRoot, "tests", "NeuroLab.Analysis.Tests", "Fixtures", "features", name);
 
     [Fact]
     public void TorchScriptArchive_IsDetectedAndDescribed()
