@@ -16,7 +16,22 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = default!;
 
-    /// <summary>Where screenshots go: $NEUROLAB_TEST_ARTIFACTS, else &lt;repo&gt;/test-artifacts/screenshots.</summary>
+    /// <summary>
+    /// Registers a new account in a fresh browser context (1280x900) and returns its page once the circuit is interactive.
+    /// </summary>
+    public async Task<IPage> RegisterAsync(string email, string password = "correct horse battery staple")
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("Account/Register");
+        await page.FillAsync("#Input\\.Email", email);
+        await page.FillAsync("#Input\\.Password", password);
+        await page.FillAsync("#Input\\.ConfirmPassword", password);
+        await page.ClickAsync("[data-testid=register-submit]");
+        await page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        return page;
+    }
+
     /// <summary>
     /// Creates a workspace from the home page and returns its id. The name is typed, and the click waits until the
     /// field's counter shows the server received it, so a slow circuit cannot submit an empty name. On failure a
@@ -41,6 +56,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page.Url[^36..];
     }
 
+    /// <summary>Where screenshots go: $NEUROLAB_TEST_ARTIFACTS, else &lt;repo&gt;/test-artifacts/screenshots.</summary>
     public static string ScreenshotDirectory
     {
         get

@@ -7,20 +7,7 @@ namespace NeuroLab.E2E;
 /// <summary>Fitting an encoding model from the browser and watching it live; a Viewer sees the same run.</summary>
 public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
-    private const string Password = "correct horse battery staple";
-
-    private async Task<IPage> RegisterAsync(string email)
-    {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("Account/Register");
-        await page.FillAsync("#Input\\.Email", email);
-        await page.FillAsync("#Input\\.Password", Password);
-        await page.FillAsync("#Input\\.ConfirmPassword", Password);
-        await page.ClickAsync("[data-testid=register-submit]");
-        await page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
-        return page;
-    }
+    private Task<IPage> RegisterAsync(string email) => fixture.RegisterAsync(email);
 
     [Fact]
     public async Task EncodingRun_LaunchedInBrowser_ShowsLiveProgressAndResults_ViewerSeesIt()
@@ -81,25 +68,45 @@ public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         await Assertions.Expect(alice.Locator("[data-testid=compare-scatter]")).ToContainTextAsync("ridge · gabor+pixels");
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "22-experiment.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task HaxbyCategoryModel_OnSingleTrialsSplitByRun_FromTheBrowser()
+    {
+        var alice = await RegisterAsync("categories@lab.org");
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Haxby categories");
+        var created = await alice.Context.APIRequest.PostAsync($"api/v1/workspaces/{workspace}/datasets", new APIRequestContextOptions { DataObject = new { sample = "haxby2001-sub1" } });
+        Assert.Equal(201, created.Status);
+        var dataset = (await created.JsonAsync<System.Text.Json.JsonElement>()).GetProperty("dataset").GetProperty("id").GetString();
+
+        // The GLM conditions have labels and no images: the form offers label features and trial-level samples.
+        await alice.GotoAsync($"w/{workspace}/runs/new?datasetId={dataset}");
+        await alice.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await alice.ClickAsync("[data-testid=run-samples]");
+        await alice.ClickAsync("text=Single trials, split by repeat");
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "23-haxby-new-run.png"), FullPage = true });
+        await alice.ClickAsync("[data-testid=run-submit]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+        await Assertions.Expect(alice.Locator("[data-testid=run-summary]")).ToContainTextAsync("category labels, one-hot over 8");
+        await Assertions.Expect(alice.Locator("[data-testid=run-summary]")).ToContainTextAsync("trials");
+        await Assertions.Expect(alice.Locator("[data-testid=run-log]")).ToContainTextAsync("repeats 1-10 train");
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "24-haxby-run.png"), FullPage = true });
+
+        // A voxel's page: single-trial test betas against predictions, its categories ranked by name and value.
+        await alice.Locator("[data-testid=unit-link]").First.ClickAsync();
+        await alice.WaitForURLAsync(new Regex("/units/\\d+$"));
+        await alice.Locator("[data-testid=unit-scatter] .main-svg").First.WaitForAsync();
+        await Assertions.Expect(alice.Locator("[data-testid=unit-top-measured] figcaption")).ToHaveCountAsync(8);
+        await Assertions.Expect(alice.Locator("[data-testid=unit-top-measured]")).ToContainTextAsync("face");
+        await Assertions.Expect(alice.Locator("[data-testid=unit-top-predicted] figcaption")).ToHaveCountAsync(8);
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "25-haxby-voxel.png"), FullPage = true });
+    }
 }
 
 /// <summary>Neural readout from the browser with a live training curve, watched live by a Viewer, and cancelled.</summary>
 public sealed class ReadoutRunTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
-    private const string Password = "correct horse battery staple";
-
-    private async Task<IPage> RegisterAsync(string email)
-    {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("Account/Register");
-        await page.FillAsync("#Input\\.Email", email);
-        await page.FillAsync("#Input\\.Password", Password);
-        await page.FillAsync("#Input\\.ConfirmPassword", Password);
-        await page.ClickAsync("[data-testid=register-submit]");
-        await page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
-        return page;
-    }
+    private Task<IPage> RegisterAsync(string email) => fixture.RegisterAsync(email);
 
     private static Task InteractiveAsync(IPage page) =>
         page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });

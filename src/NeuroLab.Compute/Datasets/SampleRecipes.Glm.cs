@@ -24,7 +24,8 @@ public static partial class SampleRecipes
     /// When the dataset has 4-D runs with events: fits a first-level GLM per run (SPM canonical HRF, cosine
     /// drift at 1/128 Hz, constant) over the voxels of the union of the masks (or of voxels with signal when
     /// there is no mask), averages the betas over runs (fixed effects), and makes one response set
-    /// [conditions, voxels] per mask, with the conditions as stimuli.
+    /// [conditions, voxels] per mask, with the conditions as stimuli. The per-run betas become the set's single
+    /// trials [runs, conditions, voxels]: its noise ceiling, and the samples of trial-level fits split by run.
     /// </summary>
     private static async Task AddGlmAsync(RecipeContext context, DerivedData derived)
     {
@@ -145,10 +146,15 @@ public static partial class SampleRecipes
         }
 
         float[] betas;
+        float[][] runBetas;
         using (var fit = MultiRunGlm.Fit(LoadRuns(), conditions))
         {
             betas = fit.Betas.to_type(torch.ScalarType.Float32).data<float>().ToArray();
+            runBetas = [.. fit.RunBetas.Select(b => b.to_type(torch.ScalarType.Float32).data<float>().ToArray())];
         }
+        // Per-run betas are the single trials [runs, conditions, voxels] of each set (noise ceiling, trial-level fits
+        // split by run); kept only when every run estimates every condition, since a trial cannot be missing.
+        bool completeRuns = runBetas.Length >= 2 && runBetas.All(b => b.All(float.IsFinite));
         derived.Stimuli.AddRange(conditions.Select(c => new DerivedStimulus(c, Label: c)));
         var coordinates = selected.Select(v => new[] { (int)(v % grid[0]), (int)(v / grid[0] % grid[1]), (int)(v / (grid[0] * grid[1])) }).ToArray();
         var sets = maskVoxels.Count > 0 ? maskVoxels : [(runs[0], new HashSet<long>(selected))];
@@ -164,8 +170,26 @@ public static partial class SampleRecipes
                 }
             }
             var name = maskVoxels.Count > 0 ? $"GLM betas, {Path.GetFileName(file.Name).Split('.')[0]} mask" : "GLM betas, voxels with signal";
-            derived.ResponseSets.Add(await ResponseSetAsync(context, name, new NumericArray(NumericType.Float64, [conditions.Count, columns.Length], values),
-                conditions.Count, UnitKind.Voxel, "glm", file, [.. columns.Select(i => coordinates[i])], file));
+            var set = await ResponseSetAsync(context, name, new NumericArray(NumericType.Float64, [conditions.Count, columns.Length], values),
+                conditions.Count, UnitKind.Voxel, "glm", file, [.. columns.Select(i => coordinates[i])], file);
+            if (completeRuns)
+            {
+                var excluded = set.ExcludedUnits.ToHashSet();
+                var kept = columns.Where((_, k) => !excluded.Contains(k)).ToArray();
+                var trials = new float[(long)runBetas.Length * conditions.Count * kept.Length];
+                for (int r = 0; r < runBetas.Length; r++)
+                {
+                    for (int c = 0; c < conditions.Count; c++)
+                    {
+                        for (int k = 0; k < kept.Length; k++)
+                        {
+                            trials[((long)r * conditions.Count + c) * kept.Length + k] = runBetas[r][c * selected.Length + kept[k]];
+                        }
+                    }
+                }
+                set = set with { TrialsSha256 = await context.StoreArrayAsync(new NumericArray(NumericType.Float32, [runBetas.Length, conditions.Count, kept.Length], trials)) };
+            }
+            derived.ResponseSets.Add(set);
         }
     }
 

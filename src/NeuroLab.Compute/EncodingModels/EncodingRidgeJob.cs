@@ -27,7 +27,13 @@ namespace NeuroLab.Compute.EncodingModels;
 /// min(64, stimulus size)); <c>pcaComponents</c> (default 100); <c>alphas</c> (default logspace(0, 6, 13));
 /// <c>folds</c> (default 5); <c>intercept</c> (default true); <c>split</c> = dataset (the stimuli's train/test
 /// marks) | random (with <c>testFraction</c>, default 0.2, drawn with the run's seed); <c>bands</c> = two or more of
-/// the feature spaces above for banded ridge (then <c>features</c> is ignored; <c>bandCandidates</c>, default 20).
+/// the feature spaces above for banded ridge (then <c>features</c> is ignored; <c>bandCandidates</c>, default 20);
+/// <c>features</c> = labels is a one-hot code of the stimuli's labels (categories), for datasets without images.
+/// <c>samples</c> = stimuli (default: one sample per stimulus, the response set's rows) | trials (one sample per
+/// single trial of the response set's repeated trials [repeats, stimuli, units], e.g. per-run GLM betas; the last
+/// <c>testRepeats</c> repeats are the test set, default 20% of them, and the CV folds are groups of whole repeats, so
+/// no repeat is split between training and validation; <c>split</c> is then not used). Trial-level fits measure
+/// generalisation to new repetitions (runs) of the same stimuli, not to new stimuli.
 /// </summary>
 public sealed record EncodingRidgeParameters
 {
@@ -69,6 +75,16 @@ public sealed record EncodingRidgeParameters
 
     public string Split { get; init; } = "dataset";
 
+    /// <summary>stimuli (the response set's rows) or trials (its single trials, split by repeat).</summary>
+    public string Samples { get; init; } = "stimuli";
+
+    /// <summary>With <c>samples = trials</c>: how many of the last repeats are held out (default 20%, at least 1).</summary>
+    public int? TestRepeats { get; init; }
+
+    internal static int DefaultTestRepeats(int repeats) => Math.Max(1, (int)Math.Round(repeats * 0.2));
+
+    internal bool NeedsImages => FeatureKinds.Any(k => k is not ("file" or "labels"));
+
     public double TestFraction { get; init; } = 0.2;
 
     /// <summary>Permutations for per-unit p-values of test r (0 skips the test).</summary>
@@ -107,9 +123,13 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             return [$"Parameters could not be read: {e.Message}"];
         }
-        foreach (var kind in p.FeatureKinds.Where(k => k is not ("pixels" or "pca" or "gabor" or "file" or "torchscript")))
+        foreach (var kind in p.FeatureKinds.Where(k => k is not ("pixels" or "pca" or "gabor" or "file" or "torchscript" or "labels")))
         {
-            problems.Add($"Unknown feature space '{kind}'. Use pixels, pca, gabor, file or torchscript.");
+            problems.Add($"Unknown feature space '{kind}'. Use pixels, pca, gabor, file, torchscript or labels.");
+        }
+        if (p.Samples is not ("stimuli" or "trials"))
+        {
+            problems.Add($"Unknown samples '{p.Samples}'. Use stimuli (one per stimulus) or trials (one per single trial, split by repeat).");
         }
         if (p.Bands is { } bands && (bands.Length < 2 || bands.Distinct().Count() != bands.Length))
         {
@@ -142,7 +162,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             problems.Add($"Response set {p.ResponseSetId} is not part of this dataset.");
             return problems;
         }
-        var stimuli = await db.Stimuli.Where(s => s.DatasetId == submission.DatasetId).OrderBy(s => s.Index).Select(s => new { s.ImageSha256, s.Split }).ToListAsync(ct);
+        var stimuli = await db.Stimuli.Where(s => s.DatasetId == submission.DatasetId).OrderBy(s => s.Index).Select(s => new { s.ImageSha256, s.Split, s.Label }).ToListAsync(ct);
         if (stimuli.Count != set.StimulusCount)
         {
             problems.Add($"The response set has {set.StimulusCount} rows but the dataset has {stimuli.Count} stimuli.");
@@ -176,7 +196,20 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 }
             }
         }
-        if (p.FeatureKinds.Any(k => k != "file"))
+        if (p.FeatureKinds.Contains("labels"))
+        {
+            int unlabelled = stimuli.Count(s => string.IsNullOrWhiteSpace(s.Label));
+            int distinct = stimuli.Select(s => s.Label).Where(l => !string.IsNullOrWhiteSpace(l)).Distinct().Count();
+            if (unlabelled > 0)
+            {
+                problems.Add($"{unlabelled} of {stimuli.Count} stimuli have no label, so label features cannot code them; import labels or use another feature space.");
+            }
+            else if (distinct < 2)
+            {
+                problems.Add($"The stimuli carry {distinct} distinct label(s); label features need at least 2 categories.");
+            }
+        }
+        if (p.NeedsImages)
         {
             int missing = stimuli.Count(s => s.ImageSha256 is null);
             if (missing > 0)
@@ -215,7 +248,28 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 }
             }
         }
-        if (p.Split == "dataset")
+        if (p.Samples == "trials")
+        {
+            if (set.TrialsSha256 is null)
+            {
+                problems.Add($"{set.Name} has no single trials; samples = trials needs repeated trials [repeats, stimuli, units] (e.g. per-run GLM betas). Use samples = stimuli.");
+            }
+            else
+            {
+                await using var stream = store.OpenRead(set.TrialsSha256);
+                int repeats = (int)NpyReader.ReadHeader(stream, "trials.npy").Shape[0];
+                int testRepeats = p.TestRepeats ?? EncodingRidgeParameters.DefaultTestRepeats(repeats);
+                if (testRepeats < 1 || testRepeats >= repeats)
+                {
+                    problems.Add($"testRepeats must be between 1 and {repeats - 1} ({set.Name} has {repeats} repeats).");
+                }
+                else if (repeats - testRepeats < p.Folds)
+                {
+                    problems.Add($"{repeats - testRepeats} training repeats are too few for {p.Folds}-fold cross-validation by repeat; lower folds or testRepeats.");
+                }
+            }
+        }
+        else if (p.Split == "dataset")
         {
             int train = stimuli.Count(s => s.Split == "train"), test = stimuli.Count(s => s.Split == "test");
             if (train == 0 || test == 0)
@@ -251,40 +305,40 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         var ct = context.Cancellation;
         var p = EncodingRidgeParameters.Parse(context.Parameters);
         ResponseSet set;
-        List<(string Name, string? Sha, string? Split)> stimuli;
+        List<(string Name, string? Sha, string? Split, string? Label)> stimuli;
         DatasetFile? reference;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             set = await db.ResponseSets.SingleAsync(r => r.Id == p.ResponseSetId, ct);
-            stimuli = [.. (await db.Stimuli.Where(s => s.DatasetId == context.Run.DatasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.ImageSha256, s.Split }).ToListAsync(ct))
-                .Select(s => (s.Name, s.ImageSha256, s.Split))];
+            stimuli = [.. (await db.Stimuli.Where(s => s.DatasetId == context.Run.DatasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.ImageSha256, s.Split, s.Label }).ToListAsync(ct))
+                .Select(s => (s.Name, s.ImageSha256, s.Split, s.Label))];
             reference = set.ReferenceFileId is { } fileId ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == fileId, ct) : null;
         }
 
         context.Report("loading", 0, stimuli.Count);
-        NumericArray responses;
-        await using (var stream = store.OpenRead(set.ArraySha256))
-        {
-            responses = NpyReader.Read(stream, "responses.npy").ToCOrder();
-        }
-        var (train, test) = EncodingJobSupport.Split(stimuli.Select(s => s.Split).ToList(), p.Split, p.TestFraction, context.Run.Seed);
-        await context.LogAsync($"{stimuli.Count} stimuli ({train.Length} train, {test.Length} test), {set.UnitCount} {set.UnitKind.ToString().ToLowerInvariant()}s, features: {string.Join(" + ", p.FeatureKinds)}.");
+        var samples = await SamplesAsync(p, set, stimuli, context.Run.Seed, ct);
+        var (train, test) = (samples.TrainRows, samples.TestRows);
+        await context.LogAsync(samples.Description + $", {set.UnitCount} {set.UnitKind.ToString().ToLowerInvariant()}s, features: {string.Join(" + ", p.FeatureKinds)}.");
 
         using var scope = NewDisposeScope();
-        var trainIndex = tensor(train.Select(i => (long)i).ToArray());
-        var testIndex = tensor(test.Select(i => (long)i).ToArray());
-        bool needImages = p.FeatureKinds.Any(k => k != "file");
-        Tensor images = needImages ? await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct) : empty(0);
-        int side = needImages ? (int)images.shape[1] : 0;
+        // Feature rows follow the samples: the stimulus shown in each training and test sample.
+        var trainIndex = tensor(train.Select(i => (long)samples.StimulusOfSample[i]).ToArray());
+        var testIndex = tensor(test.Select(i => (long)samples.StimulusOfSample[i]).ToArray());
+        int trainStimuli = train.Select(i => samples.StimulusOfSample[i]).Distinct().Count();
+        Tensor images = p.NeedsImages ? await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct) : empty(0);
+        int side = p.NeedsImages ? (int)images.shape[1] : 0;
         int size = Math.Min(p.ImageSize ?? 64, side);
         var spaces = new List<(Tensor Train, Tensor Test, string Description)>();
         foreach (var kind in p.FeatureKinds)
         {
-            spaces.Add(await FeaturesAsync(kind, p, context, images, size, trainIndex, testIndex, train.Length));
+            spaces.Add(await FeaturesAsync(kind, p, context, images, size, trainIndex, testIndex, trainStimuli, stimuli.Select(s => s.Label).ToList()));
         }
+        var responses = samples.Responses;
+        var trainRows = tensor(train.Select(i => (long)i).ToArray());
+        var testRows = tensor(test.Select(i => (long)i).ToArray());
         if (p.Bands is not null)
         {
-            await FitBandedAsync(context, p, set, reference, responses, spaces, train, test, trainIndex, testIndex);
+            await FitBandedAsync(context, p, set, reference, samples, spaces, trainRows, testRows);
             return;
         }
         var (trainFeatures, testFeatures, featureDescription) = spaces[0];
@@ -292,15 +346,15 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
 
         int units = (int)responses.Shape[1];
         var allResponses = tensor(responses.AsSpan<float>().ToArray(), [responses.Shape[0], units]);
-        var trainResponses = allResponses.index_select(0, trainIndex);
-        var testResponses = allResponses.index_select(0, testIndex);
+        var trainResponses = allResponses.index_select(0, trainRows);
+        var testResponses = allResponses.index_select(0, testRows);
         var alphas = p.Alphas ?? [.. RidgeCvOptions.DefaultAlphas];
         var unitR = new double[units];
         Array.Fill(unitR, double.NaN);
         var options = new RidgeCvOptions
         {
             Alphas = alphas,
-            Folds = RidgeFolds.Contiguous(p.Folds),
+            Folds = samples.Folds,
             FitIntercept = p.Intercept,
             BatchCompleted = batch =>
             {
@@ -330,7 +384,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             await context.SaveArrayAsync("test_predictions", EncodingJobSupport.FromTensor(predictions));
         }
-        await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [test.Length], test));
+        await SaveSampleArraysAsync(context, samples, testResponses);
 
         // Significance of each unit's test r: permutation p-values, Benjamini-Hochberg q-values.
         int significant = -1;
@@ -349,19 +403,17 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         double? meanCeiling = null, meanFraction = null;
         if (set.TrialsSha256 is not null)
         {
-            NumericArray trials;
-            await using (var stream = store.OpenRead(set.TrialsSha256))
-            {
-                trials = NpyReader.Read(stream, "trials.npy").ToCOrder();
-            }
-            var trialTensor = tensor(trials.ToFloat32(), [.. trials.Shape]).index_select(1, testIndex);
-            var ceiling = NoiseCeiling.Compute(trialTensor);
+            NumericArray trials = samples.Trials ?? await ReadTrialsAsync(set, ct);
+            // The ceiling of the test stimuli, for the responses the model is scored on: trial means, or single trials.
+            var testStimuli = tensor(test.Select(i => (long)samples.StimulusOfSample[i]).Distinct().Order().ToArray());
+            var trialTensor = tensor(trials.ToFloat32(), [.. trials.Shape]).index_select(1, testStimuli);
+            var ceiling = NoiseCeiling.Compute(trialTensor, samples.Trials is null ? null : 1);
             var fraction = ceiling.FractionOfCeiling(result.TestR2);
             await context.SaveArrayAsync("noise_ceiling_percent", EncodingJobSupport.Vector(ceiling.CeilingPercent));
             await context.SaveArrayAsync("fraction_of_ceiling_percent", EncodingJobSupport.Vector(fraction));
             meanCeiling = ceiling.CeilingPercent.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
             meanFraction = fraction.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
-            await context.LogAsync($"Noise ceiling (NSD definition, {trials.Shape[0]} repeats): mean {meanCeiling:0.0}% of variance; models reach {meanFraction:0.0}% of it on average.");
+            await context.LogAsync($"Noise ceiling (NSD definition, {trials.Shape[0]} repeats, scored on {(samples.Trials is null ? $"means of {trials.Shape[0]}" : "single")} trials): mean {meanCeiling:0.0}% of variance; models reach {meanFraction:0.0}% of it on average.");
         }
         await context.SaveFileAsync("units.csv", "table", "csv", s => WriteCsv(s, result));
         if (set.UnitKind == UnitKind.Voxel && set.UnitCoordinatesSha256 is not null && reference is { Format: "nifti" })
@@ -374,8 +426,11 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             meanTestR = result.MeanTestR,
             medianTestR = r2.Length == 0 ? double.NaN : r2[r2.Length / 2],
             units,
+            samples = p.Samples,
             trainStimuli = train.Length,
             testStimuli = test.Length,
+            trainRepeats = samples.TrainRepeats,
+            testRepeats = samples.TestRepeats,
             features = featureDescription,
             featureCount = (int)trainFeatures.shape[1],
             alphas,
@@ -395,10 +450,11 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
     /// unit's band weights and split test R^2 per band.
     /// </summary>
     private async Task FitBandedAsync(
-        RunContext context, EncodingRidgeParameters p, ResponseSet set, DatasetFile? reference, NumericArray responses,
-        List<(Tensor Train, Tensor Test, string Description)> spaces, int[] train, int[] test, Tensor trainIndex, Tensor testIndex)
+        RunContext context, EncodingRidgeParameters p, ResponseSet set, DatasetFile? reference, Samples samples,
+        List<(Tensor Train, Tensor Test, string Description)> spaces, Tensor trainIndex, Tensor testIndex)
     {
         var ct = context.Cancellation;
+        var (responses, train, test) = (samples.Responses, samples.TrainRows, samples.TestRows);
         var description = "banded: " + string.Join(" | ", spaces.Select(b => b.Description));
         await context.LogAsync($"Features: {description}.");
         int units = (int)responses.Shape[1];
@@ -409,7 +465,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         var options = new BandedRidgeOptions
         {
             Alphas = alphas,
-            Folds = RidgeFolds.Contiguous(p.Folds),
+            Folds = samples.Folds,
             FitIntercept = p.Intercept,
             Candidates = p.BandCandidates,
             Seed = (ulong)context.Run.Seed,
@@ -438,7 +494,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         await context.SaveArrayAsync("band_r2", EncodingJobSupport.FromTensor(result.BandR2));
         await context.SaveArrayAsync("weights", EncodingJobSupport.FromTensor(result.Weights));
         await context.SaveArrayAsync("test_predictions", EncodingJobSupport.FromTensor(result.TestPredictions));
-        await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [test.Length], test));
+        await SaveSampleArraysAsync(context, samples, testResponses);
         await context.SaveFileAsync("units.csv", "table", "csv", s => WriteCsv(s, result.TestR, result.TestR2, result.BestAlpha));
         if (set.UnitKind == UnitKind.Voxel && set.UnitCoordinatesSha256 is not null && reference is { Format: "nifti" })
         {
@@ -451,8 +507,11 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             meanTestR = Mean(result.TestR),
             medianTestR = sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2],
             units,
+            samples = p.Samples,
             trainStimuli = train.Length,
             testStimuli = test.Length,
+            trainRepeats = samples.TrainRepeats,
+            testRepeats = samples.TestRepeats,
             features = description,
             featureCount = result.BandSizes.Sum(),
             bands = p.Bands,
@@ -466,10 +525,68 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             string.Join(", ", p.Bands!.Select((b, i) => string.Create(CultureInfo.InvariantCulture, $"{b} {meanBandWeight[i]:0.00}"))) + ".");
     }
 
+    /// <summary>
+    /// The samples a run fits: the response set's rows (one per stimulus, split by the dataset's marks or at random,
+    /// contiguous CV folds), or its single trials in repeat-major order (the last repeats held out, CV folds of whole
+    /// repeats).
+    /// </summary>
+    internal sealed record Samples(
+        NumericArray Responses, int[] StimulusOfSample, int[] TrainRows, int[] TestRows, RidgeFolds Folds, string Description,
+        NumericArray? Trials = null, int? TrainRepeats = null, int? TestRepeats = null);
+
+    private async Task<Samples> SamplesAsync(
+        EncodingRidgeParameters p, ResponseSet set, IReadOnlyList<(string Name, string? Sha, string? Split, string? Label)> stimuli, int seed, CancellationToken ct)
+    {
+        if (p.Samples != "trials")
+        {
+            NumericArray responses;
+            await using (var stream = store.OpenRead(set.ArraySha256))
+            {
+                responses = NpyReader.Read(stream, "responses.npy").ToCOrder();
+            }
+            var (train, test) = EncodingJobSupport.Split(stimuli.Select(s => s.Split).ToList(), p.Split, p.TestFraction, seed);
+            return new Samples(responses, [.. Enumerable.Range(0, stimuli.Count)], train, test, RidgeFolds.Contiguous(p.Folds),
+                $"{stimuli.Count} stimuli ({train.Length} train, {test.Length} test)");
+        }
+        var trials = await ReadTrialsAsync(set, ct);
+        int repeats = (int)trials.Shape[0], count = (int)trials.Shape[1], units = (int)trials.Shape[2];
+        int testRepeats = p.TestRepeats ?? EncodingRidgeParameters.DefaultTestRepeats(repeats);
+        int trainRepeats = repeats - testRepeats;
+        var flat = new NumericArray(NumericType.Float32, [(long)repeats * count, units], trials.ToFloat32());
+        int[] trainRows = [.. Enumerable.Range(0, trainRepeats * count)];
+        int[] testRows = [.. Enumerable.Range(trainRepeats * count, testRepeats * count)];
+        // Whole repeats per fold, in order: fold f holds repeats [f * trainRepeats / k, (f + 1) * trainRepeats / k).
+        var folds = RidgeFolds.Explicit([.. trainRows.Select(i => (int)((long)(i / count) * p.Folds / trainRepeats))]);
+        return new Samples(flat, [.. Enumerable.Range(0, repeats * count).Select(i => i % count)], trainRows, testRows, folds,
+            $"{repeats * count} single trials of {count} stimuli x {repeats} repeats (repeats 1-{trainRepeats} train in {p.Folds} folds of whole repeats, {trainRepeats + 1}-{repeats} test)",
+            trials, trainRepeats, testRepeats);
+    }
+
+    private async Task<NumericArray> ReadTrialsAsync(ResponseSet set, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        await using var stream = store.OpenRead(set.TrialsSha256!);
+        return NpyReader.Read(stream, "trials.npy").ToCOrder();
+    }
+
+    /// <summary>The stimulus of each test sample; with single trials also the measured test responses, which then differ from the set's rows.</summary>
+    private static async Task SaveSampleArraysAsync(RunContext context, Samples samples, Tensor testResponses)
+    {
+        int[] stimulusOfTest = [.. samples.TestRows.Select(i => samples.StimulusOfSample[i])];
+        await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [stimulusOfTest.Length], stimulusOfTest));
+        if (samples.Trials is not null)
+        {
+            await context.SaveArrayAsync("test_responses", EncodingJobSupport.FromTensor(testResponses));
+            int count = (int)samples.Trials.Shape[1];
+            int[] repeatOfTest = [.. samples.TestRows.Select(i => i / count)];
+            await context.SaveArrayAsync("test_repeat_index", new NumericArray(NumericType.Int32, [repeatOfTest.Length], repeatOfTest));
+        }
+    }
+
     private static double Mean(IReadOnlyList<double> values) => values.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
 
     private async Task<(Tensor Train, Tensor Test, string Description)> FeaturesAsync(
-        string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, int trainCount)
+        string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, int trainCount, IReadOnlyList<string?> labels)
     {
         var ct = context.Cancellation;
         Tensor trainFeatures, testFeatures;
@@ -486,6 +603,16 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 var flatFeatures = tensor(matrix.ToFloat32(), [matrix.Shape[0], matrix.Length / matrix.Shape[0]]);
                 (trainFeatures, testFeatures) = (flatFeatures.index_select(0, trainIndex), flatFeatures.index_select(0, testIndex));
                 featureDescription = $"uploaded features {featureFile.FileName} ({flatFeatures.shape[1]} columns)";
+                break;
+            case "labels":
+                var categories = labels.Select(l => l!.Trim()).Distinct(StringComparer.Ordinal).ToList();
+                var oneHot = zeros(labels.Count, categories.Count);
+                for (int s = 0; s < labels.Count; s++)
+                {
+                    oneHot[s, categories.IndexOf(labels[s]!.Trim())] = 1;
+                }
+                (trainFeatures, testFeatures) = (oneHot.index_select(0, trainIndex), oneHot.index_select(0, testIndex));
+                featureDescription = $"category labels, one-hot over {categories.Count} ({string.Join(", ", categories)})";
                 break;
             case "pixels":
                 var pixels = PixelFeatures.Extract(images, size, size);

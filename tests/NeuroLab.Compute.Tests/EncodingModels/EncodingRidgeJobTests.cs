@@ -97,26 +97,18 @@ public sealed class EncodingRidgeJobTests : IAsyncLifetime
 /// <summary>Uploaded feature matrices: a planted linear model is recovered from features given as a file.</summary>
 public sealed class UploadedFeaturesTests : IAsyncLifetime
 {
-    private readonly ImportFixture _f = new();
     private readonly string _temp = Directory.CreateTempSubdirectory("neurolab-features-").FullName;
-    private readonly RunEventBus _bus = new();
-    private readonly RunSignals _signals = new();
-    private RunService _runs = default!;
-    private RunQueue _queue = default!;
+    private RunHarness _h = default!;
 
-    public async Task InitializeAsync()
-    {
-        var job = new EncodingRidgeJob(_f.Database.Factory, _f.Store);
-        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [job], _signals, TimeProvider.System, _f.Store);
-        _queue = new RunQueue(_f.Database.Factory, [job], _signals, _bus, _f.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
-        await _queue.StartAsync(CancellationToken.None);
-    }
+    private ImportFixture _f => _h.F;
+
+    private RunService _runs => _h.Runs;
+
+    public async Task InitializeAsync() => _h = await RunHarness.StartAsync();
 
     public async Task DisposeAsync()
     {
-        await _queue.StopAsync(CancellationToken.None);
-        _queue.Dispose();
-        _f.Dispose();
+        await _h.DisposeAsync();
         Directory.Delete(_temp, recursive: true);
     }
 

@@ -51,3 +51,27 @@ public sealed class ActivityHistogramTests
     public void DailyCounts_ZeroDays_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => ActivityHistogram.DailyCounts([], DateTime.UtcNow, 0));
 }
+
+public sealed class LineChartRangeTests
+{
+    [Fact]
+    public void FlatCurve_GetsAReadableRangeAroundItsValue()
+    {
+        // A CV curve that no alpha changes (seen on Haxby category models): equal to 1e-14.
+        var range = LineChart.FlatRange([0.0285175241602755, 0.0285175241602757, 0.028517524172023148, double.NaN]);
+        Assert.NotNull(range);
+        Assert.Equal(0.0285175, (range.Value.Low + range.Value.High) / 2, 1e-6);
+        Assert.Equal(0.2 * 0.0285175, range.Value.High - range.Value.Low, 1e-6);
+        Assert.Equal((-1e-3, 1e-3), LineChart.FlatRange([0.0, 0.0]));
+        var large = LineChart.FlatRange([250.0, 250.0]);
+        Assert.Equal((225.0, 275.0), large);
+    }
+
+    [Fact]
+    public void VaryingOrEmptyCurve_KeepsPlotlysAutorange()
+    {
+        Assert.Null(LineChart.FlatRange([0.1, 0.2, 0.15]));
+        Assert.Null(LineChart.FlatRange([double.NaN]));
+        Assert.Null(LineChart.FlatRange([]));
+    }
+}

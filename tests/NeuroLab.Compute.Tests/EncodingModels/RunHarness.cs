@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Compute.Tests.Datasets;
+using NeuroLab.Data.Runs;
+using NeuroLab.Formats;
+using NeuroLab.Formats.Numpy;
+
+namespace NeuroLab.Compute.Tests.EncodingModels;
+
+/// <summary>A started run queue with the encoding-ridge job over a fresh <see cref="ImportFixture"/>, for tests that submit runs and wait for them.</summary>
+public sealed class RunHarness : IAsyncDisposable
+{
+    private readonly RunEventBus _bus = new();
+    private readonly RunSignals _signals = new();
+    private readonly RunQueue _queue;
+
+    private RunHarness()
+    {
+        var job = new EncodingRidgeJob(F.Database.Factory, F.Store);
+        Runs = new RunService(F.Database.Factory, F.Workspaces, [job], _signals, TimeProvider.System, F.Store);
+        _queue = new RunQueue(F.Database.Factory, [job], _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
+    }
+
+    public ImportFixture F { get; } = new();
+
+    public RunService Runs { get; }
+
+    public static async Task<RunHarness> StartAsync()
+    {
+        var harness = new RunHarness();
+        await harness._queue.StartAsync(CancellationToken.None);
+        return harness;
+    }
+
+    /// <summary>Submits an encoding-ridge run as Alice and waits until it has finished (succeeded, failed or cancelled).</summary>
+    public async Task<RunSummary> RunToEndAsync(Guid dataset, object parameters, int seed = 1, TimeSpan? timeout = null)
+    {
+        var run = await Runs.SubmitAsync(F.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(parameters), seed: seed);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(2));
+        while (DateTime.UtcNow < deadline)
+        {
+            run = await Runs.GetAsync(F.Alice, run.Id);
+            if (run.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
+            {
+                return run;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"run {run.Id} did not finish in time (status {run.Status}).");
+    }
+
+    /// <summary>An .npy artifact of a run.</summary>
+    public async Task<NumericArray> ArtifactAsync(Guid run, string name)
+    {
+        var artifacts = await Runs.ArtifactsAsync(F.Alice, run);
+        var artifact = artifacts.SingleOrDefault(a => a.Name == name) ?? throw new InvalidOperationException($"run {run} has no artifact {name}; it has {string.Join(", ", artifacts.Select(a => a.Name))}.");
+        await using var stream = F.Store.OpenRead(artifact.Sha256);
+        return NpyReader.Read(stream, name).ToCOrder();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _queue.StopAsync(CancellationToken.None);
+        _queue.Dispose();
+        F.Dispose();
+    }
+}
