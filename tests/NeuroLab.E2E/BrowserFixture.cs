@@ -62,7 +62,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         get
         {
             var configured = Environment.GetEnvironmentVariable("NEUROLAB_TEST_ARTIFACTS");
-            var root = string.IsNullOrEmpty(configured) ? Path.Combine(FindRepoRoot(), "test-artifacts") : configured;
+            var root = string.IsNullOrEmpty(configured) ? Path.Combine(SharedData.RepositoryRoot, "test-artifacts") : configured;
             var dir = Path.Combine(root, "screenshots");
             Directory.CreateDirectory(dir);
             return dir;
@@ -98,15 +98,5 @@ public sealed class BrowserFixture : IAsyncLifetime
         await Browser.DisposeAsync();
         Playwright.Dispose();
         await App.DisposeAsync();
-    }
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? Path.GetTempPath();
     }
 }

@@ -91,15 +91,5 @@ internal static class RidgeFixtures
         }
     }
 
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException($"No NeuroLab.sln above {AppContext.BaseDirectory}.");
-    }
+    private static string FindRepository() => SharedData.RepositoryRoot;
 }

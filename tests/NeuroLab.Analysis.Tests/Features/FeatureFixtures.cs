@@ -107,15 +107,5 @@ internal static class FeatureFixtures
         public void Report(T value) => Reports.Add(value);
     }
 
-    private static string FindTestProject()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-            {
-                return Path.Combine(dir.FullName, "tests", "NeuroLab.Analysis.Tests");
-            }
-        }
-        throw new DirectoryNotFoundException($"No NeuroLab.sln above {AppContext.BaseDirectory}.");
-    }
+    private static string FindTestProject() => Path.Combine(SharedData.RepositoryRoot, "tests", "NeuroLab.Analysis.Tests");
 }

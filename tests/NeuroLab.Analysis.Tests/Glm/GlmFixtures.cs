@@ -109,15 +109,5 @@ internal static class GlmFixtures
     /// <summary>Row-major flattening of a matrix, to compare with a tensor's data.</summary>
     public static double[] Flat(double[,] matrix) => matrix.Cast<double>().ToArray();
 
-    private static string FindTestProject()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")))
-            {
-                return Path.Combine(dir.FullName, "tests", "NeuroLab.Analysis.Tests");
-            }
-        }
-        throw new DirectoryNotFoundException($"No NeuroLab.sln above {AppContext.BaseDirectory}.");
-    }
+    private static string FindTestProject() => Path.Combine(SharedData.RepositoryRoot, "tests", "NeuroLab.Analysis.Tests");
 }

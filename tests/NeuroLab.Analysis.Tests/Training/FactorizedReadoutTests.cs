@@ -48,18 +48,8 @@ public sealed class FactorizedReadoutTests
         Assert.Equal(a.Features.data<float>().ToArray(), b.Features.data<float>().ToArray());
     }
 
-    private static JsonElement LoadReference()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "tests", "NeuroLab.Analysis.Tests", "Reference", "readout_reference.json");
-            if (File.Exists(Path.Combine(dir.FullName, "NeuroLab.sln")) && File.Exists(path))
-            {
-                return JsonDocument.Parse(File.ReadAllText(path)).RootElement;
-            }
-        }
-        throw new FileNotFoundException("readout_reference.json not found above " + AppContext.BaseDirectory);
-    }
+    private static JsonElement LoadReference() =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(SharedData.RepositoryRoot, "tests", "NeuroLab.Analysis.Tests", "Reference", "readout_reference.json"))).RootElement;
 
     private static float[] Floats(JsonElement reference, string name) =>
         [.. reference.GetProperty(name).EnumerateArray().Select(v => (float)v.GetDouble())];
