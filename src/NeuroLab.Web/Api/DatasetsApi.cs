@@ -43,11 +43,11 @@ public static class DatasetsApi
             await service.DeleteAsync(user.RequireUserId(), id, ct);
             return TypedResults.NoContent();
         }).WithSummary("Delete a dataset and the stored files only it used (Editors and Owners).");
-        datasets.MapGet("/{id:guid}/files/{fileId:guid}", async (Guid id, Guid fileId, ClaimsPrincipal user, DatasetService service, ContentStore store, CancellationToken ct) =>
+        datasets.MapGet("/{id:guid}/files/{fileId:guid}", async (Guid id, Guid fileId, ClaimsPrincipal user, DatasetService service, ContentStore store, HttpContext http, CancellationToken ct) =>
         {
             var file = await service.GetFileAsync(user.RequireUserId(), id, fileId, ct);
-            return TypedResults.Stream(store.OpenRead(file.Sha256), "application/octet-stream", Path.GetFileName(file.FileName));
-        }).WithSummary("Download an original file.");
+            return ApiResults.Immutable(http, store, file.Sha256, "application/octet-stream", Path.GetFileName(file.FileName));
+        }).WithSummary("Download an original file (binary; cached by content: the ETag is its SHA-256).");
         datasets.MapGet("/{id:guid}/files/{fileId:guid}/preview.png", async Task<Results<FileContentHttpResult, NotFound>> (Guid id, Guid fileId, ClaimsPrincipal user, Datasets.PreviewService previews, CancellationToken ct) =>
             await previews.FilePreviewAsync(user.RequireUserId(), id, fileId, ct) is { } png ? TypedResults.File(png, "image/png") : TypedResults.NotFound())
             .WithSummary("A PNG preview of a file (volume slice, image thumbnail or matrix heat map).");

@@ -46,11 +46,11 @@ public static class RunsApi
         runsGroup.MapGet("/{id:guid}/artifacts", async (Guid id, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
             (await runs.ArtifactsAsync(user.RequireUserId(), id, ct)).Select(ToApi).ToList())
             .WithSummary("Files the run produced.");
-        api.MapGet("/artifacts/{id:guid}", async (Guid id, ClaimsPrincipal user, RunService runs, ContentStore store, CancellationToken ct) =>
+        api.MapGet("/artifacts/{id:guid}", async (Guid id, ClaimsPrincipal user, RunService runs, ContentStore store, HttpContext http, CancellationToken ct) =>
         {
             var artifact = await runs.ArtifactAsync(user.RequireUserId(), id, ct);
             var contentType = artifact.Format switch { "csv" => "text/csv", "png" => "image/png", "json" => "application/json", _ => "application/octet-stream" };
-            return TypedResults.Stream(store.OpenRead(artifact.Sha256), contentType, artifact.Name);
+            return ApiResults.Immutable(http, store, artifact.Sha256, contentType, artifact.Name);
         }).WithTags("Runs").WithSummary("Download an artifact (.npy, .nii.gz, .png, .csv, .json).");
     }
 

@@ -77,6 +77,8 @@ public static class HostingExtensions
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         services.AddSingleton(new NeuroLab.Data.Storage.ContentStore(Path.Combine(dataDirectory, "store")));
         services.AddSingleton(NeuroLab.Compute.Samples.SampleCatalogue.LoadBuiltIn());
+        services.AddSingleton(sp => new NeuroLab.Web.Viewer.VolumeSampler(sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>()));
+        services.AddScoped<NeuroLab.Web.Viewer.ViewerService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 

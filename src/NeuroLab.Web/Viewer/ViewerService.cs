@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NeuroLab.Data;
+using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Runs;
+using NeuroLab.Data.Storage;
+using NeuroLab.Data.Workspaces;
+using NeuroLab.Formats.Numpy;
+
+namespace NeuroLab.Web.Viewer;
+
+/// <summary>What a viewable volume is to the viewer.</summary>
+public enum ViewerItemKind
+{
+    /// <summary>An anatomical image or template (role Anatomy): a background.</summary>
+    Anatomy,
+
+    /// <summary>A statistical or other 3-D map of a dataset (roles Other, Mask).</summary>
+    Map,
+
+    /// <summary>A labelled atlas with region names (role Atlas).</summary>
+    Atlas,
+
+    /// <summary>A per-voxel result map a run produced (test r, best alpha...).</summary>
+    RunMap,
+}
+
+/// <summary>
+/// A 3-D volume the viewer can show. <see cref="Key"/> is stable and goes into page URLs:
+/// <c>file:{datasetId}:{fileId}</c> or <c>artifact:{artifactId}</c>.
+/// </summary>
+public sealed record ViewerItem(
+    string Key, string Label, string Url, string FileName, string Sha256, DatasetSpace Space, Guid DatasetId, string DatasetName,
+    ViewerItemKind Kind, Guid? RunId = null, string? MapName = null)
+{
+    /// <summary>A short name for readouts: the file name without its NIfTI extension, or "map · run abcd1234".</summary>
+    public string ShortLabel => RunId is { } run ? $"{MapName} · run {run.ToString()[..8]}" : FileName.Replace(".nii.gz", "", StringComparison.Ordinal).Replace(".nii", "", StringComparison.Ordinal);
+}
+
+/// <summary>Everything viewable in a workspace.</summary>
+public sealed record ViewerCatalog(IReadOnlyList<ViewerItem> Items)
+{
+    public IEnumerable<ViewerItem> Backgrounds => Items.Where(i => i.Kind == ViewerItemKind.Anatomy);
+
+    public IEnumerable<ViewerItem> Atlases => Items.Where(i => i.Kind == ViewerItemKind.Atlas);
+
+    public ViewerItem? Find(string? key) => key is null ? null : Items.FirstOrDefault(i => i.Key == key);
+}
+
+/// <summary>The unit of a run's response set at a voxel of its maps.</summary>
+public sealed record RunUnit(Guid RunId, int Unit, int[] Ijk);
+
+/// <summary>
+/// Lists the volumes of a workspace the viewer can show (dataset NIfTI files and run maps), names atlas regions at
+/// a world position, and finds the unit of a run under a voxel. Scoped to the caller's memberships: a workspace the
+/// caller is not a member of has nothing.
+/// </summary>
+public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, VolumeSampler sampler, ContentStore store)
+{
+    private readonly ConcurrentDictionary<Guid, IReadOnlyDictionary<int, string>> _regions = new();
+    private readonly ConcurrentDictionary<Guid, IReadOnlyDictionary<(int, int, int), int>> _units = new();
+
+    public async Task<ViewerCatalog> CatalogAsync(string userId, Guid workspaceId, CancellationToken ct = default)
+    {
+        if (await workspaces.GetRoleAsync(userId, workspaceId, ct) is null)
+        {
+            return new ViewerCatalog([]);
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var datasets = await db.Datasets.Where(d => d.WorkspaceId == workspaceId).Select(d => new { d.Id, d.Name, d.Space }).ToDictionaryAsync(d => d.Id, ct);
+        var files = await db.DatasetFiles
+            .Where(f => datasets.Keys.Contains(f.DatasetId) && f.Format == "nifti" && (f.Role == FileRole.Anatomy || f.Role == FileRole.Atlas || f.Role == FileRole.Mask || f.Role == FileRole.Other))
+            .Select(f => new { f.Id, f.DatasetId, f.FileName, f.Role, f.Sha256, f.ShapeJson })
+            .ToListAsync(ct);
+        var items = new List<ViewerItem>();
+        foreach (var f in files.Where(f => IsThreeD(f.ShapeJson)).OrderBy(f => datasets[f.DatasetId].Name).ThenBy(f => f.FileName))
+        {
+            var d = datasets[f.DatasetId];
+            var kind = f.Role switch { FileRole.Anatomy => ViewerItemKind.Anatomy, FileRole.Atlas => ViewerItemKind.Atlas, _ => ViewerItemKind.Map };
+            items.Add(new ViewerItem($"file:{f.DatasetId}:{f.Id}", $"{d.Name} · {Path.GetFileName(f.FileName)}", $"api/v1/datasets/{f.DatasetId}/files/{f.Id}",
+                Path.GetFileName(f.FileName), f.Sha256, d.Space, f.DatasetId, d.Name, kind));
+        }
+        var runs = await db.Runs.Where(r => r.WorkspaceId == workspaceId && r.Status == RunStatus.Succeeded)
+            .OrderByDescending(r => r.FinishedAtUtc).Select(r => new { r.Id, r.Kind, r.DatasetId, r.FinishedAtUtc }).ToListAsync(ct);
+        var runIds = runs.Select(r => r.Id).ToList();
+        var maps = await db.RunArtifacts.Where(a => runIds.Contains(a.RunId) && a.Kind == "map" && a.Format == "nii.gz")
+            .Select(a => new { a.Id, a.RunId, a.Name, a.Sha256 }).ToListAsync(ct);
+        foreach (var run in runs)
+        {
+            var d = datasets[run.DatasetId];
+            foreach (var a in maps.Where(m => m.RunId == run.Id).OrderBy(m => m.Name == "test_r.nii.gz" ? 0 : 1).ThenBy(m => m.Name))
+            {
+                var mapName = a.Name.Replace(".nii.gz", "", StringComparison.Ordinal);
+                items.Add(new ViewerItem($"artifact:{a.Id}", $"{run.Kind} {run.Id.ToString()[..8]} · {mapName}", $"api/v1/artifacts/{a.Id}", a.Name, a.Sha256,
+                    d.Space, run.DatasetId, d.Name, ViewerItemKind.RunMap, run.Id, mapName));
+            }
+        }
+        return new ViewerCatalog(items);
+    }
+
+    private static bool IsThreeD(string? shapeJson)
+    {
+        if (shapeJson is null)
+        {
+            return false;
+        }
+        var shape = JsonSerializer.Deserialize<long[]>(shapeJson) ?? [];
+        return shape.Length >= 3 && shape.Skip(3).All(n => n == 1);
+    }
+
+    /// <summary>Value range of a volume, for default display settings.</summary>
+    public VolumeStats Stats(ViewerItem item) => sampler.Stats(item.Sha256, item.FileName);
+
+    /// <summary>The value of a volume at a world position.</summary>
+    public VoxelSample Sample(ViewerItem item, IReadOnlyList<double> mm) => sampler.Sample(item.Sha256, item.FileName, mm);
+
+    /// <summary>The atlas region at a world position: its name, "outside the atlas", or null for background (label 0).</summary>
+    public async Task<string?> RegionAsync(ViewerItem atlas, IReadOnlyList<double> mm, CancellationToken ct = default)
+    {
+        var sample = sampler.Sample(atlas.Sha256, atlas.FileName, mm);
+        if (!sample.Inside)
+        {
+            return "outside the atlas";
+        }
+        int label = (int)Math.Round(sample.Value);
+        if (label == 0)
+        {
+            return null;
+        }
+        var fileId = Guid.Parse(atlas.Key.Split(':')[2]);
+        if (!_regions.TryGetValue(fileId, out var names))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            names = await db.AtlasRegions.Where(r => r.FileId == fileId).ToDictionaryAsync(r => r.Value, r => r.Name, ct);
+            _regions[fileId] = names;
+        }
+        return names.TryGetValue(label, out var name) ? name : $"label {label} (no name)";
+    }
+
+    /// <summary>The unit of the run's response set whose voxel is <paramref name="ijk"/> (on the run maps' grid), if any.</summary>
+    public async Task<RunUnit?> RunUnitAsync(Guid runId, IReadOnlyList<int> ijk, CancellationToken ct = default)
+    {
+        if (!_units.TryGetValue(runId, out var units))
+        {
+            units = await LoadUnitsAsync(runId, ct);
+            _units[runId] = units;
+        }
+        return units.TryGetValue((ijk[0], ijk[1], ijk[2]), out var unit) ? new RunUnit(runId, unit, [.. ijk]) : null;
+    }
+
+    private async Task<IReadOnlyDictionary<(int, int, int), int>> LoadUnitsAsync(Guid runId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var parameters = await db.Runs.Where(r => r.Id == runId).Select(r => r.ParametersJson).SingleAsync(ct);
+        var setId = JsonDocument.Parse(parameters).RootElement.TryGetProperty("responseSetId", out var id) ? id.GetGuid() : Guid.Empty;
+        var sha = await db.ResponseSets.Where(s => s.Id == setId).Select(s => s.UnitCoordinatesSha256).SingleOrDefaultAsync(ct);
+        var map = new Dictionary<(int, int, int), int>();
+        if (sha is not null)
+        {
+            await using var stream = store.OpenRead(sha);
+            var coordinates = NpyReader.Read(stream, "coordinates.npy").ToCOrder();
+            for (int u = 0; u < coordinates.Shape[0]; u++)
+            {
+                map[((int)coordinates.GetDouble(u * 3), (int)coordinates.GetDouble(u * 3 + 1), (int)coordinates.GetDouble(u * 3 + 2))] = u;
+            }
+        }
+        return map;
+    }
+}

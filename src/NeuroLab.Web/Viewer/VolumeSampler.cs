@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Caching.Memory;
+using NeuroLab.Data.Storage;
+using NeuroLab.Formats.Nifti;
+
+namespace NeuroLab.Web.Viewer;
+
+/// <summary>The voxel of a volume under a world position and its value (first frame of a 4-D volume).</summary>
+/// <param name="Ijk">Voxel indices (rounded to the nearest voxel centre).</param>
+/// <param name="Inside">Whether the voxel lies inside the volume's grid.</param>
+/// <param name="Value">The scaled value there, NaN outside the grid.</param>
+public sealed record VoxelSample(int[] Ijk, bool Inside, double Value);
+
+/// <summary>Finite-value range of a volume and the 99th percentile of its non-zero magnitudes (NaN range when nothing is finite).</summary>
+public sealed record VolumeStats(double Min, double Max, double P99Abs);
+
+/// <summary>
+/// Reads values of stored NIfTI volumes at world positions (mm), as the viewer's crosshair readout and atlas lookup
+/// need: the file's own voxel-to-world affine (nibabel's best affine) is inverted and the position rounded to the
+/// nearest voxel. Volumes stay in a memory cache bounded by size (their float32 first frames), keyed by content
+/// address, so moving the crosshair does not re-read files.
+/// </summary>
+public sealed class VolumeSampler(ContentStore store, long cacheBytes = VolumeSampler.DefaultCacheBytes) : IDisposable
+{
+    /// <summary>Float32 voxels kept in memory by default: 1 GiB (about 30 volumes of 1 mm MNI size).</summary>
+    public const long DefaultCacheBytes = 1L << 30;
+
+    private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = cacheBytes });
+
+    public void Dispose() => cache.Dispose();
+
+    /// <summary>A loaded volume: grid, inverse affine and the first frame's scaled values (Fortran order).</summary>
+    internal sealed record LoadedVolume(int[] Shape, double[,] Affine, double[,] Inverse, float[] Values);
+
+    /// <summary>Samples the volume stored under <paramref name="sha256"/> at world position <paramref name="mm"/>.</summary>
+    public VoxelSample Sample(string sha256, string fileName, IReadOnlyList<double> mm)
+    {
+        ArgumentNullException.ThrowIfNull(mm);
+        if (mm.Count != 3)
+        {
+            throw new ArgumentException($"Expected a world position [x, y, z], got {mm.Count} numbers.", nameof(mm));
+        }
+        var volume = Load(sha256, fileName);
+        return Sample(volume, mm);
+    }
+
+    internal static VoxelSample Sample(LoadedVolume volume, IReadOnlyList<double> mm)
+    {
+        var ijk = new int[3];
+        bool inside = true;
+        for (int r = 0; r < 3; r++)
+        {
+            double v = volume.Inverse[r, 0] * mm[0] + volume.Inverse[r, 1] * mm[1] + volume.Inverse[r, 2] * mm[2] + volume.Inverse[r, 3];
+            ijk[r] = (int)Math.Round(v, MidpointRounding.AwayFromZero);
+            inside &= ijk[r] >= 0 && ijk[r] < volume.Shape[r];
+        }
+        double value = inside ? volume.Values[ijk[0] + (long)volume.Shape[0] * (ijk[1] + (long)volume.Shape[1] * ijk[2])] : double.NaN;
+        return new VoxelSample(ijk, inside, value);
+    }
+
+    /// <summary>Finite-value statistics of a volume for default display ranges: minimum, maximum, and the 99th percentile of |value| over non-zero voxels.</summary>
+    public VolumeStats Stats(string sha256, string fileName)
+    {
+        var values = Load(sha256, fileName).Values;
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        var magnitudes = new List<float>();
+        foreach (var v in values)
+        {
+            if (float.IsFinite(v))
+            {
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+                if (v != 0)
+                {
+                    magnitudes.Add(Math.Abs(v));
+                }
+            }
+        }
+        magnitudes.Sort();
+        double p99 = magnitudes.Count == 0 ? 0 : magnitudes[(int)Math.Min(magnitudes.Count - 1, Math.Floor(0.99 * magnitudes.Count))];
+        return double.IsInfinity(min) ? new VolumeStats(double.NaN, double.NaN, 0) : new VolumeStats(min, max, p99);
+    }
+
+    /// <summary>The world position (mm) of a voxel centre of the volume.</summary>
+    public double[] VoxelToMm(string sha256, string fileName, IReadOnlyList<int> ijk)
+    {
+        var a = Load(sha256, fileName).Affine;
+        return [.. Enumerable.Range(0, 3).Select(r => a[r, 0] * ijk[0] + a[r, 1] * ijk[1] + a[r, 2] * ijk[2] + a[r, 3])];
+    }
+
+    internal LoadedVolume Load(string sha256, string fileName) =>
+        cache.GetOrCreate(sha256, entry =>
+        {
+            using var stream = store.OpenRead(sha256);
+            var image = NiftiReader.Read(stream, fileName);
+            var shape = image.Header.Shape;
+            if (shape.Count < 3 && image.Header.Shape.Count > 0)
+            {
+                shape = [.. shape, .. Enumerable.Repeat(1L, 3 - shape.Count)];
+            }
+            int[] grid = [(int)shape[0], (int)shape[1], (int)shape[2]];
+            long perVolume = (long)grid[0] * grid[1] * grid[2];
+            var all = image.ScaledFloat32();
+            var first = all.Length == perVolume ? all : all[..(int)perVolume];
+            var affine = image.Affine;
+            entry.Size = first.LongLength * sizeof(float) + 256;
+            return new LoadedVolume(grid, affine, Invert(affine), first);
+        })!;
+
+    /// <summary>Inverse of a 4x4 affine (rotation/scale/shear block plus translation).</summary>
+    internal static double[,] Invert(double[,] a)
+    {
+        double a00 = a[0, 0], a01 = a[0, 1], a02 = a[0, 2], a10 = a[1, 0], a11 = a[1, 1], a12 = a[1, 2], a20 = a[2, 0], a21 = a[2, 1], a22 = a[2, 2];
+        double det = a00 * (a11 * a22 - a12 * a21) - a01 * (a10 * a22 - a12 * a20) + a02 * (a10 * a21 - a11 * a20);
+        if (Math.Abs(det) < 1e-12)
+        {
+            throw new ArgumentException("The volume's voxel-to-world affine is singular; it has no world positions.", nameof(a));
+        }
+        var m = new double[4, 4];
+        m[0, 0] = (a11 * a22 - a12 * a21) / det;
+        m[0, 1] = (a02 * a21 - a01 * a22) / det;
+        m[0, 2] = (a01 * a12 - a02 * a11) / det;
+        m[1, 0] = (a12 * a20 - a10 * a22) / det;
+        m[1, 1] = (a00 * a22 - a02 * a20) / det;
+        m[1, 2] = (a02 * a10 - a00 * a12) / det;
+        m[2, 0] = (a10 * a21 - a11 * a20) / det;
+        m[2, 1] = (a01 * a20 - a00 * a21) / det;
+        m[2, 2] = (a00 * a11 - a01 * a10) / det;
+        for (int r = 0; r < 3; r++)
+        {
+            m[r, 3] = -(m[r, 0] * a[0, 3] + m[r, 1] * a[1, 3] + m[r, 2] * a[2, 3]);
+        }
+        m[3, 3] = 1;
+        return m;
+    }
+}
