@@ -100,6 +100,25 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
             await ShotAsync(alice, $"31-viewer-{view}");
         }
 
+        // Surfaces: with fsaverage5 in the workspace, the motor map projected onto both inflated hemispheres.
+        var fsaverage = await AddSampleAsync(alice, workspace, "fsaverage5");
+        await alice.ReloadAsync();
+        await WaitReadyAsync(alice);
+        await alice.ClickAsync("[data-testid=view-surface]");
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-surface-controls]")).ToBeVisibleAsync();
+        await alice.WaitForTimeoutAsync(1500);
+        await Assertions.Expect(alice.Locator("[data-testid=brain-viewer-error]")).ToHaveCountAsync(0);
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-surface-note]")).ToHaveCountAsync(0);
+        await ShotAsync(alice, "34-viewer-surface");
+        var overlay = await alice.Context.APIRequest.GetAsync(
+            $"api/v1/workspaces/{workspace}/viewer/surface-overlay.gii?volume={Uri.EscapeDataString(motor)}&surfaces={fsaverage.GetProperty("dataset").GetProperty("id").GetString()}&hemi=left");
+        Assert.Equal(200, overlay.Status);
+        var gifti = NeuroLab.Formats.Gifti.GiftiReader.Read(new MemoryStream(await overlay.BodyAsync()), "left.gii");
+        Assert.Equal([10242L], gifti.DataArrays[0].Array.Shape);
+        await File.WriteAllBytesAsync(Path.Combine(BrowserFixture.ScreenshotDirectory, "spmMotor-fsaverage5-left.gii"), await overlay.BodyAsync());
+        await alice.ClickAsync("[data-testid=view-axial]");
+        await WaitReadyAsync(alice);
+
         var download = await alice.RunAndWaitForDownloadAsync(() => alice.ClickAsync("[data-testid=viewer-export]"));
         var png = Path.Combine(BrowserFixture.ScreenshotDirectory, "32-viewer-export.png");
         await download.SaveAsAsync(png);

@@ -96,6 +96,9 @@ export async function setVolumes(id, volumes) {
     const t0 = performance.now();
     if (urls.length !== state.urls.length || urls.some((u, i) => u !== state.urls[i])) {
         state.urls = urls;
+        while (nv.meshes.length > 0) {
+            nv.removeMesh(nv.meshes[0]);
+        }
         // name carries the extension NiiVue needs to pick the NIfTI reader (the API URLs have none).
         await nv.loadVolumes(volumes.map((v) => ({ url: v.url, name: v.name, colormap: v.colormap || "gray", opacity: v.opacity ?? 1 })));
     }
@@ -187,9 +190,15 @@ export async function exportPng(id, filename) {
 export async function setMeshes(id, meshes) {
     const state = get(id);
     const nv = state.nv;
+    const t0 = performance.now();
     while (nv.meshes.length > 0) {
         nv.removeMesh(nv.meshes[0]);
     }
+    // Surfaces are shown on their own: volumes would be ray-cast around them.
+    while (nv.volumes.length > 0) {
+        nv.removeVolume(nv.volumes[0]);
+    }
+    state.urls = [];
     await nv.loadMeshes(meshes.map((m) => ({
         url: m.url,
         name: m.name,
@@ -207,7 +216,8 @@ export async function setMeshes(id, meshes) {
     state.view = "render";
     nv.setSliceType(SLICE_TYPE.RENDER);
     nv.drawScene();
-    return { sinceCreate: performance.now() - state.started, meshes: nv.meshes.length };
+    const t1 = performance.now();
+    return { sincePageStart: t1, sinceCreate: t1 - state.started, loadMs: t1 - t0, drawMs: 0, meshes: nv.meshes.length };
 }
 
 export function dispose(id) {

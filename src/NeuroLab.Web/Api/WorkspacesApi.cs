@@ -76,5 +76,6 @@ public static class NeuroLabApi
         api.MapDatasetsApi();
         api.MapUploadsApi(configuration);
         api.MapRunsApi();
+        api.MapViewerApi();
     }
 }

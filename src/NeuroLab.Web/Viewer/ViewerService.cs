@@ -38,9 +38,29 @@ public sealed record ViewerItem(
     public string ShortLabel => RunId is { } run ? $"{MapName} · run {run.ToString()[..8]}" : FileName.Replace(".nii.gz", "", StringComparison.Ordinal).Replace(".nii", "", StringComparison.Ordinal);
 }
 
-/// <summary>Everything viewable in a workspace.</summary>
-public sealed record ViewerCatalog(IReadOnlyList<ViewerItem> Items)
+/// <summary>A surface file of a surface dataset (fsaverage5): a mesh (pial, white, infl, ...) or per-vertex data (curv, sulc, ...) of one hemisphere.</summary>
+public sealed record SurfaceFile(string Kind, string Hemisphere, string Url, string FileName, string Sha256, bool IsMesh);
+
+/// <summary>The surfaces of one dataset in surface space, by kind and hemisphere.</summary>
+public sealed record SurfaceSet(Guid DatasetId, string DatasetName, IReadOnlyList<SurfaceFile> Files)
 {
+    public SurfaceFile? Mesh(string kind, string hemisphere) => Files.FirstOrDefault(f => f.IsMesh && f.Kind == kind && f.Hemisphere == hemisphere);
+
+    /// <summary>Mesh kinds present for both hemispheres (pial, white, infl, ...).</summary>
+    public IEnumerable<string> MeshKinds => Files.Where(f => f.IsMesh).GroupBy(f => f.Kind).Where(g => g.Count() >= 2).Select(g => g.Key);
+
+    /// <summary>Per-vertex data kinds present for both hemispheres (curv, sulc, thickness, ...).</summary>
+    public IEnumerable<string> DataKinds => Files.Where(f => !f.IsMesh).GroupBy(f => f.Kind).Where(g => g.Count() >= 2).Select(g => g.Key);
+
+    /// <summary>Whether volumes can be projected onto these surfaces (white and pial of both hemispheres).</summary>
+    public bool CanSample => Mesh("white", "left") is not null && Mesh("pial", "left") is not null && Mesh("white", "right") is not null && Mesh("pial", "right") is not null;
+}
+
+/// <summary>Everything viewable in a workspace.</summary>
+public sealed record ViewerCatalog(IReadOnlyList<ViewerItem> Items, IReadOnlyList<SurfaceSet>? SurfaceSets = null)
+{
+    public IReadOnlyList<SurfaceSet> Surfaces => SurfaceSets ?? [];
+
     public IEnumerable<ViewerItem> Backgrounds => Items.Where(i => i.Kind == ViewerItemKind.Anatomy);
 
     public IEnumerable<ViewerItem> Atlases => Items.Where(i => i.Kind == ViewerItemKind.Atlas);
@@ -96,7 +116,33 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
                     d.Space, run.DatasetId, d.Name, ViewerItemKind.RunMap, run.Id, mapName));
             }
         }
-        return new ViewerCatalog(items);
+        return new ViewerCatalog(items, await SurfaceSetsAsync(db, datasets.Where(d => d.Value.Space == DatasetSpace.Fsaverage5).ToDictionary(d => d.Key, d => d.Value.Name), ct));
+    }
+
+    /// <summary>Surface files named like <c>{kind}_{left|right}.gii[.gz]</c> (the fsaverage5 sample's layout).</summary>
+    private static async Task<IReadOnlyList<SurfaceSet>> SurfaceSetsAsync(NeuroLabDbContext db, Dictionary<Guid, string> datasets, CancellationToken ct)
+    {
+        var ids = datasets.Keys.ToList();
+        var files = await db.DatasetFiles.Where(f => ids.Contains(f.DatasetId) && f.Format == "gifti" && (f.Role == FileRole.Surface || f.Role == FileRole.SurfaceData))
+            .Select(f => new { f.Id, f.DatasetId, f.FileName, f.Role, f.Sha256 }).ToListAsync(ct);
+        var sets = new List<SurfaceSet>();
+        foreach (var group in files.GroupBy(f => f.DatasetId))
+        {
+            var surfaceFiles = new List<SurfaceFile>();
+            foreach (var f in group)
+            {
+                var name = Path.GetFileName(f.FileName);
+                var stem = name.Replace(".gii.gz", "", StringComparison.Ordinal).Replace(".gii", "", StringComparison.Ordinal);
+                int cut = stem.LastIndexOf('_');
+                var hemisphere = cut > 0 ? stem[(cut + 1)..] : "";
+                if (hemisphere is "left" or "right")
+                {
+                    surfaceFiles.Add(new SurfaceFile(stem[..cut], hemisphere, $"api/v1/datasets/{f.DatasetId}/files/{f.Id}", name, f.Sha256, f.Role == FileRole.Surface));
+                }
+            }
+            sets.Add(new SurfaceSet(group.Key, datasets[group.Key], surfaceFiles));
+        }
+        return sets;
     }
 
     private static bool IsThreeD(string? shapeJson)
@@ -107,6 +153,30 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
         }
         var shape = JsonSerializer.Deserialize<long[]>(shapeJson) ?? [];
         return shape.Length >= 3 && shape.Skip(3).All(n => n == 1);
+    }
+
+    /// <summary>
+    /// A volume projected onto one hemisphere of a surface set (average along white-to-pial segments), as a GIFTI
+    /// functional file, or null when the volume or the surfaces are not the caller's.
+    /// </summary>
+    public async Task<(byte[] Gifti, string ETag)?> SurfaceOverlayAsync(string userId, Guid workspaceId, string volumeKey, Guid surfaceDatasetId, string hemisphere, CancellationToken ct = default)
+    {
+        if (hemisphere is not ("left" or "right"))
+        {
+            return null;
+        }
+        var catalog = await CatalogAsync(userId, workspaceId, ct);
+        var item = catalog.Find(volumeKey);
+        var set = catalog.Surfaces.FirstOrDefault(s => s.DatasetId == surfaceDatasetId);
+        if (item is null || set is null || set.Mesh("white", hemisphere) is not { } white || set.Mesh("pial", hemisphere) is not { } pial)
+        {
+            return null;
+        }
+        var values = sampler.OnSurface(item.Sha256, item.FileName, white, pial);
+        using var stream = new MemoryStream();
+        NeuroLab.Formats.Gifti.GiftiWriter.WritePerVertex(stream, [($"{item.ShortLabel} on {set.DatasetName} ({hemisphere})", values)],
+            anatomicalStructure: hemisphere == "left" ? "CortexLeft" : "CortexRight");
+        return (stream.ToArray(), $"{item.Sha256[..16]}-{white.Sha256[..16]}-{pial.Sha256[..16]}");
     }
 
     /// <summary>Value range of a volume, for default display settings.</summary>

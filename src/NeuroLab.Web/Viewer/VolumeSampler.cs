@@ -80,6 +80,28 @@ public sealed class VolumeSampler(ContentStore store, long cacheBytes = VolumeSa
         return double.IsInfinity(min) ? new VolumeStats(double.NaN, double.NaN, 0) : new VolumeStats(min, max, p99);
     }
 
+    /// <summary>
+    /// The volume projected onto a surface: per vertex, the average along the segment from the white to the pial
+    /// vertex (<see cref="NeuroLab.Analysis.Surfaces.VolumeToSurface"/>). Cached with the volumes.
+    /// </summary>
+    public float[] OnSurface(string volumeSha256, string volumeFileName, SurfaceFile white, SurfaceFile pial) =>
+        cache.GetOrCreate($"{volumeSha256}|{white.Sha256}|{pial.Sha256}", entry =>
+        {
+            var volume = Load(volumeSha256, volumeFileName);
+            var inner = ReadPointset(white);
+            var outer = ReadPointset(pial);
+            var values = NeuroLab.Analysis.Surfaces.VolumeToSurface.Sample(new NeuroLab.Analysis.Surfaces.GridVolume(volume.Shape, volume.Affine, volume.Values), inner, outer);
+            entry.Size = values.LongLength * sizeof(float) + 256;
+            return values;
+        })!;
+
+    private float[] ReadPointset(SurfaceFile file)
+    {
+        using var stream = store.OpenRead(file.Sha256);
+        var gifti = NeuroLab.Formats.Gifti.GiftiReader.Read(stream, file.FileName);
+        return gifti.Pointset?.ToFloat32() ?? throw new InvalidDataException($"{file.FileName} has no vertex coordinates (NIFTI_INTENT_POINTSET).");
+    }
+
     /// <summary>The world position (mm) of a voxel centre of the volume.</summary>
     public double[] VoxelToMm(string sha256, string fileName, IReadOnlyList<int> ijk)
     {
@@ -103,33 +125,6 @@ public sealed class VolumeSampler(ContentStore store, long cacheBytes = VolumeSa
             var first = all.Length == perVolume ? all : all[..(int)perVolume];
             var affine = image.Affine;
             entry.Size = first.LongLength * sizeof(float) + 256;
-            return new LoadedVolume(grid, affine, Invert(affine), first);
+            return new LoadedVolume(grid, affine, NeuroLab.Analysis.Surfaces.Affines.Invert(affine), first);
         })!;
-
-    /// <summary>Inverse of a 4x4 affine (rotation/scale/shear block plus translation).</summary>
-    internal static double[,] Invert(double[,] a)
-    {
-        double a00 = a[0, 0], a01 = a[0, 1], a02 = a[0, 2], a10 = a[1, 0], a11 = a[1, 1], a12 = a[1, 2], a20 = a[2, 0], a21 = a[2, 1], a22 = a[2, 2];
-        double det = a00 * (a11 * a22 - a12 * a21) - a01 * (a10 * a22 - a12 * a20) + a02 * (a10 * a21 - a11 * a20);
-        if (Math.Abs(det) < 1e-12)
-        {
-            throw new ArgumentException("The volume's voxel-to-world affine is singular; it has no world positions.", nameof(a));
-        }
-        var m = new double[4, 4];
-        m[0, 0] = (a11 * a22 - a12 * a21) / det;
-        m[0, 1] = (a02 * a21 - a01 * a22) / det;
-        m[0, 2] = (a01 * a12 - a02 * a11) / det;
-        m[1, 0] = (a12 * a20 - a10 * a22) / det;
-        m[1, 1] = (a00 * a22 - a02 * a20) / det;
-        m[1, 2] = (a02 * a10 - a00 * a12) / det;
-        m[2, 0] = (a10 * a21 - a11 * a20) / det;
-        m[2, 1] = (a01 * a20 - a00 * a21) / det;
-        m[2, 2] = (a00 * a11 - a01 * a10) / det;
-        for (int r = 0; r < 3; r++)
-        {
-            m[r, 3] = -(m[r, 0] * a[0, 3] + m[r, 1] * a[1, 3] + m[r, 2] * a[2, 3]);
-        }
-        m[3, 3] = 1;
-        return m;
-    }
 }
