@@ -33,6 +33,17 @@ public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         await alice.Locator("[data-testid=line-chart] .main-svg").First.WaitForAsync();
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "18-run-finished.png"), FullPage = true });
 
+        // Neurons have no volume: every unit is a point of the unit map, and a click on one opens it.
+        var point = alice.Locator("[data-testid=run-unit-map] .scatterlayer .points path").First;
+        await point.WaitForAsync();
+        await alice.Locator("[data-testid=run-unit-map]").ScrollIntoViewIfNeededAsync();
+        var at = (await point.BoundingBoxAsync())!;
+        await alice.Mouse.MoveAsync(at.X + at.Width / 2, at.Y + at.Height / 2);
+        await Assertions.Expect(alice.Locator("[data-testid=run-unit-map] .hoverlayer")).ToContainTextAsync("unit ");
+        await alice.Locator("[data-testid=run-unit-map]").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "18b-unit-map.png") });
+        await alice.Mouse.ClickAsync(at.X + at.Width / 2, at.Y + at.Height / 2);
+        await alice.WaitForURLAsync(new Regex("/units/\\d+$"));
+        await alice.GoBackAsync();
         await alice.Locator("[data-testid=unit-link]").First.ClickAsync();
         await alice.WaitForURLAsync(new Regex("/units/\\d+$"));
         await alice.Locator("[data-testid=unit-scatter] .main-svg").First.WaitForAsync();
