@@ -87,11 +87,11 @@ public static class ImageDescriber
         if (energy > 0 && contrast >= 0.02)
         {
             parts.Add(shares[dominant] > 0.4 ? $"mostly {OrientationWords[dominant]} edges" : "mixed orientations");
-            parts.Add(fine > 0.5 ? "fine texture" : fine < 0.2 ? "coarse structure" : "medium-scale structure");
+            parts.Add(fine > 0.5 ? "fine-texture" : fine < 0.2 ? "coarse-structure" : "medium-scale structure");
             var place = Place(centroid);
             if (place is not null)
             {
-                parts.Add($"contrast concentrated {place}");
+                parts.Add($"contrast in the {place}");
             }
         }
         return new ImageDescription(mean, contrast, shares, fine, centroid, string.Join(", ", parts));
@@ -101,12 +101,13 @@ public static class ImageDescriber
     {
         string vertical = c.Y < 0.4 ? "upper" : c.Y > 0.6 ? "lower" : "";
         string horizontal = c.X < 0.4 ? "left" : c.X > 0.6 ? "right" : "";
+        // Hyphenated so that a place is one word for keyword statistics ("lower-left", not "lower" and "left").
         return (vertical, horizontal) switch
         {
             ("", "") => null,
-            ("", _) => $"on the {horizontal}",
-            (_, "") => $"in the {vertical} half",
-            _ => $"in the {vertical} {horizontal}",
+            ("", _) => $"{horizontal}-side",
+            (_, "") => $"{vertical}-half",
+            _ => $"{vertical}-{horizontal}",
         };
     }
 

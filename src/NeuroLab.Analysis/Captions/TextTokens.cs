@@ -20,7 +20,7 @@ public static class TextTokens
         "very", "can", "will", "just", "should", "now", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had",
         "having", "do", "does", "did", "doing", "i", "me", "my", "we", "our", "you", "your", "he", "him", "his", "she", "her",
         "it", "its", "they", "them", "their", "what", "which", "who", "whom", "this", "that", "these", "those", "am", "as",
-        "until", "while", "also", "image", "picture", "photo", "shows", "showing", "there's", "it's",
+        "until", "while", "also", "image", "picture", "photo", "shows", "showing", "prefers", "scene", "there's", "it's",
     };
 
     /// <summary>The tokens of a text, in order.</summary>

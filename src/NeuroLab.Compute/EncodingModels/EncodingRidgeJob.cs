@@ -534,7 +534,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         NumericArray Responses, int[] StimulusOfSample, int[] TrainRows, int[] TestRows, RidgeFolds Folds, string Description,
         NumericArray? Trials = null, int? TrainRepeats = null, int? TestRepeats = null);
 
-    private async Task<Samples> SamplesAsync(
+    internal async Task<Samples> SamplesAsync(
         EncodingRidgeParameters p, ResponseSet set, IReadOnlyList<(string Name, string? Sha, string? Split, string? Label)> stimuli, int seed, CancellationToken ct)
     {
         if (p.Samples != "trials")
@@ -585,7 +585,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
 
     private static double Mean(IReadOnlyList<double> values) => values.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
 
-    private async Task<(Tensor Train, Tensor Test, string Description)> FeaturesAsync(
+    internal async Task<(Tensor Train, Tensor Test, string Description)> FeaturesAsync(
         string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, int trainCount, IReadOnlyList<string?> labels)
     {
         var ct = context.Cancellation;

@@ -136,6 +136,7 @@ public static class HostingExtensions
         services.AddScoped<NeuroLab.Compute.Runs.RunService>();
         services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.EncodingModels.EncodingRidgeJob>();
         services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.EncodingModels.EncodingReadoutJob>();
+        services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.Captions.VoxelCaptionsJob>();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
         services.AddHostedService<NeuroLab.Compute.Runs.RunEventDispatcher>();
         services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();

@@ -34,8 +34,8 @@ public sealed class ImageDescriberTests
     {
         var coarse = Describe(Image(32, (y, x) => 0.5 + 0.4 * Math.Sin(2 * Math.PI * 1 * x / 32.0)), 32);
         var fine = Describe(Image(32, (y, x) => 0.5 + 0.4 * Math.Sin(2 * Math.PI * 12 * x / 32.0)), 32);
-        Assert.Contains("coarse structure", coarse.Caption, StringComparison.Ordinal);
-        Assert.Contains("fine texture", fine.Caption, StringComparison.Ordinal);
+        Assert.Contains("coarse-structure", coarse.Caption, StringComparison.Ordinal);
+        Assert.Contains("fine-texture", fine.Caption, StringComparison.Ordinal);
         Assert.True(fine.FineShare > 0.9 && coarse.FineShare < 0.1);
     }
 
@@ -51,7 +51,7 @@ public sealed class ImageDescriberTests
     public void ContrastInTheUpperLeft_IsPlaced()
     {
         var d = Describe(Image(32, (y, x) => y < 10 && x < 10 ? ((x + y) % 2 == 0 ? 1 : 0) : 0.2), 32);
-        Assert.Contains("in the upper left", d.Caption, StringComparison.Ordinal);
+        Assert.Contains("contrast in the upper-left", d.Caption, StringComparison.Ordinal);
         Assert.Contains("dark", d.Caption, StringComparison.Ordinal);
     }
 

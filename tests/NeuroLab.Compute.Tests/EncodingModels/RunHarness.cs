@@ -16,28 +16,32 @@ public sealed class RunHarness : IAsyncDisposable
     private readonly RunSignals _signals = new();
     private readonly RunQueue _queue;
 
-    private RunHarness()
+    private RunHarness(Microsoft.Extensions.AI.IChatClient? chat)
     {
-        var job = new EncodingRidgeJob(F.Database.Factory, F.Store);
-        Runs = new RunService(F.Database.Factory, F.Workspaces, [job], _signals, TimeProvider.System, F.Store);
-        _queue = new RunQueue(F.Database.Factory, [job], _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
+        IRunJob[] jobs = [new EncodingRidgeJob(F.Database.Factory, F.Store), new NeuroLab.Compute.Captions.VoxelCaptionsJob(F.Database.Factory, F.Store, chat)];
+        Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);
+        _queue = new RunQueue(F.Database.Factory, jobs, _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
     }
 
     public ImportFixture F { get; } = new();
 
     public RunService Runs { get; }
 
-    public static async Task<RunHarness> StartAsync()
+    public static async Task<RunHarness> StartAsync(Microsoft.Extensions.AI.IChatClient? chat = null)
     {
-        var harness = new RunHarness();
+        var harness = new RunHarness(chat);
         await harness._queue.StartAsync(CancellationToken.None);
         return harness;
     }
 
     /// <summary>Submits an encoding-ridge run as Alice and waits until it has finished (succeeded, failed or cancelled).</summary>
-    public async Task<RunSummary> RunToEndAsync(Guid dataset, object parameters, int seed = 1, TimeSpan? timeout = null)
+    public Task<RunSummary> RunToEndAsync(Guid dataset, object parameters, int seed = 1, TimeSpan? timeout = null) =>
+        RunToEndAsync(dataset, "encoding-ridge", parameters, seed, timeout);
+
+    /// <summary>Submits a run of any kind as Alice and waits until it has finished.</summary>
+    public async Task<RunSummary> RunToEndAsync(Guid dataset, string kind, object parameters, int seed = 1, TimeSpan? timeout = null)
     {
-        var run = await Runs.SubmitAsync(F.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(parameters), seed: seed);
+        var run = await Runs.SubmitAsync(F.Alice, dataset, kind, JsonSerializer.SerializeToElement(parameters), seed: seed);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(2));
         while (DateTime.UtcNow < deadline)
         {

@@ -1,0 +1,459 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
+using NeuroLab.Analysis.Captions;
+using NeuroLab.Analysis.Encoding;
+using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Data;
+using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Runs;
+using NeuroLab.Data.Storage;
+using NeuroLab.Formats;
+using NeuroLab.Formats.Images;
+using NeuroLab.Formats.Numpy;
+using static TorchSharp.torch;
+
+namespace NeuroLab.Compute.Captions;
+
+/// <summary>
+/// Parameters of a "voxel-captions" run (JSON, camelCase): <c>encodingRunId</c> (a succeeded single-space
+/// encoding-ridge run of the same dataset); <c>minTestR</c> (units at or above it are captioned, default 0.1);
+/// <c>topN</c> (preferred stimuli per unit, default 10); <c>source</c> = measured (the unit's top training samples) |
+/// predicted (the top items of an image pool scored by the encoder) | both (default both when the encoder works on
+/// images, else measured); <c>poolDatasetId</c> (a dataset whose stimulus images form the pool; default the run
+/// dataset's own training stimuli); <c>keywords</c> (words in a caption, default 3); <c>priorStrength</c> (the
+/// Dirichlet prior's a0, default the corpus size); <c>composer</c> = statistical (default) | llm (an IChatClient the
+/// server is configured with).
+/// </summary>
+public sealed record VoxelCaptionsParameters
+{
+    public Guid EncodingRunId { get; init; }
+
+    public double MinTestR { get; init; } = 0.1;
+
+    public int TopN { get; init; } = 10;
+
+    public string? Source { get; init; }
+
+    public Guid? PoolDatasetId { get; init; }
+
+    public int Keywords { get; init; } = 3;
+
+    public double? PriorStrength { get; init; }
+
+    public string Composer { get; init; } = "statistical";
+
+    public static VoxelCaptionsParameters Parse(JsonElement json) =>
+        json.Deserialize<VoxelCaptionsParameters>(EncodingRidgeParameters.Json) ?? throw new ArgumentException("Parameters are missing.");
+}
+
+/// <summary>One unit's caption and its evidence (captions.json).</summary>
+public sealed record UnitCaption(
+    int Unit, double TestR, string Caption, IReadOnlyList<KeywordScore> Keywords, IReadOnlyList<CaptionEvidence> TopMeasured,
+    IReadOnlyList<CaptionEvidence> TopPredicted, double SentenceScore, string? BestHeldOutCategory);
+
+/// <summary>A preferred stimulus: where it comes from (dataset stimulus index or pool item), its caption and the response.</summary>
+public sealed record CaptionEvidence(string Source, int Index, string Name, string? ImageSha256, string Caption, double Value);
+
+/// <summary>
+/// Describes in words what each well-predicted unit prefers, as LaVCa (Matsuyama et al. 2025) does with an LLM and
+/// here statistically by default: the unit's preferred stimuli (its top measured training samples, and the top items
+/// of an image pool ranked by the refitted encoder) are collected with their captions (or labels, or measured image
+/// descriptions when a stimulus has neither); words over-represented in them relative to all captions are found by
+/// the log-odds ratio with an informative Dirichlet prior; the caption names the strongest. Each caption is scored
+/// with LaVCa's sentence-level evaluation on the encoding run's held-out samples (TF-IDF embedding, Spearman).
+/// </summary>
+public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, IChatClient? chat = null) : IRunJob
+{
+    /// <summary>The instruction given to a chat model when <c>composer = llm</c> (documented in docs/api/voxel-captions.md).</summary>
+    public const string Prompt =
+        "You describe what a brain unit (a voxel or neuron) responds to. You get keywords that are over-represented in the captions " +
+        "of the stimuli it responds to most, strongest first, with z-scores, and a few of those captions. Write ONE short sentence " +
+        "(at most 15 words) starting with \"Prefers\" that names what the keywords have in common. Use only the given keywords " +
+        "and words from the captions; do not guess beyond them.";
+
+    /// <summary>captions.json: camelCase, NaN scores (constant responses or similarities) written as "NaN".</summary>
+    internal static readonly JsonSerializerOptions CaptionsJson = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public string Kind => "voxel-captions";
+
+    public async Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct)
+    {
+        VoxelCaptionsParameters p;
+        try
+        {
+            p = VoxelCaptionsParameters.Parse(submission.Parameters);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return [$"Parameters could not be read: {e.Message}"];
+        }
+        var problems = new List<string>();
+        if (p.TopN is < 1 or > 1000)
+        {
+            problems.Add("topN must be between 1 and 1,000.");
+        }
+        if (p.Keywords is < 1 or > 20)
+        {
+            problems.Add("keywords must be between 1 and 20.");
+        }
+        if (!(p.MinTestR is >= -1 and <= 1))
+        {
+            problems.Add("minTestR must be between -1 and 1.");
+        }
+        if (p.PriorStrength is { } a0 && !(a0 > 0))
+        {
+            problems.Add("priorStrength must be positive.");
+        }
+        if (p.Source is not (null or "measured" or "predicted" or "both"))
+        {
+            problems.Add($"Unknown source '{p.Source}'. Use measured, predicted or both.");
+        }
+        if (p.Composer is not ("statistical" or "llm"))
+        {
+            problems.Add($"Unknown composer '{p.Composer}'. Use statistical or llm.");
+        }
+        else if (p.Composer == "llm" && chat is null)
+        {
+            problems.Add("composer = llm needs a chat model: configure Captions:Chat (an Ollama or OpenAI-compatible endpoint) on the server, or use the statistical composer.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == p.EncodingRunId && r.DatasetId == submission.DatasetId && r.WorkspaceId == submission.WorkspaceId, ct);
+        if (run is null)
+        {
+            problems.Add($"Encoding run {p.EncodingRunId} is not a run of this dataset.");
+            return problems;
+        }
+        if (run.Kind != "encoding-ridge" || run.Status != RunStatus.Succeeded)
+        {
+            problems.Add($"Run {run.Id} is a {run.Status.ToString().ToLowerInvariant()} {run.Kind} run; captions need a succeeded encoding-ridge run.");
+            return problems;
+        }
+        var encoding = EncodingRidgeParameters.Parse(JsonDocument.Parse(run.ParametersJson).RootElement);
+        if (encoding.Bands is not null)
+        {
+            problems.Add("Captions from banded ridge runs are not supported yet; caption a single-feature-space run.");
+        }
+        bool imageEncoder = encoding.NeedsImages;
+        if (p.Source is "predicted" or "both" && !imageEncoder)
+        {
+            problems.Add($"The encoder of run {run.Id} works on {encoding.Features} features, not images, so it cannot rank an image pool; use source = measured.");
+        }
+        if (p.PoolDatasetId is { } pool)
+        {
+            var poolDataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == pool && d.WorkspaceId == submission.WorkspaceId, ct);
+            if (poolDataset is null)
+            {
+                problems.Add($"Pool dataset {pool} is not in this workspace.");
+            }
+            else if (!await db.Stimuli.AnyAsync(s => s.DatasetId == pool && s.ImageSha256 != null, ct))
+            {
+                problems.Add($"Pool dataset {poolDataset.Name} has no stimulus images to rank.");
+            }
+        }
+        var testR = await db.RunArtifacts.Where(a => a.RunId == run.Id && a.Name == "test_r.npy").Select(a => a.Sha256).SingleOrDefaultAsync(ct);
+        if (testR is null)
+        {
+            problems.Add($"Run {run.Id} has no test_r.npy.");
+        }
+        else if (problems.Count == 0)
+        {
+            double[] r;
+            await using (var stream = store.OpenRead(testR))
+            {
+                r = NpyReader.Read(stream, "test_r.npy").ToFloat64();
+            }
+            int selected = r.Count(v => v >= p.MinTestR);
+            if (selected == 0)
+            {
+                problems.Add($"No unit reaches test r >= {p.MinTestR.ToString(CultureInfo.InvariantCulture)} (the best has {r.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max().ToString("0.000", CultureInfo.InvariantCulture)}); lower minTestR.");
+            }
+        }
+        return problems;
+    }
+
+    public async Task ExecuteAsync(RunContext context)
+    {
+        var ct = context.Cancellation;
+        var p = VoxelCaptionsParameters.Parse(context.Parameters);
+        Run encodingRun;
+        ResponseSet set;
+        List<(string Name, string? Sha, string? Split, string? Label, string? Caption)> stimuli;
+        string testRSha;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            encodingRun = await db.Runs.SingleAsync(r => r.Id == p.EncodingRunId, ct);
+            var encodingParameters = EncodingRidgeParameters.Parse(JsonDocument.Parse(encodingRun.ParametersJson).RootElement);
+            set = await db.ResponseSets.SingleAsync(s => s.Id == encodingParameters.ResponseSetId, ct);
+            stimuli = [.. (await db.Stimuli.Where(s => s.DatasetId == encodingRun.DatasetId).OrderBy(s => s.Index)
+                .Select(s => new { s.Name, s.ImageSha256, s.Split, s.Label, s.Caption }).ToListAsync(ct))
+                .Select(s => (s.Name, s.ImageSha256, s.Split, s.Label, s.Caption))];
+            testRSha = await db.RunArtifacts.Where(a => a.RunId == encodingRun.Id && a.Name == "test_r.npy").Select(a => a.Sha256).SingleAsync(ct);
+        }
+        var encoding = EncodingRidgeParameters.Parse(JsonDocument.Parse(encodingRun.ParametersJson).RootElement);
+        string source = p.Source ?? (encoding.NeedsImages ? "both" : "measured");
+        var encoder = new EncodingRidgeJob(dbFactory, store);
+        var samples = await encoder.SamplesAsync(encoding, set, [.. stimuli.Select(s => (s.Name, s.Sha, s.Split, s.Label))], encodingRun.Seed, ct);
+        double[] testR;
+        await using (var stream = store.OpenRead(testRSha))
+        {
+            testR = NpyReader.Read(stream, "test_r.npy").ToFloat64();
+        }
+        int[] units = [.. Enumerable.Range(0, testR.Length).Where(u => testR[u] >= p.MinTestR)];
+        await context.LogAsync($"Captioning {units.Length} of {testR.Length} units with test r >= {p.MinTestR.ToString(CultureInfo.InvariantCulture)} (encoding run {encodingRun.Id}); " +
+            $"preferred stimuli: {source}, top {p.TopN}; composer: {p.Composer}.");
+
+        // Captions of the dataset's stimuli: their own captions, else labels, else measured image descriptions.
+        context.Report("describing stimuli", 0, stimuli.Count);
+        var stimulusCaptions = await CaptionsAsync([.. stimuli.Select(s => (s.Caption, s.Label, s.Sha))], context, ct);
+        string captionSource = stimuli.All(s => !string.IsNullOrWhiteSpace(s.Caption)) ? "captions"
+            : stimuli.All(s => !string.IsNullOrWhiteSpace(s.Caption) || !string.IsNullOrWhiteSpace(s.Label)) ? "labels" : "measured image descriptions";
+
+        int unitCount = (int)samples.Responses.Shape[1];
+        var responses = samples.Responses.ToFloat32();
+        double Response(int row, int unit) => responses[(long)row * unitCount + unit];
+
+        // Predicted preferred items: refit the encoder (same data, folds and alphas as the run) and score the pool.
+        List<(string Name, string? Sha, string Caption)> pool = [];
+        float[]? poolPredictions = null;
+        if (source is "predicted" or "both")
+        {
+            (pool, poolPredictions) = await PredictPoolAsync(context, encoder, encoding, samples, stimuli, stimulusCaptions, p.PoolDatasetId, testR, ct);
+        }
+
+        // The corpus the keyword statistics compare against: every caption a unit's top set could have drawn from.
+        var trainStimuli = samples.TrainRows.Select(r => samples.StimulusOfSample[r]).Distinct().ToList();
+        var corpus = new List<IReadOnlyList<string>>();
+        if (source is "measured" or "both")
+        {
+            corpus.AddRange(samples.TrainRows.Select(r => TextTokens.Tokenize(stimulusCaptions[samples.StimulusOfSample[r]])));
+        }
+        if (source is "predicted" or "both")
+        {
+            corpus.AddRange(pool.Select(item => TextTokens.Tokenize(item.Caption)));
+        }
+
+        var labels = stimuli.Select(s => s.Label).ToList();
+        bool labelled = labels.All(l => !string.IsNullOrWhiteSpace(l));
+        var results = new List<UnitCaption>();
+        int done = 0;
+        foreach (int u in units)
+        {
+            ct.ThrowIfCancellationRequested();
+            var measured = new List<CaptionEvidence>();
+            if (source is "measured" or "both")
+            {
+                foreach (var row in samples.TrainRows.OrderByDescending(r => Response(r, u)).Take(p.TopN))
+                {
+                    int s = samples.StimulusOfSample[row];
+                    measured.Add(new CaptionEvidence("stimulus", s, stimuli[s].Name, stimuli[s].Sha, stimulusCaptions[s], Response(row, u)));
+                }
+            }
+            var predicted = new List<CaptionEvidence>();
+            if (poolPredictions is not null)
+            {
+                foreach (int i in Enumerable.Range(0, pool.Count).OrderByDescending(i => poolPredictions[(long)i * unitCount + u]).Take(p.TopN))
+                {
+                    predicted.Add(new CaptionEvidence(p.PoolDatasetId is null ? "stimulus" : "pool", i, pool[i].Name, pool[i].Sha, pool[i].Caption, poolPredictions[(long)i * unitCount + u]));
+                }
+            }
+            var top = measured.Concat(predicted).Select(e => TextTokens.Tokenize(e.Caption)).ToList();
+            var keywords = KeywordLogOdds.Score(top, corpus, p.PriorStrength).Where(k => k.LogOdds > 0).Take(Math.Max(10, p.Keywords)).ToList();
+            string caption = p.Composer == "llm"
+                ? await ComposeWithChatAsync(keywords.Take(p.Keywords).ToList(), measured.Concat(predicted).Select(e => e.Caption).Distinct().Take(5).ToList(), ct)
+                : Compose(keywords.Take(p.Keywords).Select(k => k.Word).ToList());
+            string? best = labelled ? BestHeldOutCategory(samples, labels!, u, Response) : null;
+            results.Add(new UnitCaption(u, testR[u], caption, keywords, measured, predicted, double.NaN, best));
+            if (++done % 10 == 0 || done == units.Length)
+            {
+                context.Report("captioning units", done, units.Length);
+            }
+        }
+
+        // LaVCa sentence-level evaluation on the encoding run's held-out samples.
+        context.Report("evaluating", 0, 1);
+        var embedder = TfidfEmbedder.Fit(stimulusCaptions.Concat(pool.Select(x => x.Caption)));
+        var testVectors = embedder.Embed([.. samples.TestRows.Select(r => stimulusCaptions[samples.StimulusOfSample[r]])]);
+        var captionVectors = embedder.Embed([.. results.Select(r => r.Caption)]);
+        for (int i = 0; i < results.Count; i++)
+        {
+            int u = results[i].Unit;
+            double score = CaptionEvaluation.SentenceScore(captionVectors[i], testVectors, [.. samples.TestRows.Select(r => Response(r, u))]);
+            results[i] = results[i] with { SentenceScore = score };
+        }
+        var diversity = CaptionEvaluation.Diversity([.. results.Select(r => r.Caption)], embedder);
+        var scores = results.Select(r => r.SentenceScore).Where(double.IsFinite).Order().ToArray();
+
+        // Labelled stimuli (e.g. Haxby's categories): does the caption name the unit's best category on held-out data?
+        double? namesBest = null, chance = null;
+        if (labelled)
+        {
+            int categories = labels.Distinct().Count();
+            namesBest = results.Count == 0 ? double.NaN : results.Average(r => r.BestHeldOutCategory is { } b && TextTokens.Tokenize(r.Caption).Contains(b.ToLowerInvariant()) ? 1.0 : 0.0);
+            chance = Math.Min(1.0, (double)p.Keywords / categories);
+        }
+
+        var perUnitScore = Enumerable.Repeat(double.NaN, unitCount).ToArray();
+        foreach (var r in results)
+        {
+            perUnitScore[r.Unit] = r.SentenceScore;
+        }
+        await context.SaveArrayAsync("sentence_score", EncodingJobSupport.Vector(perUnitScore));
+        await context.SaveArrayAsync("captioned_units", new NumericArray(NumericType.Int32, [units.Length], units));
+        await context.SaveFileAsync("captions.json", "captions", "json", s => JsonSerializer.Serialize(s, results, CaptionsJson));
+        await context.SaveFileAsync("captions.csv", "table", "csv", s => WriteCsv(s, results));
+        await context.SetSummaryAsync(new
+        {
+            encodingRunId = encodingRun.Id,
+            unitsCaptioned = results.Count,
+            units = unitCount,
+            minTestR = p.MinTestR,
+            source,
+            captionSource,
+            topN = p.TopN,
+            poolItems = pool.Count,
+            composer = p.Composer,
+            meanSentenceScore = scores.Length == 0 ? double.NaN : scores.Average(),
+            medianSentenceScore = scores.Length == 0 ? double.NaN : scores[scores.Length / 2],
+            heldOutSamples = samples.TestRows.Length,
+            vocabularySize = diversity.VocabularySize,
+            effectiveDimensions = diversity.EffectiveDimensions,
+            fractionNamingBestHeldOutCategory = namesBest,
+            chanceOfNamingIt = chance,
+        });
+        await context.LogAsync($"{results.Count} captions; mean sentence score (Spearman, {samples.TestRows.Length} held-out samples) {(scores.Length == 0 ? double.NaN : scores.Average()).ToString("0.000", CultureInfo.InvariantCulture)}; " +
+            $"vocabulary {diversity.VocabularySize}, {diversity.EffectiveDimensions} dimensions for 90% of caption variance" +
+            (namesBest is { } f ? $"; {f:P0} of captions name the unit's best held-out category (chance {chance:P0})." : "."));
+    }
+
+    /// <summary>"Prefers a, b and c." from keywords, strongest first.</summary>
+    internal static string Compose(IReadOnlyList<string> words) => words.Count switch
+    {
+        0 => "No over-represented words among its preferred stimuli.",
+        1 => $"Prefers {words[0]}.",
+        _ => $"Prefers {string.Join(", ", words.Take(words.Count - 1))} and {words[^1]}.",
+    };
+
+    private async Task<string> ComposeWithChatAsync(IReadOnlyList<KeywordScore> keywords, IReadOnlyList<string> examples, CancellationToken ct)
+    {
+        var user = new StringBuilder("Keywords (z-score): ");
+        user.AppendJoin(", ", keywords.Select(k => string.Create(CultureInfo.InvariantCulture, $"{k.Word} ({k.Z:0.0})")));
+        user.Append("\nCaptions of preferred stimuli:\n");
+        foreach (var e in examples)
+        {
+            user.Append("- ").Append(e).Append('\n');
+        }
+        var response = await chat!.GetResponseAsync([new ChatMessage(ChatRole.System, Prompt), new ChatMessage(ChatRole.User, user.ToString())], cancellationToken: ct);
+        var text = response.Text.Trim().Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim();
+        // A chat model that answers nothing usable falls back to the statistical caption.
+        return string.IsNullOrWhiteSpace(text) ? Compose([.. keywords.Select(k => k.Word)]) : text.Length > 200 ? text[..200] : text;
+    }
+
+    /// <summary>The category with the highest mean response over the held-out samples.</summary>
+    private static string BestHeldOutCategory(EncodingRidgeJob.Samples samples, IReadOnlyList<string?> labels, int unit, Func<int, int, double> response) =>
+        samples.TestRows.GroupBy(r => labels[samples.StimulusOfSample[r]]!).OrderByDescending(g => g.Average(r => response(r, unit))).First().Key;
+
+    private async Task<List<string>> CaptionsAsync(IReadOnlyList<(string? Caption, string? Label, string? Sha)> items, RunContext context, CancellationToken ct)
+    {
+        var captions = new List<string>(items.Count);
+        for (int i = 0; i < items.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var (caption, label, sha) = items[i];
+            if (!string.IsNullOrWhiteSpace(caption))
+            {
+                captions.Add(caption);
+            }
+            else if (!string.IsNullOrWhiteSpace(label))
+            {
+                captions.Add(label);
+            }
+            else if (sha is not null)
+            {
+                await using var stream = store.OpenRead(sha);
+                var image = ImageReader.Read(stream, $"stimulus {i}.png", new ImageReadOptions { Color = ImageColorMode.Grayscale });
+                captions.Add(ImageDescriber.Describe(image.ToFloat32(), (int)image.Shape[0], (int)image.Shape[1]).Caption);
+            }
+            else
+            {
+                captions.Add("");
+            }
+            if (i % 100 == 0)
+            {
+                context.Report("describing stimuli", i, items.Count);
+            }
+        }
+        return captions;
+    }
+
+    private async Task<(List<(string Name, string? Sha, string Caption)> Pool, float[] Predictions)> PredictPoolAsync(
+        RunContext context, EncodingRidgeJob encoder, EncodingRidgeParameters encoding, EncodingRidgeJob.Samples samples,
+        List<(string Name, string? Sha, string? Split, string? Label, string? Caption)> stimuli, List<string> stimulusCaptions,
+        Guid? poolDatasetId, double[] runTestR, CancellationToken ct)
+    {
+        List<(string Name, string? Sha, string Caption)> pool;
+        if (poolDatasetId is { } id)
+        {
+            List<(string Name, string? Sha, string? Label, string? Caption)> items;
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            {
+                items = [.. (await db.Stimuli.Where(s => s.DatasetId == id && s.ImageSha256 != null).OrderBy(s => s.Index)
+                    .Select(s => new { s.Name, s.ImageSha256, s.Label, s.Caption }).ToListAsync(ct)).Select(s => (s.Name, s.ImageSha256, s.Label, s.Caption))];
+            }
+            context.Report("describing the pool", 0, items.Count);
+            var captions = await CaptionsAsync([.. items.Select(s => (s.Caption, s.Label, s.Sha))], context, ct);
+            pool = [.. items.Select((s, i) => (s.Name, s.Sha, captions[i]))];
+        }
+        else
+        {
+            // No pool: the dataset's training stimuli, each once.
+            pool = [.. samples.TrainRows.Select(r => samples.StimulusOfSample[r]).Distinct().Order().Select(s => (stimuli[s].Name, stimuli[s].Sha, stimulusCaptions[s]))];
+        }
+
+        // Images of the training stimuli followed by the pool; the encoder's feature space over both (PCA fitted on the training rows).
+        var shas = stimuli.Select(s => s.Sha!).Concat(pool.Select(x => x.Sha!)).ToList();
+        using var scope = NewDisposeScope();
+        var images = await EncodingJobSupport.LoadImagesAsync(store, context, shas, ct);
+        int size = Math.Min(encoding.ImageSize ?? 64, (int)images.shape[1]);
+        var trainIndex = tensor(samples.TrainRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
+        // One feature pass over the pool followed by the held-out samples (PCA, if any, fitted on the training rows).
+        long[] heldOut = [.. samples.TestRows.Select(r => (long)samples.StimulusOfSample[r])];
+        var scoredIndex = tensor([.. Enumerable.Range(stimuli.Count, pool.Count).Select(i => (long)i), .. heldOut]);
+        int trainStimuli = samples.TrainRows.Select(r => samples.StimulusOfSample[r]).Distinct().Count();
+        var (trainFeatures, scoredFeatures, description) = await encoder.FeaturesAsync(encoding.Features, encoding, context, images, size, trainIndex, scoredIndex, trainStimuli,
+            [.. stimuli.Select(s => s.Label), .. pool.Select(_ => (string?)null)]);
+        var poolFeatures = scoredFeatures.narrow(0, 0, pool.Count);
+        var testFeatures = scoredFeatures.narrow(0, pool.Count, heldOut.Length);
+        int units = (int)samples.Responses.Shape[1];
+        var all = tensor(samples.Responses.ToFloat32(), [samples.Responses.Shape[0], units]);
+        var trainRows = tensor(samples.TrainRows.Select(r => (long)r).ToArray());
+        var testRows = tensor(samples.TestRows.Select(r => (long)r).ToArray());
+        var options = new RidgeCvOptions
+        {
+            Alphas = encoding.Alphas ?? [.. RidgeCvOptions.DefaultAlphas],
+            Folds = samples.Folds,
+            FitIntercept = encoding.Intercept,
+        };
+        context.Report("refitting the encoder", 0, 1);
+        using var fit = RidgeCv.Fit(trainFeatures, all.index_select(0, trainRows), testFeatures, all.index_select(0, testRows), options, cancellationToken: ct);
+        double drift = Enumerable.Range(0, units).Where(u => double.IsFinite(runTestR[u]) && double.IsFinite(fit.TestR[u])).Select(u => Math.Abs(runTestR[u] - fit.TestR[u])).DefaultIfEmpty(0).Max();
+        await context.LogAsync($"Encoder refitted on {samples.TrainRows.Length} training samples ({description}); largest test r difference from the run: {drift.ToString("G3", CultureInfo.InvariantCulture)}. Scoring {pool.Count} pool items.",
+            drift > 1e-3 ? "warning" : "info");
+        using var predictions = fit.Predict(poolFeatures);
+        return (pool, predictions.to_type(ScalarType.Float32).contiguous().data<float>().ToArray());
+    }
+
+    private static void WriteCsv(Stream stream, IReadOnlyList<UnitCaption> results)
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+        writer.WriteLine("unit,test_r,sentence_score,caption,keywords");
+        foreach (var r in results)
+        {
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Unit},{r.TestR:G6},{r.SentenceScore:G6},\"{r.Caption.Replace("\"", "\"\"", StringComparison.Ordinal)}\",\"{string.Join(' ', r.Keywords.Select(k => k.Word))}\""));
+        }
+    }
+}

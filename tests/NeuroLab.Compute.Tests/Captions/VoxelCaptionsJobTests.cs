@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Compute.Tests.EncodingModels;
+using NeuroLab.Data.Runs;
+
+namespace NeuroLab.Compute.Tests.Captions;
+
+/// <summary>Voxel captions on real data: Haxby category labels (trials split by run) and Allen V1 scenes ranked over the Kay 2008 pool.</summary>
+public sealed class VoxelCaptionsJobTests : IAsyncLifetime
+{
+    private readonly FakeChat _chat = new();
+    private RunHarness _h = default!;
+
+    public async Task InitializeAsync() => _h = await RunHarness.StartAsync(_chat);
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    private async Task<JsonElement> CaptionsAsync(Guid run)
+    {
+        var artifacts = await _h.Runs.ArtifactsAsync(_h.F.Alice, run);
+        await using var stream = _h.F.Store.OpenRead(artifacts.Single(a => a.Name == "captions.json").Sha256);
+        return (await JsonDocument.ParseAsync(stream)).RootElement.Clone();
+    }
+
+    private async Task<(Guid Dataset, RunSummary Encoding)> HaxbyEncodingAsync(string mask)
+    {
+        var haxby = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "haxby2001-sub1");
+        var set = (await _h.F.Datasets.GetAsync(_h.F.Alice, haxby)).ResponseSets.Single(r => r.Name.Contains(mask, StringComparison.Ordinal));
+        var encoding = await _h.RunToEndAsync(haxby, new { responseSetId = set.Id, features = "labels", samples = "trials", permutations = 0 });
+        Assert.True(encoding.Status == RunStatus.Succeeded, encoding.Error);
+        return (haxby, encoding);
+    }
+
+    [Fact]
+    public async Task Haxby_CaptionsNameTheBestHeldOutCategory_AboveChance()
+    {
+        // Captions from the labels of each voxel's top 10 training trials (runs 1-10); its best category and the
+        // sentence score from the held-out runs 11-12.
+        var (haxby, encoding) = await HaxbyEncodingAsync("hoc");
+        var run = await _h.RunToEndAsync(haxby, "voxel-captions", new { encodingRunId = encoding.Id, minTestR = -1.0, keywords = 1 });
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        using var summary = JsonDocument.Parse(run.SummaryJson!);
+        var s = summary.RootElement;
+        Console.WriteLine($"Haxby hoc captions: {run.SummaryJson}");
+        Assert.Equal(45, s.GetProperty("unitsCaptioned").GetInt32());
+        Assert.Equal("labels", s.GetProperty("captionSource").GetString());
+        Assert.Equal(0.125, s.GetProperty("chanceOfNamingIt").GetDouble(), 1e-12);
+        Assert.True(s.GetProperty("fractionNamingBestHeldOutCategory").GetDouble() > 0.125, run.SummaryJson);
+        Assert.Equal(16, s.GetProperty("heldOutSamples").GetInt32());
+
+        var captions = await CaptionsAsync(run.Id);
+        string[] categories = ["bottle", "cat", "chair", "face", "house", "scissors", "scrambledpix", "shoe"];
+        foreach (var unit in captions.EnumerateArray())
+        {
+            var keyword = unit.GetProperty("keywords")[0];
+            Assert.Equal($"Prefers {keyword.GetProperty("word").GetString()}.", unit.GetProperty("caption").GetString());
+            Assert.True(keyword.GetProperty("logOdds").GetDouble() > 0);
+            var top = unit.GetProperty("topMeasured").EnumerateArray().ToList();
+            Assert.Equal(10, top.Count);
+            // The evidence is ordered by measured response, and each label is one of the eight categories.
+            Assert.True(top.Zip(top.Skip(1)).All(p => p.First.GetProperty("value").GetDouble() >= p.Second.GetProperty("value").GetDouble()));
+            Assert.All(top, t => Assert.Contains(t.GetProperty("caption").GetString(), categories));
+            // The keyword is the label most frequent among the top trials (ties broken by the corpus prior).
+            Assert.Equal(top.GroupBy(t => t.GetProperty("caption").GetString()).Max(g => g.Count()), keyword.GetProperty("countInTop").GetInt32());
+        }
+
+        var (haxbyAgain, vt) = await HaxbyEncodingAsync("vt");
+        var vtCaptions = await _h.RunToEndAsync(haxbyAgain, "voxel-captions", new { encodingRunId = vt.Id, minTestR = 0.3, keywords = 1 });
+        using var vtSummary = JsonDocument.Parse(vtCaptions.SummaryJson!);
+        Console.WriteLine($"Haxby VT caption: {(await CaptionsAsync(vtCaptions.Id))[0].GetProperty("caption")} {vtCaptions.SummaryJson}");
+        Assert.Equal(1.0, vtSummary.RootElement.GetProperty("fractionNamingBestHeldOutCategory").GetDouble());
+        Assert.True(vtSummary.RootElement.GetProperty("meanSentenceScore").GetDouble() > 0.3, vtCaptions.SummaryJson);
+    }
+
+    [Fact]
+    public async Task AllenV1_GaborEncoderRanksTheKayPool_CaptionsAreScored()
+    {
+        var allen = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "allen-v1");
+        var kay = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "kay2008-pool");
+        var neurons = (await _h.F.Datasets.GetAsync(_h.F.Alice, allen)).ResponseSets[0];
+        var gabor = await _h.RunToEndAsync(allen, new { responseSetId = neurons.Id, features = "gabor", alphas = new[] { 1.0, 10, 100, 1e3, 1e4, 1e5 }, permutations = 0 });
+        Assert.True(gabor.Status == RunStatus.Succeeded, gabor.Error);
+        var run = await _h.RunToEndAsync(allen, "voxel-captions", new { encodingRunId = gabor.Id, minTestR = 0.1, poolDatasetId = kay }, timeout: TimeSpan.FromMinutes(5));
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Console.WriteLine($"Allen V1 captions: {run.SummaryJson}");
+        using var summary = JsonDocument.Parse(run.SummaryJson!);
+        var s = summary.RootElement;
+        Assert.Equal("both", s.GetProperty("source").GetString());
+        Assert.Equal("measured image descriptions", s.GetProperty("captionSource").GetString());
+        Assert.Equal(1750, s.GetProperty("poolItems").GetInt32());
+        Assert.Equal(18, s.GetProperty("heldOutSamples").GetInt32());
+        Assert.InRange(s.GetProperty("meanSentenceScore").GetDouble(), -1, 1);
+
+        // The refitted encoder reproduces the run (no warning), and each unit's pool evidence is ranked by prediction.
+        var log = await _h.Runs.LogAsync(_h.F.Alice, run.Id);
+        Assert.Contains(log, l => l.Message.Contains("Encoder refitted", StringComparison.Ordinal) && l.Level == "info");
+        var captions = await CaptionsAsync(run.Id);
+        double[] testR;
+        await using (var stream = _h.F.Store.OpenRead((await _h.Runs.ArtifactsAsync(_h.F.Alice, gabor.Id)).Single(a => a.Name == "test_r.npy").Sha256))
+        {
+            testR = NeuroLab.Formats.Numpy.NpyReader.Read(stream, "test_r.npy").ToFloat64();
+        }
+        Assert.Equal(testR.Count(r => r >= 0.1), captions.GetArrayLength());
+        foreach (var unit in captions.EnumerateArray())
+        {
+            var predicted = unit.GetProperty("topPredicted").EnumerateArray().ToList();
+            Assert.Equal(10, predicted.Count);
+            Assert.All(predicted, p => Assert.Equal("pool", p.GetProperty("source").GetString()));
+            Assert.All(predicted, p => Assert.NotNull(p.GetProperty("imageSha256").GetString()));
+            Assert.True(predicted.Zip(predicted.Skip(1)).All(p => p.First.GetProperty("value").GetDouble() >= p.Second.GetProperty("value").GetDouble()));
+            Assert.StartsWith("Prefers ", unit.GetProperty("caption").GetString(), StringComparison.Ordinal);
+        }
+        foreach (var unit in captions.EnumerateArray().Take(5))
+        {
+            Console.WriteLine($"  neuron {unit.GetProperty("unit")} (test r {unit.GetProperty("testR").GetDouble():0.00}): {unit.GetProperty("caption")} sentence score {unit.GetProperty("sentenceScore")}");
+        }
+    }
+
+    [Fact]
+    public async Task LlmComposer_UsesTheConfiguredChatClient_WithTheDocumentedPrompt()
+    {
+        var (haxby, encoding) = await HaxbyEncodingAsync("vt");
+        _chat.Answer = "Prefers small handheld tools such as scissors.";
+        var run = await _h.RunToEndAsync(haxby, "voxel-captions", new { encodingRunId = encoding.Id, minTestR = 0.3, composer = "llm" });
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Assert.Equal("Prefers small handheld tools such as scissors.", (await CaptionsAsync(run.Id))[0].GetProperty("caption").GetString());
+        var request = Assert.Single(_chat.Requests);
+        Assert.Equal(NeuroLab.Compute.Captions.VoxelCaptionsJob.Prompt, request[0].Text);
+        Assert.Contains("scissors (", request[1].Text, StringComparison.Ordinal);
+
+        // A chat model that answers nothing falls back to the statistical caption.
+        _chat.Answer = "   ";
+        var fallback = await _h.RunToEndAsync(haxby, "voxel-captions", new { encodingRunId = encoding.Id, minTestR = 0.3, composer = "llm", keywords = 1 });
+        Assert.Equal("Prefers scissors.", (await CaptionsAsync(fallback.Id))[0].GetProperty("caption").GetString());
+    }
+
+    [Fact]
+    public async Task Validation_NamesEachProblem()
+    {
+        var (haxby, encoding) = await HaxbyEncodingAsync("vt");
+        var e = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, haxby, "voxel-captions",
+            JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, minTestR = 0.99, source = "predicted", topN = 0, composer = "poetic" })));
+        Assert.Contains(e.Problems, p => p.Contains("topN", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.Contains("Unknown composer 'poetic'", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.Contains("cannot rank an image pool", StringComparison.Ordinal));
+        var high = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, haxby, "voxel-captions",
+            JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, minTestR = 0.99 })));
+        Assert.Contains(high.Problems, p => p.Contains("No unit reaches test r >= 0.99 (the best has 0.575)", StringComparison.Ordinal));
+        var missing = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, haxby, "voxel-captions",
+            JsonSerializer.SerializeToElement(new { encodingRunId = Guid.NewGuid() })));
+        Assert.Contains(missing.Problems, p => p.Contains("is not a run of this dataset", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task LlmComposer_WithoutAChatModel_IsRefusedBeforeQueueing()
+    {
+        await using var plain = await RunHarness.StartAsync();
+        var haxby = await plain.F.Samples.ImportAsync(plain.F.Alice, plain.F.WorkspaceId, "haxby2001-sub1");
+        var set = (await plain.F.Datasets.GetAsync(plain.F.Alice, haxby)).ResponseSets.Single(r => r.Name.Contains("vt", StringComparison.Ordinal));
+        var encoding = await plain.RunToEndAsync(haxby, new { responseSetId = set.Id, features = "labels", samples = "trials", permutations = 0 });
+        var e = await Assert.ThrowsAsync<RunValidationException>(() => plain.Runs.SubmitAsync(plain.F.Alice, haxby, "voxel-captions",
+            JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, minTestR = 0.3, composer = "llm" })));
+        Assert.Contains(e.Problems, p => p.Contains("configure Captions:Chat", StringComparison.Ordinal));
+    }
+
+    /// <summary>An IChatClient that records requests and answers a fixed text.</summary>
+    private sealed class FakeChat : IChatClient
+    {
+        public string Answer { get; set; } = "Prefers things.";
+
+        public List<List<ChatMessage>> Requests { get; } = [];
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Requests.Add([.. messages]);
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, Answer)));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
