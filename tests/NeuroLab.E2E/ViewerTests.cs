@@ -164,4 +164,67 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await Assertions.Expect(alice.Locator("[data-testid=unit-top-measured] figcaption")).ToHaveCountAsync(8);
         Assert.True(_problems.Count == 0, string.Join(Environment.NewLine, _problems));
     }
+
+    [Fact]
+    public async Task VoxelCaptions_LaunchedFromTheRun_SearchedAndShownOnTheBrain_WithEvidence()
+    {
+        var alice = await UserAsync("captions@lab.org");
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Captions");
+        var haxby = await AddSampleAsync(alice, workspace, "haxby2001-sub1");
+        var brain = haxby.GetProperty("responseSets").EnumerateArray().Single(r => r.GetProperty("name").GetString()!.Contains("brain", StringComparison.Ordinal));
+        var submitted = await alice.Context.APIRequest.PostAsync($"api/v1/workspaces/{workspace}/runs", new APIRequestContextOptions
+        {
+            DataObject = new
+            {
+                kind = "encoding-ridge",
+                datasetId = haxby.GetProperty("dataset").GetProperty("id").GetString(),
+                parameters = new { responseSetId = brain.GetProperty("id").GetString(), features = "labels", samples = "trials", permutations = 0 },
+            },
+        });
+        var run = (await submitted.JsonAsync<JsonElement>()).GetProperty("id").GetString();
+        await alice.GotoAsync($"w/{workspace}/runs/{run}");
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+
+        // Launch captions from the encoding run's page: one keyword per caption, every voxel with test r >= -1.
+        await alice.Locator("input[data-testid=caption-min-r], [data-testid=caption-min-r] input").First.FillAsync("-1");
+        await alice.Locator("input[data-testid=caption-keywords], [data-testid=caption-keywords] input").First.FillAsync("1");
+        await alice.Locator("input[data-testid=caption-keywords], [data-testid=caption-keywords] input").First.PressAsync("Tab");
+        await alice.ClickAsync("[data-testid=caption-submit]");
+        await alice.WaitForURLAsync(url => !url.EndsWith(run!, StringComparison.Ordinal) && Regex.IsMatch(url, "/runs/[0-9a-f-]{36}$"));
+        await Assertions.Expect(alice.Locator("h1")).ToHaveTextAsync("voxel-captions");
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+        await Assertions.Expect(alice.Locator("[data-testid=caption-row]")).ToHaveCountAsync(129);
+
+        // "Which voxels mention scissors?"
+        await alice.Locator("input[data-testid=caption-search], [data-testid=caption-search] input").First.FillAsync("scissors");
+        await Assertions.Expect(alice.Locator("[data-testid=caption-count]")).ToContainTextAsync("mention \"scissors\"");
+        await ShotAsync(alice, "35-caption-table");
+        var matches = await alice.Locator("[data-testid=caption-row]").CountAsync();
+        Assert.InRange(matches, 1, 128);
+        await Assertions.Expect(alice.Locator("[data-testid=caption-row]").First).ToContainTextAsync("Prefers scissors.");
+        await ShotAsync(alice, "35-caption-table");
+        var captionRunUrl = alice.Url;
+
+        // The matches on the brain: a red overlay; the VT voxel's caption and its evidence from the crosshair.
+        await alice.ClickAsync("[data-testid=caption-show-in-viewer]");
+        await WaitReadyAsync(alice);
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-caption-matches]")).ToContainTextAsync($"{matches} voxels mention 'scissors'");
+        await GotoAsync(alice, "-37.5, -37.5, -12.5");
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-unit-caption]")).ToHaveTextAsync("Prefers scissors.");
+        await Assertions.Expect(alice.Locator("[data-testid=readout-row]").Last).ToContainTextAsync("1 at voxel (4, 3, 4)");
+        await ShotAsync(alice, "36-viewer-captions");
+        await alice.ClickAsync("[data-testid=viewer-caption-link]");
+        await alice.WaitForURLAsync(new Regex("/captions/\\d+$"));
+        await Assertions.Expect(alice.Locator("[data-testid=caption-text]")).ToHaveTextAsync("Prefers scissors.");
+        await Assertions.Expect(alice.Locator("[data-testid=caption-top-measured] figure")).ToHaveCountAsync(10);
+        await Assertions.Expect(alice.Locator("[data-testid=caption-keywords]")).ToContainTextAsync("scissors");
+        await ShotAsync(alice, "37-caption-evidence");
+
+        // The full caption map: every captioned voxel coloured by its keyword.
+        await alice.GotoAsync(captionRunUrl);
+        await alice.ClickAsync("[data-testid=caption-show-in-viewer]");
+        await WaitReadyAsync(alice);
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-caption-matches]")).ToContainTextAsync("Caption map: 129 voxels");
+        Assert.True(_problems.Count == 0, string.Join(Environment.NewLine, _problems));
+    }
 }

@@ -76,7 +76,7 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
         "and words from the captions; do not guess beyond them.";
 
     /// <summary>captions.json: camelCase, NaN scores (constant responses or similarities) written as "NaN".</summary>
-    internal static readonly JsonSerializerOptions CaptionsJson = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    public static readonly JsonSerializerOptions CaptionsJson = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public string Kind => "voxel-captions";
 

@@ -6,7 +6,7 @@ using NeuroLab.Web.Viewer;
 
 namespace NeuroLab.Web.Api;
 
-/// <summary>/api/v1 brain viewer data: volumes projected onto surfaces.</summary>
+/// <summary>/api/v1 brain viewer data: volumes projected onto surfaces, caption maps.</summary>
 public static class ViewerApi
 {
     public static void MapViewerApi(this RouteGroupBuilder api)
@@ -33,5 +33,14 @@ public static class ViewerApi
         })
         .WithTags("Viewer")
         .WithSummary("A volume (viewer key: file:{datasetId}:{fileId} or artifact:{id}) averaged along white-to-pial segments of a surface dataset's hemisphere (left|right), as GIFTI.");
+
+        api.MapGet("/runs/{id:guid}/caption-map.nii.gz", async Task<Results<FileStreamHttpResult, NotFound>> (
+            Guid id, string? q, ClaimsPrincipal user, Captions.CaptionService captions, Data.Storage.ContentStore store, HttpContext http, CancellationToken ct) =>
+        {
+            var map = await captions.MapAsync(user.RequireUserId(), id, q, ct);
+            return map is null ? TypedResults.NotFound() : ApiResults.Immutable(http, store, map.Sha256, "application/octet-stream", "caption_map.nii.gz");
+        })
+        .WithTags("Viewer")
+        .WithSummary("A voxel-captions run as a NIfTI map on its encoding run's grid: each voxel's caption keyword (1..n), or 1 where the caption matches q.");
     }
 }

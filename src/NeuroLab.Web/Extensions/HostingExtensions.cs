@@ -79,6 +79,7 @@ public static class HostingExtensions
         services.AddSingleton(NeuroLab.Compute.Samples.SampleCatalogue.LoadBuiltIn());
         services.AddSingleton(sp => new NeuroLab.Web.Viewer.VolumeSampler(sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>()));
         services.AddScoped<NeuroLab.Web.Viewer.ViewerService>();
+        services.AddScoped<NeuroLab.Web.Captions.CaptionService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NeuroLab.Compute.Captions;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Data;
+using NeuroLab.Data.Runs;
+using NeuroLab.Data.Storage;
+
+namespace NeuroLab.Web.Captions;
+
+/// <summary>A finished caption run and its captions.</summary>
+public sealed record CaptionRun(Guid RunId, Guid EncodingRunId, IReadOnlyList<UnitCaption> Captions)
+{
+    public UnitCaption? For(int unit) => Captions.FirstOrDefault(c => c.Unit == unit);
+
+    /// <summary>Captions that mention every word of the query (case-insensitive; a query word may be the start of a caption word: "fac" finds "face").</summary>
+    public IReadOnlyList<UnitCaption> Search(string? query)
+    {
+        var words = NeuroLab.Analysis.Captions.TextTokens.Tokenize(query);
+        if (words.Count == 0)
+        {
+            return Captions;
+        }
+        return [.. Captions.Where(c =>
+        {
+            var tokens = NeuroLab.Analysis.Captions.TextTokens.Tokenize(c.Caption);
+            return words.All(w => tokens.Any(t => t.StartsWith(w, StringComparison.Ordinal)));
+        })];
+    }
+}
+
+/// <summary>A caption map volume in the content store, its query (empty for the full map), legend (keyword of each value 1..n) and how many voxels it marks.</summary>
+public sealed record CaptionMap(string Sha256, string Query, IReadOnlyList<string> Legend, int Voxels);
+
+/// <summary>Reads the captions of voxel-captions runs, scoped to the caller's memberships through <see cref="RunService"/>.</summary>
+public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store)
+{
+    private readonly ConcurrentDictionary<Guid, CaptionRun> _cache = new();
+
+    /// <summary>The captions of a succeeded voxel-captions run, or null when the run has none (not finished, another kind).</summary>
+    public async Task<CaptionRun?> LoadAsync(string userId, Guid captionRunId, CancellationToken ct = default)
+    {
+        var run = await runs.GetAsync(userId, captionRunId, ct);
+        if (run.Kind != "voxel-captions" || run.Status != RunStatus.Succeeded)
+        {
+            return null;
+        }
+        if (_cache.TryGetValue(captionRunId, out var cached))
+        {
+            return cached;
+        }
+        var artifact = (await runs.ArtifactsAsync(userId, captionRunId, ct)).SingleOrDefault(a => a.Name == "captions.json");
+        if (artifact is null)
+        {
+            return null;
+        }
+        List<UnitCaption> captions;
+        await using (var stream = store.OpenRead(artifact.Sha256))
+        {
+            captions = await JsonSerializer.DeserializeAsync<List<UnitCaption>>(stream, VoxelCaptionsJob.CaptionsJson, ct) ?? [];
+        }
+        var encodingRunId = JsonDocument.Parse(run.ParametersJson).RootElement.GetProperty("encodingRunId").GetGuid();
+        return _cache[captionRunId] = new CaptionRun(captionRunId, encodingRunId, captions);
+    }
+
+    private readonly ConcurrentDictionary<(Guid, string), CaptionMap> _maps = new();
+
+    /// <summary>
+    /// A caption map volume on the encoding run's map grid: each captioned voxel gets 1 + the index of its caption's
+    /// first keyword in <see cref="CaptionMap.Legend"/> (keywords by how many units lead with them); with a query, only
+    /// the voxels whose captions match, all 1. Stored in the content store (so the viewer reads it like any volume);
+    /// null when the run's units are not voxels with maps.
+    /// </summary>
+    public async Task<CaptionMap?> MapAsync(string userId, Guid captionRunId, string? query, CancellationToken ct = default)
+    {
+        var run = await LoadAsync(userId, captionRunId, ct);
+        if (run is null)
+        {
+            return null;
+        }
+        string key = string.Join(' ', NeuroLab.Analysis.Captions.TextTokens.Tokenize(query));
+        if (_maps.TryGetValue((captionRunId, key), out var cached) && store.Contains(cached.Sha256))
+        {
+            return cached;
+        }
+        var encodingArtifacts = await runs.ArtifactsAsync(userId, run.EncodingRunId, ct);
+        var reference = encodingArtifacts.FirstOrDefault(a => a.Name == "test_r.nii.gz");
+        var encoding = await runs.GetAsync(userId, run.EncodingRunId, ct);
+        var setId = JsonDocument.Parse(encoding.ParametersJson).RootElement.GetProperty("responseSetId").GetGuid();
+        string? coordinatesSha;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            coordinatesSha = await db.ResponseSets.Where(r => r.Id == setId).Select(r => r.UnitCoordinatesSha256).SingleOrDefaultAsync(ct);
+        }
+        if (reference is null || coordinatesSha is null)
+        {
+            return null;
+        }
+        NeuroLab.Formats.Nifti.NiftiImage template;
+        await using (var stream = store.OpenRead(reference.Sha256))
+        {
+            template = NeuroLab.Formats.Nifti.NiftiReader.Read(stream, reference.Name);
+        }
+        NeuroLab.Formats.NumericArray coordinates;
+        await using (var stream = store.OpenRead(coordinatesSha))
+        {
+            coordinates = NeuroLab.Formats.Numpy.NpyReader.Read(stream, "coordinates.npy").ToCOrder();
+        }
+        long[] grid = [.. template.Header.Shape.Take(3)];
+        var volume = new float[grid[0] * grid[1] * grid[2]];
+        Array.Fill(volume, float.NaN);
+        var legend = run.Captions.Where(c => c.Keywords.Count > 0).GroupBy(c => c.Keywords[0].Word)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).ToList();
+        var matches = key.Length == 0 ? run.Captions : run.Search(query);
+        foreach (var c in matches)
+        {
+            long i = (long)coordinates.GetDouble(c.Unit * 3), j = (long)coordinates.GetDouble(c.Unit * 3 + 1), k = (long)coordinates.GetDouble(c.Unit * 3 + 2);
+            volume[i + grid[0] * (j + grid[1] * k)] = key.Length > 0 ? 1 : c.Keywords.Count > 0 ? 1 + legend.IndexOf(c.Keywords[0].Word) : float.NaN;
+        }
+        var array = new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, grid, volume, NeuroLab.Formats.ArrayOrder.Fortran);
+        var header = template.Header;
+        var stored = await store.AddAsync(s =>
+        {
+            using var gzip = new System.IO.Compression.GZipStream(s, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
+            NeuroLab.Formats.Nifti.NiftiWriter.Write(gzip, array, header.BestAffine(), new NeuroLab.Formats.Nifti.NiftiWriteOptions
+            {
+                XFormCode = (short)Math.Max(1, Math.Max(header.SFormCode, header.QFormCode)),
+                Description = key.Length > 0 ? $"NeuroLab captions matching {key}" : "NeuroLab caption map",
+            });
+        }, ct);
+        return _maps[(captionRunId, key)] = new CaptionMap(stored.Sha256, key, key.Length > 0 ? [key] : legend, matches.Count);
+    }
+
+    /// <summary>The newest succeeded caption run of an encoding run, if any.</summary>
+    public async Task<CaptionRun?> LatestForEncodingRunAsync(string userId, Guid encodingRunId, CancellationToken ct = default)
+    {
+        var encoding = await runs.GetAsync(userId, encodingRunId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var candidates = await db.Runs
+            .Where(r => r.WorkspaceId == encoding.WorkspaceId && r.DatasetId == encoding.DatasetId && r.Kind == "voxel-captions" && r.Status == RunStatus.Succeeded)
+            .OrderByDescending(r => r.FinishedAtUtc).Select(r => new { r.Id, r.ParametersJson }).ToListAsync(ct);
+        foreach (var c in candidates)
+        {
+            if (JsonDocument.Parse(c.ParametersJson).RootElement.TryGetProperty("encodingRunId", out var id) && id.GetGuid() == encodingRunId)
+            {
+                return await LoadAsync(userId, c.Id, ct);
+            }
+        }
+        return null;
+    }
+}
