@@ -42,6 +42,8 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
 
     public DbSet<RunArtifact> RunArtifacts => Set<RunArtifact>();
 
+    public DbSet<Captions.CaptionReview> CaptionReviews => Set<Captions.CaptionReview>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -165,6 +167,15 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
             a.Property(x => x.Sha256).HasMaxLength(64).IsRequired();
             a.HasIndex(x => x.RunId);
             a.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Captions.CaptionReview>(c =>
+        {
+            c.Property(x => x.UserId).HasMaxLength(450).IsRequired();
+            c.Property(x => x.Verdict).HasConversion<string>().HasMaxLength(16);
+            c.Property(x => x.Comment).HasMaxLength(2000);
+            c.HasIndex(x => new { x.RunId, x.Unit, x.UserId }).IsUnique();
+            c.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(a =>

@@ -218,10 +218,17 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await Assertions.Expect(alice.Locator("[data-testid=caption-text]")).ToHaveTextAsync("Prefers scissors.");
         await Assertions.Expect(alice.Locator("[data-testid=caption-top-measured] figure")).ToHaveCountAsync(10);
         await Assertions.Expect(alice.Locator("[data-testid=caption-keywords]")).ToContainTextAsync("scissors");
+
+        // Team review of the caption; the run page counts it.
+        await alice.ClickAsync("[data-testid=review-accurate]");
+        await alice.Locator("textarea[data-testid=review-comment], [data-testid=review-comment] textarea").First.FillAsync("VT prefers tools here, as in Haxby 2001");
+        await alice.ClickAsync("[data-testid=review-save]");
+        await Assertions.Expect(alice.Locator("[data-testid=review-item]")).ToContainTextAsync("captions@lab.org: accurate — VT prefers tools here");
         await ShotAsync(alice, "37-caption-evidence");
 
         // The full caption map: every captioned voxel coloured by its keyword.
         await alice.GotoAsync(captionRunUrl);
+        await Assertions.Expect(alice.Locator("[data-testid=review-summary]")).ToContainTextAsync("1 reviews by 1 reviewer(s) of 1 caption(s): 1 accurate, 0 partly, 0 wrong");
         await alice.ClickAsync("[data-testid=caption-show-in-viewer]");
         await WaitReadyAsync(alice);
         await Assertions.Expect(alice.Locator("[data-testid=viewer-caption-matches]")).ToContainTextAsync("Caption map: 129 voxels");

@@ -77,5 +77,6 @@ public static class NeuroLabApi
         api.MapUploadsApi(configuration);
         api.MapRunsApi();
         api.MapViewerApi();
+        api.MapCaptionsApi();
     }
 }

@@ -80,6 +80,7 @@ public static class HostingExtensions
         services.AddSingleton(sp => new NeuroLab.Web.Viewer.VolumeSampler(sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>()));
         services.AddScoped<NeuroLab.Web.Viewer.ViewerService>();
         services.AddScoped<NeuroLab.Web.Captions.CaptionService>();
+        services.AddScoped<NeuroLab.Web.Captions.CaptionReviewService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 

@@ -106,4 +106,37 @@ public sealed class CaptionTests
         Assert.Equal(Reference.GetProperty("dims90").GetInt32(), diversity.EffectiveDimensions);
         Assert.Equal(8, diversity.Captions);
     }
+
+    [Fact]
+    public void CohenKappa_MatchesScikitLearn()
+    {
+        var c = Reference.GetProperty("cohen");
+        int[] a = [.. c.GetProperty("a").EnumerateArray().Select(v => v.GetInt32())];
+        int[] b = [.. c.GetProperty("b").EnumerateArray().Select(v => v.GetInt32())];
+        Assert.Equal(c.GetProperty("kappa").GetDouble(), Agreement.CohenKappa(a, b, 3), 1e-12);
+        Assert.Equal(1.0, Agreement.CohenKappa([0, 1, 2], [0, 1, 2], 3), 1e-12);
+        Assert.True(double.IsNaN(Agreement.CohenKappa([1, 1], [1, 1], 3)));
+        Assert.Throws<ArgumentException>(() => Agreement.CohenKappa([0], [0, 1], 3));
+    }
+
+    [Fact]
+    public void FleissKappa_ReproducesThePublishedWorkedExample()
+    {
+        // Fleiss (1971) as worked on Wikipedia: kappa = 0.210 (numpy 1.24.2: 0.20993...).
+        var f = Reference.GetProperty("fleiss");
+        var rows = f.GetProperty("counts").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+        var counts = new int[rows.Length, rows[0].Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int j = 0; j < rows[i].Length; j++)
+            {
+                counts[i, j] = rows[i][j];
+            }
+        }
+        double kappa = Agreement.FleissKappa(counts);
+        Assert.Equal(f.GetProperty("kappa").GetDouble(), kappa, 1e-12);
+        Assert.Equal(0.210, kappa, 3);
+        // Two raters: Fleiss equals Scott's pi; items with one rating are skipped; none rated twice gives NaN.
+        Assert.True(double.IsNaN(Agreement.FleissKappa(new int[,] { { 1, 0 }, { 0, 1 } })));
+    }
 }

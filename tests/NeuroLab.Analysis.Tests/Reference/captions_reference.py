@@ -1,7 +1,8 @@
 """Reference values for NeuroLab.Analysis.Captions (tests/NeuroLab.Analysis.Tests/Captions/CaptionTests.cs).
 
 Run with Debian's Python stack:  /usr/bin/python3 captions_reference.py > captions_reference.json
-  scikit-learn 1.2.1 (TfidfVectorizer), scipy 1.10.1 (spearmanr), numpy 1.24.2 (log-odds, PCA).
+  scikit-learn 1.2.1 (TfidfVectorizer, cohen_kappa_score), scipy 1.10.1 (spearmanr), numpy 1.24.2 (log-odds, PCA,
+  Fleiss' kappa of the Wikipedia worked example, published there as 0.210).
 Tokens are given pre-tokenized (the C# tokenizer's output, written out below) so the reference checks the
 statistics, not the tokenizer.
 """
@@ -55,10 +56,25 @@ s = np.linalg.svd(centred, compute_uv=False)
 explained = np.cumsum(s ** 2) / np.sum(s ** 2)
 dims90 = int(np.searchsorted(explained, 0.9 - 1e-12) + 1)
 
+from sklearn.metrics import cohen_kappa_score
+rater_a = [0, 0, 1, 2, 0, 1, 1, 2, 0, 0, 2, 1]
+rater_b = [0, 1, 1, 2, 0, 1, 2, 2, 0, 0, 1, 1]
+cohen = float(cohen_kappa_score(rater_a, rater_b))
+# Fleiss (1971) as worked on Wikipedia ("Fleiss' kappa", worked example): 10 items, 14 raters, 5 categories.
+fleiss_counts = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+                 [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+c = np.array(fleiss_counts, dtype=float)
+n = c.sum(axis=1)
+p_i = ((c ** 2).sum(axis=1) - n) / (n * (n - 1))
+p_j = c.sum(axis=0) / c.sum()
+fleiss = float((p_i.mean() - (p_j ** 2).sum()) / (1 - (p_j ** 2).sum()))
+
 print(json.dumps({
     "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__},
     "docs": docs, "top": top, "logodds": logodds,
     "vocabulary": list(vectorizer.get_feature_names_out()), "idf": vectorizer.idf_.tolist(), "tfidf": tfidf.tolist(),
     "spearman": {"x": x, "y": y, "rho": float(rho)},
     "dims90": dims90,
+    "cohen": {"a": rater_a, "b": rater_b, "kappa": cohen},
+    "fleiss": {"counts": fleiss_counts, "kappa": fleiss},
 }, indent=1))

@@ -90,6 +90,7 @@ public sealed class OutsiderWalkTests : IDisposable
             ["runId"] = runId,
             ["experimentId"] = experiment.GetProperty("id").GetString()!,
             ["artifactId"] = artifacts[0].GetProperty("id").GetString()!,
+            ["unit"] = "0",
         };
         var anonymous = _factory.CreateClient();
         var routes = ApiRoutes();
