@@ -285,6 +285,13 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
             results[i] = results[i] with { SentenceScore = score };
         }
         var diversity = CaptionEvaluation.Diversity([.. results.Select(r => r.Caption)], embedder);
+        string? evaluationNote = null;
+        if (results.Count > 0 && results.All(r => !double.IsFinite(r.SentenceScore)))
+        {
+            // E.g. pool captions are object categories while the held-out stimuli are described by image statistics.
+            evaluationNote = "No caption shares a word with the held-out stimuli's captions, so the sentence score is undefined; evaluate with a pool captioned like the dataset's stimuli.";
+            await context.LogAsync(evaluationNote, "warning");
+        }
         var scores = results.Select(r => r.SentenceScore).Where(double.IsFinite).Order().ToArray();
 
         // Labelled stimuli (e.g. Haxby's categories): does the caption name the unit's best category on held-out data?
@@ -321,6 +328,7 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
             heldOutSamples = samples.TestRows.Length,
             vocabularySize = diversity.VocabularySize,
             effectiveDimensions = diversity.EffectiveDimensions,
+            evaluationNote,
             fractionNamingBestHeldOutCategory = namesBest,
             chanceOfNamingIt = chance,
         });

@@ -118,6 +118,35 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AllenV1_Kriegeskorte92PoolRanksCategories()
+    {
+        // The 92 object images as the pool: their category labels become the captions of what each neuron's
+        // Gabor model predicts it prefers among them.
+        var allen = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "allen-v1");
+        var k92 = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "kriegeskorte-92");
+        var neurons = (await _h.F.Datasets.GetAsync(_h.F.Alice, allen)).ResponseSets[0];
+        var gabor = await _h.RunToEndAsync(allen, new { responseSetId = neurons.Id, features = "gabor", alphas = new[] { 1.0, 10, 100, 1e3, 1e4, 1e5 }, permutations = 0 });
+        var run = await _h.RunToEndAsync(allen, "voxel-captions", new { encodingRunId = gabor.Id, minTestR = 0.1, poolDatasetId = k92, source = "predicted", topN = 10, keywords = 2 });
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Console.WriteLine($"Allen V1 over the 92 objects: {run.SummaryJson}");
+        var captions = await CaptionsAsync(run.Id);
+        var labels = (await _h.F.Datasets.ListStimuliAsync(_h.F.Alice, k92, 0, 100)).Select(s => s.Label!).ToHashSet();
+        var words = labels.SelectMany(l => NeuroLab.Analysis.Captions.TextTokens.Tokenize(l)).ToHashSet();
+        foreach (var unit in captions.EnumerateArray())
+        {
+            // Every keyword comes from the 92 images' category labels, and the evidence is the 10 best-predicted images.
+            Assert.All(unit.GetProperty("keywords").EnumerateArray(), k => Assert.Contains(k.GetProperty("word").GetString()!, words));
+            Assert.Equal(10, unit.GetProperty("topPredicted").GetArrayLength());
+            Assert.All(unit.GetProperty("topPredicted").EnumerateArray(), e => Assert.Contains(e.GetProperty("caption").GetString()!, labels));
+        }
+        // The held-out Allen scenes are described by image statistics, the pool by object categories: no shared words, no score.
+        using var summary = JsonDocument.Parse(run.SummaryJson!);
+        Assert.Contains("undefined", summary.RootElement.GetProperty("evaluationNote").GetString(), StringComparison.Ordinal);
+        var counts = captions.EnumerateArray().GroupBy(u => u.GetProperty("caption").GetString()).OrderByDescending(g => g.Count()).Take(5);
+        Console.WriteLine("Most common captions: " + string.Join("; ", counts.Select(g => $"{g.Key} ({g.Count()})")));
+    }
+
+    [Fact]
     public async Task LlmComposer_UsesTheConfiguredChatClient_WithTheDocumentedPrompt()
     {
         var (haxby, encoding) = await HaxbyEncodingAsync("vt");
