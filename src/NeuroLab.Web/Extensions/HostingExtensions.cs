@@ -139,6 +139,16 @@ public static class HostingExtensions
         services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.EncodingModels.EncodingRidgeJob>();
         services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.EncodingModels.EncodingReadoutJob>();
         services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.Captions.VoxelCaptionsJob>();
+        // A chat model for voxel captions (composer = llm) only when an endpoint and a model are configured.
+        var captions = configuration.GetSection("NeuroLab:Captions");
+        if (!string.IsNullOrWhiteSpace(captions["ChatEndpoint"]) && !string.IsNullOrWhiteSpace(captions["ChatModel"]))
+        {
+            var endpoint = new Uri(captions["ChatEndpoint"]!);
+            var model = captions["ChatModel"]!;
+            var key = string.IsNullOrWhiteSpace(captions["ChatApiKey"]) ? "not-needed" : captions["ChatApiKey"]!;
+            services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(_ =>
+                Microsoft.Extensions.AI.OpenAIClientExtensions.AsIChatClient(new OpenAI.Chat.ChatClient(model, new System.ClientModel.ApiKeyCredential(key), new OpenAI.OpenAIClientOptions { Endpoint = endpoint })));
+        }
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
         services.AddHostedService<NeuroLab.Compute.Runs.RunEventDispatcher>();
         services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();
