@@ -26,7 +26,7 @@ namespace NeuroLab.Compute.Captions;
 /// images, else measured); <c>poolDatasetId</c> (a dataset whose stimulus images form the pool; default the run
 /// dataset's own training stimuli); <c>keywords</c> (words in a caption, default 3); <c>priorStrength</c> (the
 /// Dirichlet prior's a0, default the corpus size); <c>composer</c> = statistical (default) | llm (an IChatClient the
-/// server is configured with).
+/// server is configured with); <c>method</c> = lavca | brainscuba (with <c>poolFeatureFileId</c>, <c>temperature</c>).
 /// </summary>
 public sealed record VoxelCaptionsParameters
 {
@@ -45,6 +45,16 @@ public sealed record VoxelCaptionsParameters
     public double? PriorStrength { get; init; }
 
     public string Composer { get; init; } = "statistical";
+
+    /// <summary>lavca (default: preferred stimuli ranked by the encoder's predictions) or brainscuba (the unit's weight
+    /// vector projected onto an embedding pool; needs an encoder on uploaded embeddings and <see cref="PoolFeatureFileId"/>).</summary>
+    public string Method { get; init; } = "lavca";
+
+    /// <summary>brainscuba: a Features file whose rows are the embeddings of the pool's stimuli (same space as the encoder's features).</summary>
+    public Guid? PoolFeatureFileId { get; init; }
+
+    /// <summary>brainscuba: softmax temperature (the paper's 150).</summary>
+    public double Temperature { get; init; } = BrainScuba.DefaultTemperature;
 
     public static VoxelCaptionsParameters Parse(JsonElement json) =>
         json.Deserialize<VoxelCaptionsParameters>(EncodingRidgeParameters.Json) ?? throw new ArgumentException("Parameters are missing.");
@@ -112,6 +122,14 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             problems.Add($"Unknown source '{p.Source}'. Use measured, predicted or both.");
         }
+        if (p.Method is not ("lavca" or "brainscuba"))
+        {
+            problems.Add($"Unknown method '{p.Method}'. Use lavca or brainscuba.");
+        }
+        if (!(p.Temperature > 0))
+        {
+            problems.Add("temperature must be positive.");
+        }
         if (p.Composer is not ("statistical" or "llm"))
         {
             problems.Add($"Unknown composer '{p.Composer}'. Use statistical or llm.");
@@ -138,7 +156,20 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
             problems.Add("Captions from banded ridge runs are not supported yet; caption a single-feature-space run.");
         }
         bool imageEncoder = encoding.NeedsImages;
-        if (p.Source is "predicted" or "both" && !imageEncoder)
+        if (p.Method == "brainscuba")
+        {
+            if (encoding.Features != "file" || encoding.Bands is not null)
+            {
+                problems.Add($"BrainSCUBA projects encoder weights onto an embedding pool, so the encoder must be fitted on uploaded embeddings (features = file); run {run.Id} uses {encoding.Features}.");
+            }
+            var poolDatasetId = p.PoolDatasetId ?? submission.DatasetId;
+            var file = p.PoolFeatureFileId is { } fid ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == fid && f.DatasetId == poolDatasetId, ct) : null;
+            if (file is null || file.Role != FileRole.Features)
+            {
+                problems.Add("BrainSCUBA needs poolFeatureFileId: a Features file of the pool dataset whose rows are the embeddings of its stimuli.");
+            }
+        }
+        else if (p.Source is "predicted" or "both" && !imageEncoder)
         {
             problems.Add($"The encoder of run {run.Id} works on {encoding.Features} features, not images, so it cannot rank an image pool; use source = measured.");
         }
@@ -149,7 +180,7 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
             {
                 problems.Add($"Pool dataset {pool} is not in this workspace.");
             }
-            else if (!await db.Stimuli.AnyAsync(s => s.DatasetId == pool && s.ImageSha256 != null, ct))
+            else if (p.Method != "brainscuba" && !await db.Stimuli.AnyAsync(s => s.DatasetId == pool && s.ImageSha256 != null, ct))
             {
                 problems.Add($"Pool dataset {poolDataset.Name} has no stimulus images to rank.");
             }
@@ -194,7 +225,7 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
             testRSha = await db.RunArtifacts.Where(a => a.RunId == encodingRun.Id && a.Name == "test_r.npy").Select(a => a.Sha256).SingleAsync(ct);
         }
         var encoding = EncodingRidgeParameters.Parse(JsonDocument.Parse(encodingRun.ParametersJson).RootElement);
-        string source = p.Source ?? (encoding.NeedsImages ? "both" : "measured");
+        string source = p.Source ?? (p.Method == "brainscuba" ? "predicted" : encoding.NeedsImages ? "both" : "measured");
         var encoder = new EncodingRidgeJob(dbFactory, store);
         var samples = await encoder.SamplesAsync(encoding, set, [.. stimuli.Select(s => (s.Name, s.Sha, s.Split, s.Label))], encodingRun.Seed, ct);
         double[] testR;
@@ -221,7 +252,9 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
         float[]? poolPredictions = null;
         if (source is "predicted" or "both")
         {
-            (pool, poolPredictions) = await PredictPoolAsync(context, encoder, encoding, samples, stimuli, stimulusCaptions, p.PoolDatasetId, testR, ct);
+            (pool, poolPredictions) = p.Method == "brainscuba"
+                ? await ProjectOntoPoolAsync(context, encoder, encoding, samples, stimuli, stimulusCaptions, p, ct)
+                : await PredictPoolAsync(context, encoder, encoding, samples, stimuli, stimulusCaptions, p.PoolDatasetId, testR, ct);
         }
 
         // The corpus the keyword statistics compare against: every caption a unit's top set could have drawn from.
@@ -323,6 +356,7 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
             topN = p.TopN,
             poolItems = pool.Count,
             composer = p.Composer,
+            method = p.Method,
             meanSentenceScore = scores.Length == 0 ? double.NaN : scores.Average(),
             medianSentenceScore = scores.Length == 0 ? double.NaN : scores[scores.Length / 2],
             heldOutSamples = samples.TestRows.Length,
@@ -452,6 +486,86 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
             drift > 1e-3 ? "warning" : "info");
         using var predictions = fit.Predict(poolFeatures);
         return (pool, predictions.to_type(ScalarType.Float32).contiguous().data<float>().ToArray());
+    }
+
+    /// <summary>
+    /// BrainSCUBA: refit the encoder on the embeddings, take each unit's weight vector back to the raw embedding space
+    /// (divide by the training standard deviation of each dimension), project it onto the L2-normalised pool embeddings
+    /// (softmax with the temperature), and score every pool item by its cosine similarity to the projection.
+    /// </summary>
+    private async Task<(List<(string Name, string? Sha, string Caption)> Pool, float[] Scores)> ProjectOntoPoolAsync(
+        RunContext context, EncodingRidgeJob encoder, EncodingRidgeParameters encoding, EncodingRidgeJob.Samples samples,
+        List<(string Name, string? Sha, string? Split, string? Label, string? Caption)> stimuli, List<string> stimulusCaptions,
+        VoxelCaptionsParameters p, CancellationToken ct)
+    {
+        DatasetFile poolFile;
+        List<(string Name, string? Sha, string Caption)> items;
+        int[] rows;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            poolFile = await db.DatasetFiles.SingleAsync(f => f.Id == p.PoolFeatureFileId, ct);
+            if (p.PoolDatasetId is { } id)
+            {
+                var poolStimuli = await db.Stimuli.Where(s => s.DatasetId == id).OrderBy(s => s.Index).Select(s => new { s.Name, s.ImageSha256, s.Label, s.Caption }).ToListAsync(ct);
+                var texts = await CaptionsAsync([.. poolStimuli.Select(s => (s.Caption, s.Label, s.ImageSha256))], context, ct);
+                items = [.. poolStimuli.Select((s, i) => (s.Name, s.ImageSha256, texts[i]))];
+                rows = [.. Enumerable.Range(0, items.Count)];
+            }
+            else
+            {
+                // No pool dataset: the run dataset's own training stimuli, so held-out stimuli stay unseen.
+                rows = [.. samples.TrainRows.Select(r => samples.StimulusOfSample[r]).Distinct().Order()];
+                items = [.. rows.Select(s => (stimuli[s].Name, stimuli[s].Sha, stimulusCaptions[s]))];
+            }
+        }
+        var matrix = encoder.FeatureMatrix(poolFile, null).ToCOrder();
+        long columns = matrix.Length / matrix.Shape[0];
+        int expectedRows = p.PoolDatasetId is null ? stimuli.Count : items.Count;
+        if (matrix.Shape[0] != expectedRows)
+        {
+            throw new InvalidDataException($"{poolFile.FileName} has {matrix.Shape[0]} rows but the pool has {expectedRows} stimuli; rows must follow the stimulus order.");
+        }
+        var values = matrix.ToFloat32();
+        var pool = rows.Select(r => BrainScuba.Normalize(values.AsSpan((int)(r * columns), (int)columns))).ToList();
+
+        using var scope = NewDisposeScope();
+        var trainIndex = tensor(samples.TrainRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
+        var testIndex = tensor(samples.TestRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
+        var (trainFeatures, testFeatures, description) = await encoder.FeaturesAsync("file", encoding, context, empty(0), 0, trainIndex, testIndex,
+            samples.TrainRows.Select(r => samples.StimulusOfSample[r]).Distinct().Count(), [.. stimuli.Select(s => s.Label)]);
+        if (trainFeatures.shape[1] != columns)
+        {
+            throw new InvalidDataException($"The pool embeddings have {columns} dimensions but the encoder's features have {trainFeatures.shape[1]}; they must be the same embedding space.");
+        }
+        int units = (int)samples.Responses.Shape[1];
+        var all = tensor(samples.Responses.ToFloat32(), [samples.Responses.Shape[0], units]);
+        var options = new RidgeCvOptions { Alphas = encoding.Alphas ?? [.. RidgeCvOptions.DefaultAlphas], Folds = samples.Folds, FitIntercept = encoding.Intercept };
+        context.Report("refitting the encoder", 0, 1);
+        using var fit = RidgeCv.Fit(trainFeatures, all.index_select(0, tensor(samples.TrainRows.Select(r => (long)r).ToArray())), testFeatures,
+            all.index_select(0, tensor(samples.TestRows.Select(r => (long)r).ToArray())), options, cancellationToken: ct);
+        // Weights act on z-scored features; dividing by each dimension's training SD gives the direction in the raw space.
+        var sd = trainFeatures.to_type(ScalarType.Float64).std(0L, unbiased: false).data<double>().ToArray();
+        var weights = fit.Weights!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var scores = new float[(long)pool.Count * units];
+        for (int u = 0; u < units; u++)
+        {
+            var w = new float[columns];
+            for (int j = 0; j < columns; j++)
+            {
+                w[j] = sd[j] > 0 ? (float)(weights[j * units + u] / sd[j]) : 0f;
+            }
+            var projected = BrainScuba.Project(w, pool, p.Temperature);
+            for (int i = 0; i < pool.Count; i++)
+            {
+                scores[(long)i * units + u] = (float)CaptionEvaluation.Cosine(projected, pool[i]);
+            }
+            if (u % 50 == 0)
+            {
+                context.Report("projecting onto the pool", u, units);
+            }
+        }
+        await context.LogAsync($"BrainSCUBA: encoder refitted on {description}; weights projected onto {pool.Count} pool embeddings (temperature {p.Temperature.ToString(CultureInfo.InvariantCulture)}).");
+        return (items, scores);
     }
 
     private static void WriteCsv(Stream stream, IReadOnlyList<UnitCaption> results)

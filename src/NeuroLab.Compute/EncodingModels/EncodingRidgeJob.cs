@@ -665,7 +665,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
     };
 
     /// <summary>The feature matrix [stimuli, features] of a Features file (.npy, .csv/.tsv, or a named .mat/.npz variable).</summary>
-    private NumericArray FeatureMatrix(DatasetFile file, string? variable)
+    internal NumericArray FeatureMatrix(DatasetFile file, string? variable)
     {
         var path = store.LocalPath(file.Sha256);
         NumericArray array = file.Format switch

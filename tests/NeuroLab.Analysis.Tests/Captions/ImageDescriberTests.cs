@@ -61,3 +61,33 @@ public sealed class ImageDescriberTests
 
     private static ImageDescription Describe(float[] pixels, int size) => ImageDescriber.Describe(pixels, size, size);
 }
+
+public sealed class BrainScubaTests
+{
+    [Fact]
+    public void Projection_IsTheSoftmaxWeightedMeanOfThePool_ClosedForm()
+    {
+        // Two orthogonal pool items and a weight at 60 degrees from the first, 30 from the second:
+        // cos = (0.5, 0.866); softmax with tau = 2 gives p = (e^1, e^1.732) / sum; projection = normalise(p1 e1 + p2 e2).
+        float[][] pool = [[1, 0], [0, 1]];
+        float[] w = [0.5f, (float)Math.Sqrt(3) / 2];
+        var projected = BrainScuba.Project(w, pool, temperature: 2);
+        double p1 = Math.Exp(1.0), p2 = Math.Exp(Math.Sqrt(3));
+        double norm = Math.Sqrt(p1 * p1 + p2 * p2);
+        Assert.Equal(p1 / norm, projected[0], 1e-6);
+        Assert.Equal(p2 / norm, projected[1], 1e-6);
+        // A high temperature snaps to the nearest pool item.
+        Assert.Equal([0f, 1f], BrainScuba.Project(w, pool, temperature: 500), (a, b) => Math.Abs(a - b) < 1e-6);
+        // The scale of the weights does not matter.
+        Assert.Equal(projected, BrainScuba.Project([5f, 5f * (float)Math.Sqrt(3)], pool, temperature: 2), (a, b) => Math.Abs(a - b) < 1e-6);
+    }
+
+    [Fact]
+    public void Nearest_OrdersByCosine_AndBadPoolsAreRefused()
+    {
+        float[][] pool = [[1, 0], [0.8f, 0.6f], [0, 1]];
+        Assert.Equal([1, 0], BrainScuba.Nearest([0.7f, 0.7f], pool, 2).Select(p => p.Index));
+        Assert.Throws<ArgumentException>(() => BrainScuba.Project([1f, 0f], []));
+        Assert.Throws<ArgumentException>(() => BrainScuba.Project([1f, 0f, 0f], pool));
+    }
+}

@@ -216,3 +216,122 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>BrainSCUBA mode on a planted embedding space: units tuned to one cluster of a captioned embedding pool.</summary>
+public sealed class BrainScubaCaptionsTests : IAsyncLifetime
+{
+    private static readonly string[] Themes = ["face", "house", "car", "dog"];
+    private readonly string _temp = Directory.CreateTempSubdirectory("neurolab-scuba-").FullName;
+    private RunHarness _h = default!;
+
+    public async Task InitializeAsync() => _h = await RunHarness.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _h.DisposeAsync();
+        Directory.Delete(_temp, recursive: true);
+    }
+
+    /// <summary>Items near one of four random unit centroids in 16 dimensions, captioned by their cluster's theme.</summary>
+    private static (float[] Embeddings, string[] Captions, int[] Cluster) Items(Random random, float[][] centroids, int n)
+    {
+        int d = centroids[0].Length;
+        var embeddings = new float[n * d];
+        var captions = new string[n];
+        var cluster = new int[n];
+        string[] places = ["in the city", "at night", "close up", "from afar", "in colour"];
+        for (int i = 0; i < n; i++)
+        {
+            int k = i % 4;
+            cluster[i] = k;
+            for (int j = 0; j < d; j++)
+            {
+                embeddings[i * d + j] = centroids[k][j] + (float)(0.35 * (random.NextDouble() * 2 - 1));
+            }
+            captions[i] = $"a {Themes[k]} {places[random.Next(places.Length)]}";
+        }
+        return (embeddings, captions, cluster);
+    }
+
+    private string Write(string name, string content)
+    {
+        var path = Path.Combine(_temp, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private string WriteNpy(string name, float[] values, long rows, long columns)
+    {
+        var path = Path.Combine(_temp, name);
+        NeuroLab.Formats.Numpy.NpyWriter.Write(path, new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [rows, columns], values));
+        return path;
+    }
+
+    [Fact]
+    public async Task WeightsProjectedOntoTheEmbeddingPool_NameTheUnitsTheme()
+    {
+        var random = new Random(11);
+        int d = 16;
+        var centroids = Enumerable.Range(0, 4).Select(_ => NeuroLab.Analysis.Captions.BrainScuba.Normalize([.. Enumerable.Range(0, d).Select(_ => (float)(random.NextDouble() * 2 - 1))])).ToArray();
+        // 160 stimuli with embeddings; unit u responds to the similarity with centroid u % 4 (plus noise).
+        var (features, captions, _) = Items(random, centroids, 160);
+        int units = 8;
+        var responses = new float[160 * units];
+        for (int i = 0; i < 160; i++)
+        {
+            for (int u = 0; u < units; u++)
+            {
+                double dot = 0;
+                for (int j = 0; j < d; j++)
+                {
+                    dot += features[i * d + j] * centroids[u % 4][j];
+                }
+                responses[i * units + u] = (float)(dot + 0.1 * (random.NextDouble() - 0.5));
+            }
+        }
+        var dataset = await _h.F.Importer.ImportAsync(new NeuroLab.Compute.Datasets.DatasetImportRequest(_h.F.WorkspaceId, _h.F.Alice, "Embeddings", null, NeuroLab.Data.Datasets.DatasetSpace.None,
+        [
+            new NeuroLab.Compute.Datasets.ImportSource("stimuli.tsv", NeuroLab.Data.Datasets.FileRole.StimulusTable, Write("stimuli.tsv", "name\tcaption\n" + string.Join("\n", captions.Select((c, i) => $"s{i}\t{c}")) + "\n")),
+            new NeuroLab.Compute.Datasets.ImportSource("embeddings.npy", NeuroLab.Data.Datasets.FileRole.Features, WriteNpy("embeddings.npy", features, 160, d)),
+            new NeuroLab.Compute.Datasets.ImportSource("responses.npy", NeuroLab.Data.Datasets.FileRole.Responses, WriteNpy("responses.npy", responses, 160, units)),
+        ]));
+        // A separate pool of 200 captioned embeddings (as a CLIP pool of natural images would be).
+        var (poolEmbeddings, poolCaptions, _) = Items(random, centroids, 200);
+        var poolDataset = await _h.F.Importer.ImportAsync(new NeuroLab.Compute.Datasets.DatasetImportRequest(_h.F.WorkspaceId, _h.F.Alice, "Embedding pool", null, NeuroLab.Data.Datasets.DatasetSpace.None,
+        [
+            new NeuroLab.Compute.Datasets.ImportSource("pool.tsv", NeuroLab.Data.Datasets.FileRole.StimulusTable, Write("pool.tsv", "name\tcaption\n" + string.Join("\n", poolCaptions.Select((c, i) => $"p{i}\t{c}")) + "\n")),
+            new NeuroLab.Compute.Datasets.ImportSource("pool_embeddings.npy", NeuroLab.Data.Datasets.FileRole.Features, WriteNpy("pool_embeddings.npy", poolEmbeddings, 200, d)),
+        ]));
+        var detail = await _h.F.Datasets.GetAsync(_h.F.Alice, dataset);
+        var featureFile = detail.Files.Single(f => f.Role == NeuroLab.Data.Datasets.FileRole.Features).Id;
+        var poolFile = (await _h.F.Datasets.GetAsync(_h.F.Alice, poolDataset)).Files.Single(f => f.Role == NeuroLab.Data.Datasets.FileRole.Features).Id;
+        var encoding = await _h.RunToEndAsync(dataset, new { responseSetId = detail.ResponseSets[0].Id, features = "file", featureFileId = featureFile, split = "random", alphas = new[] { 0.1, 1, 10, 100 }, permutations = 0 });
+        Assert.True(encoding.Status == RunStatus.Succeeded, encoding.Error);
+
+        var run = await _h.RunToEndAsync(dataset, "voxel-captions", new { encodingRunId = encoding.Id, method = "brainscuba", poolDatasetId = poolDataset, poolFeatureFileId = poolFile, minTestR = 0.5, keywords = 1, topN = 10 });
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Console.WriteLine($"BrainSCUBA planted: {run.SummaryJson}");
+        var artifacts = await _h.Runs.ArtifactsAsync(_h.F.Alice, run.Id);
+        JsonElement captionsJson;
+        await using (var stream = _h.F.Store.OpenRead(artifacts.Single(a => a.Name == "captions.json").Sha256))
+        {
+            captionsJson = (await JsonDocument.ParseAsync(stream)).RootElement.Clone();
+        }
+        Assert.Equal(units, captionsJson.GetArrayLength());
+        foreach (var unit in captionsJson.EnumerateArray())
+        {
+            int u = unit.GetProperty("unit").GetInt32();
+            Assert.Equal($"Prefers {Themes[u % 4]}.", unit.GetProperty("caption").GetString());
+            // The nearest pool items to the projected weights are all of the unit's theme.
+            Assert.All(unit.GetProperty("topPredicted").EnumerateArray(), e => Assert.Contains(Themes[u % 4], e.GetProperty("caption").GetString(), StringComparison.Ordinal));
+        }
+        using var summary = JsonDocument.Parse(run.SummaryJson!);
+        Assert.Equal("brainscuba", summary.RootElement.GetProperty("method").GetString());
+        Assert.True(summary.RootElement.GetProperty("meanSentenceScore").GetDouble() > 0.5, run.SummaryJson);
+
+        // Refusals: an encoder not on embeddings, no pool embeddings.
+        var e = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, dataset, "voxel-captions",
+            JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, method = "brainscuba", minTestR = 0.5 })));
+        Assert.Contains(e.Problems, m => m.Contains("poolFeatureFileId", StringComparison.Ordinal));
+    }
+}
