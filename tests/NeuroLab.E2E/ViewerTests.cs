@@ -158,6 +158,12 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await GotoAsync(alice, "-37.5, -37.5, -12.5");
         await Assertions.Expect(alice.Locator("[data-testid=viewer-unit]")).ToBeVisibleAsync();
         await Assertions.Expect(alice.Locator("[data-testid=readout-row]").Nth(1)).ToContainTextAsync("at voxel (4, 3, 4)");
+        // The preferred-category map reads as a category name.
+        await alice.Locator("[data-testid=viewer-add-overlay]").ClickAsync();
+        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "preferred_category" }).First.ClickAsync();
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-overlay]")).ToHaveCountAsync(2);
+        await GotoAsync(alice, "-37.5, -37.5, -12.5");
+        await Assertions.Expect(alice.Locator("[data-testid=readout-row]").Nth(2)).ToContainTextAsync("(shoe) at voxel (4, 3, 4)");
         await ShotAsync(alice, "33-viewer-haxby-run");
         await alice.ClickAsync("[data-testid=viewer-unit-link]");
         await alice.WaitForURLAsync(new Regex($"/runs/{run}/units/\\d+$"));

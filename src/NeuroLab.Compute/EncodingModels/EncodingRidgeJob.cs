@@ -338,7 +338,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         var testRows = tensor(test.Select(i => (long)i).ToArray());
         if (p.Bands is not null)
         {
-            await FitBandedAsync(context, p, set, reference, samples, spaces, trainRows, testRows);
+            await FitBandedAsync(context, p, set, reference, samples, spaces, trainRows, testRows, [.. stimuli.Select(s => s.Label)]);
             return;
         }
         var (trainFeatures, testFeatures, featureDescription) = spaces[0];
@@ -401,6 +401,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
 
         // Noise ceiling from repeated trials when the response set has them.
         double? meanCeiling = null, meanFraction = null;
+        var maps = new List<(string Name, IReadOnlyList<double> Values)> { ("test_r", result.TestR), ("test_r2", result.TestR2), ("best_alpha", result.BestAlpha) };
         if (set.TrialsSha256 is not null)
         {
             NumericArray trials = samples.Trials ?? await ReadTrialsAsync(set, ct);
@@ -413,12 +414,14 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             await context.SaveArrayAsync("fraction_of_ceiling_percent", EncodingJobSupport.Vector(fraction));
             meanCeiling = ceiling.CeilingPercent.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
             meanFraction = fraction.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            maps.Add(("noise_ceiling_percent", ceiling.CeilingPercent));
+            maps.Add(("fraction_of_ceiling_percent", fraction));
             await context.LogAsync($"Noise ceiling (NSD definition, {trials.Shape[0]} repeats, scored on {(samples.Trials is null ? $"means of {trials.Shape[0]}" : "single")} trials): mean {meanCeiling:0.0}% of variance; models reach {meanFraction:0.0}% of it on average.");
         }
         await context.SaveFileAsync("units.csv", "table", "csv", s => WriteCsv(s, result));
         if (set.UnitKind == UnitKind.Voxel && set.UnitCoordinatesSha256 is not null && reference is { Format: "nifti" })
         {
-            await SaveMapsAsync(context, set, reference, result);
+            await SaveMapsAsync(context, set, reference, maps, PreferredCategory(samples, stimuli.Select(s => s.Label).ToList(), allResponses, trainRows));
         }
         var r2 = result.TestR.Where(double.IsFinite).Order().ToArray();
         await context.SetSummaryAsync(new
@@ -451,7 +454,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
     /// </summary>
     private async Task FitBandedAsync(
         RunContext context, EncodingRidgeParameters p, ResponseSet set, DatasetFile? reference, Samples samples,
-        List<(Tensor Train, Tensor Test, string Description)> spaces, Tensor trainIndex, Tensor testIndex)
+        List<(Tensor Train, Tensor Test, string Description)> spaces, Tensor trainIndex, Tensor testIndex, IReadOnlyList<string?> labels)
     {
         var ct = context.Cancellation;
         var (responses, train, test) = (samples.Responses, samples.TrainRows, samples.TestRows);
@@ -498,7 +501,8 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         await context.SaveFileAsync("units.csv", "table", "csv", s => WriteCsv(s, result.TestR, result.TestR2, result.BestAlpha));
         if (set.UnitKind == UnitKind.Voxel && set.UnitCoordinatesSha256 is not null && reference is { Format: "nifti" })
         {
-            await SaveMapsAsync(context, set, reference, result.TestR, result.BestAlpha);
+            await SaveMapsAsync(context, set, reference, [("test_r", result.TestR), ("test_r2", result.TestR2), ("best_alpha", result.BestAlpha)],
+                PreferredCategory(samples, labels, allResponses, trainIndex));
         }
         var meanBandWeight = Enumerable.Range(0, bands).Select(b => Enumerable.Range(0, units).Average(u => unitBandWeights[u * bands + b])).ToArray();
         var sorted = result.TestR.Where(double.IsFinite).Order().ToArray();
@@ -696,12 +700,63 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         }
     }
 
-    /// <summary>Writes test r and best alpha as NIfTI volumes on the reference volume's grid (NaN outside the units).</summary>
-    private Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile reference, RidgeCvResult result) =>
-        SaveMapsAsync(context, set, reference, result.TestR, result.BestAlpha);
-
-    private async Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile reference, IReadOnlyList<double> testR, IReadOnlyList<double> bestAlpha)
+    /// <summary>
+    /// Each unit's preferred category when every stimulus has a label: the label with the highest mean response over the
+    /// training samples, as 1-based indices into the returned names (sorted); null without labels.
+    /// </summary>
+    private static (IReadOnlyList<double> Index, IReadOnlyList<string> Names)? PreferredCategory(Samples samples, IReadOnlyList<string?> labels, Tensor responses, Tensor trainRows)
     {
+        if (labels.Count == 0 || labels.Any(string.IsNullOrWhiteSpace))
+        {
+            return null;
+        }
+        var names = labels.Select(l => l!.Trim()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        using var scope = NewDisposeScope();
+        var train = responses.index_select(0, trainRows).to_type(ScalarType.Float64);
+        long[] rows = trainRows.data<long>().ToArray();
+        int units = (int)train.shape[1];
+        var sums = new double[names.Count, units];
+        var counts = new int[names.Count];
+        var values = train.contiguous().data<double>().ToArray();
+        for (int r = 0; r < rows.Length; r++)
+        {
+            int c = names.IndexOf(labels[samples.StimulusOfSample[(int)rows[r]]]!.Trim());
+            counts[c]++;
+            for (int u = 0; u < units; u++)
+            {
+                sums[c, u] += values[(long)r * units + u];
+            }
+        }
+        var best = new double[units];
+        for (int u = 0; u < units; u++)
+        {
+            int arg = -1;
+            double max = double.NegativeInfinity;
+            for (int c = 0; c < names.Count; c++)
+            {
+                if (counts[c] > 0 && sums[c, u] / counts[c] > max)
+                {
+                    (max, arg) = (sums[c, u] / counts[c], c);
+                }
+            }
+            best[u] = arg + 1;
+        }
+        return (best, names);
+    }
+
+    /// <summary>
+    /// Writes per-unit maps as NIfTI volumes on the reference volume's grid (NaN outside the units), plus the preferred
+    /// category map and its names (preferred_category_labels.json: value -> name) when the stimuli are labelled.
+    /// </summary>
+    private async Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile reference, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> maps,
+        (IReadOnlyList<double> Index, IReadOnlyList<string> Names)? category)
+    {
+        if (category is { } c)
+        {
+            maps = [.. maps, ("preferred_category", c.Index)];
+            await context.SaveFileAsync("preferred_category_labels.json", "json", "json",
+                s => JsonSerializer.Serialize(s, c.Names.Select((n, i) => (i + 1, n)).ToDictionary(p => p.Item1.ToString(CultureInfo.InvariantCulture), p => p.n)));
+        }
         var header = NiftiReader.ReadHeader(store.LocalPath(reference.Sha256));
         NumericArray coordinates;
         await using (var stream = store.OpenRead(set.UnitCoordinatesSha256!))
@@ -709,7 +764,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             coordinates = NpyReader.Read(stream, "coordinates.npy").ToCOrder();
         }
         long[] grid = [.. header.Shape.Take(3)];
-        foreach (var (name, values) in new[] { ("test_r", testR), ("best_alpha", bestAlpha) })
+        foreach (var (name, values) in maps)
         {
             var volume = new float[grid[0] * grid[1] * grid[2]];
             Array.Fill(volume, float.NaN);

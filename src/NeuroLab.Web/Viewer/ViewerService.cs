@@ -208,6 +208,33 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
         return names.TryGetValue(label, out var name) ? name : $"label {label} (no name)";
     }
 
+    private readonly ConcurrentDictionary<Guid, IReadOnlyDictionary<int, string>> _categoryNames = new();
+
+    /// <summary>Names of a categorical run map's values (preferred_category: value -> category), or null for other maps.</summary>
+    public async Task<IReadOnlyDictionary<int, string>?> ValueNamesAsync(ViewerItem item, CancellationToken ct = default)
+    {
+        if (item.RunId is not { } runId || item.MapName != "preferred_category")
+        {
+            return null;
+        }
+        if (!_categoryNames.TryGetValue(runId, out var names))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var sha = await db.RunArtifacts.Where(a => a.RunId == runId && a.Name == "preferred_category_labels.json").Select(a => a.Sha256).SingleOrDefaultAsync(ct);
+            var parsed = new Dictionary<int, string>();
+            if (sha is not null)
+            {
+                await using var stream = store.OpenRead(sha);
+                foreach (var (key, value) in await JsonSerializer.DeserializeAsync<Dictionary<string, string>>(stream, cancellationToken: ct) ?? [])
+                {
+                    parsed[int.Parse(key, System.Globalization.CultureInfo.InvariantCulture)] = value;
+                }
+            }
+            _categoryNames[runId] = names = parsed;
+        }
+        return names;
+    }
+
     /// <summary>The unit of the run's response set whose voxel is <paramref name="ijk"/> (on the run maps' grid), if any.</summary>
     public async Task<RunUnit?> RunUnitAsync(Guid runId, IReadOnlyList<int> ijk, CancellationToken ct = default)
     {

@@ -118,6 +118,38 @@ public sealed class HaxbyTrialEncodingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task VoxelMaps_IncludeR2CeilingAndPreferredCategory_OnTheMaskGrid()
+    {
+        var set = Set("vt");
+        var run = await _h.RunToEndAsync(_haxby, new { responseSetId = set.Id, features = "labels", samples = "trials", permutations = 0 });
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        var artifacts = (await _h.Runs.ArtifactsAsync(_h.F.Alice, run.Id)).Select(a => a.Name).ToHashSet();
+        Assert.Superset(new HashSet<string> { "test_r.nii.gz", "test_r2.nii.gz", "best_alpha.nii.gz", "noise_ceiling_percent.nii.gz", "fraction_of_ceiling_percent.nii.gz", "preferred_category.nii.gz", "preferred_category_labels.json" }, artifacts);
+        // The VT voxel (4, 3, 4): its preferred category over training runs 1-10, computed here from the stored trials.
+        var (_, trials) = await ArraysAsync(set);
+        string[] conditions = [.. (await _h.F.Datasets.ListStimuliAsync(_h.F.Alice, _haxby)).Select(s => s.Label!)];
+        int best = Enumerable.Range(0, 8).MaxBy(c => Enumerable.Range(0, 10).Average(r => trials[r, c, 0]));
+        var names = JsonSerializer.Deserialize<Dictionary<string, string>>(await ReadTextAsync(run.Id, "preferred_category_labels.json"))!;
+        Assert.Equal(conditions.Order(StringComparer.Ordinal), names.OrderBy(n => int.Parse(n.Key, System.Globalization.CultureInfo.InvariantCulture)).Select(n => n.Value));
+        NeuroLab.Formats.Nifti.NiftiImage map;
+        await using (var stream = _h.F.Store.OpenRead((await _h.Runs.ArtifactsAsync(_h.F.Alice, run.Id)).Single(a => a.Name == "preferred_category.nii.gz").Sha256))
+        {
+            map = NeuroLab.Formats.Nifti.NiftiReader.Read(stream, "preferred_category.nii.gz");
+        }
+        double value = map.Data.GetDouble(4 + 6 * (3 + 10 * 4));
+        Assert.Equal(conditions[best], names[((int)value).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        // Over runs 1-10 the VT voxel prefers shoes (over all 12 runs, scissors: see SampleImportTests).
+        Assert.Equal("shoe", conditions[best]);
+    }
+
+    private async Task<string> ReadTextAsync(Guid run, string name)
+    {
+        await using var stream = _h.F.Store.OpenRead((await _h.Runs.ArtifactsAsync(_h.F.Alice, run)).Single(a => a.Name == name).Sha256);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
+
+    [Fact]
     public async Task Validation_NamesTrialAndLabelProblems()
     {
         var brain = Set("brain");
