@@ -231,6 +231,8 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await alice.ClickAsync("[data-testid=review-save]");
         await Assertions.Expect(alice.Locator("[data-testid=review-item]")).ToContainTextAsync("captions@lab.org: accurate — VT prefers tools here");
         await ShotAsync(alice, "37-caption-evidence");
+        await alice.ClickAsync("[data-testid=caption-unit-link]");
+        await Assertions.Expect(alice.Locator("[data-testid=unit-caption]")).ToContainTextAsync("Prefers scissors.");
 
         // The full caption map: every captioned voxel coloured by its keyword.
         await alice.GotoAsync(captionRunUrl);
