@@ -76,7 +76,8 @@ public sealed record CaptionEvidence(string Source, int Index, string Name, stri
 /// the log-odds ratio with an informative Dirichlet prior; the caption names the strongest. Each caption is scored
 /// with LaVCa's sentence-level evaluation on the encoding run's held-out samples (TF-IDF embedding, Spearman).
 /// </summary>
-public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, IChatClient? chat = null) : IRunJob
+public sealed class VoxelCaptionsJob(
+    IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, IChatClient? chat = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) : IRunJob
 {
     /// <summary>The instruction given to a chat model when <c>composer = llm</c> (documented in docs/api/voxel-captions.md).</summary>
     public const string Prompt =
@@ -308,7 +309,15 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
 
         // LaVCa sentence-level evaluation on the encoding run's held-out samples.
         context.Report("evaluating", 0, 1);
-        var embedder = TfidfEmbedder.Fit(stimulusCaptions.Concat(pool.Select(x => x.Caption)));
+        ITextEmbedder embedder = TfidfEmbedder.Fit(stimulusCaptions.Concat(pool.Select(x => x.Caption)));
+        string embedding = "tf-idf";
+        if (embeddings is not null)
+        {
+            var model = new GeneratorTextEmbedder(embeddings);
+            await model.PrepareAsync(samples.TestRows.Select(r => stimulusCaptions[samples.StimulusOfSample[r]]).Concat(results.Select(r => r.Caption)), ct);
+            embedder = model;
+            embedding = "configured embedding model";
+        }
         var testVectors = embedder.Embed([.. samples.TestRows.Select(r => stimulusCaptions[samples.StimulusOfSample[r]])]);
         var captionVectors = embedder.Embed([.. results.Select(r => r.Caption)]);
         for (int i = 0; i < results.Count; i++)
@@ -357,6 +366,7 @@ public sealed class VoxelCaptionsJob(IDbContextFactory<NeuroLabDbContext> dbFact
             poolItems = pool.Count,
             composer = p.Composer,
             method = p.Method,
+            embedding,
             meanSentenceScore = scores.Length == 0 ? double.NaN : scores.Average(),
             medianSentenceScore = scores.Length == 0 ? double.NaN : scores[scores.Length / 2],
             heldOutSamples = samples.TestRows.Length,

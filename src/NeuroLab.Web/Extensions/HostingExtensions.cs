@@ -149,6 +149,15 @@ public static class HostingExtensions
             services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(_ =>
                 Microsoft.Extensions.AI.OpenAIClientExtensions.AsIChatClient(new OpenAI.Chat.ChatClient(model, new System.ClientModel.ApiKeyCredential(key), new OpenAI.OpenAIClientOptions { Endpoint = endpoint })));
         }
+        // An embedding model for caption evaluation (TF-IDF otherwise), on the same endpoint.
+        if (!string.IsNullOrWhiteSpace(captions["ChatEndpoint"]) && !string.IsNullOrWhiteSpace(captions["EmbeddingModel"]))
+        {
+            var endpoint = new Uri(captions["ChatEndpoint"]!);
+            var model = captions["EmbeddingModel"]!;
+            var key = string.IsNullOrWhiteSpace(captions["ChatApiKey"]) ? "not-needed" : captions["ChatApiKey"]!;
+            services.AddSingleton<Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>>(_ =>
+                Microsoft.Extensions.AI.OpenAIClientExtensions.AsIEmbeddingGenerator(new OpenAI.Embeddings.EmbeddingClient(model, new System.ClientModel.ApiKeyCredential(key), new OpenAI.OpenAIClientOptions { Endpoint = endpoint })));
+        }
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
         services.AddHostedService<NeuroLab.Compute.Runs.RunEventDispatcher>();
         services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();

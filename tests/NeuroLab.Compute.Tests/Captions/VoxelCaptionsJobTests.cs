@@ -193,6 +193,47 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         Assert.Contains(e.Problems, p => p.Contains("configure Captions:Chat", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ConfiguredEmbeddingModel_ReplacesTfidfInTheEvaluation()
+    {
+        // One-hot vectors over the eight categories: for one-word texts the same geometry as TF-IDF, so the same score.
+        var generator = new KeywordEmbeddings(["bottle", "cat", "chair", "face", "house", "scissors", "scrambledpix", "shoe"]);
+        await using var h = await RunHarness.StartAsync(embeddings: generator);
+        var haxby = await h.F.Samples.ImportAsync(h.F.Alice, h.F.WorkspaceId, "haxby2001-sub1");
+        var set = (await h.F.Datasets.GetAsync(h.F.Alice, haxby)).ResponseSets.Single(r => r.Name.Contains("vt", StringComparison.Ordinal));
+        var encoding = await h.RunToEndAsync(haxby, new { responseSetId = set.Id, features = "labels", samples = "trials", permutations = 0 });
+        var run = await h.RunToEndAsync(haxby, "voxel-captions", new { encodingRunId = encoding.Id, minTestR = 0.3, keywords = 1 });
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        using var summary = JsonDocument.Parse(run.SummaryJson!);
+        Assert.Equal("configured embedding model", summary.RootElement.GetProperty("embedding").GetString());
+        Assert.Equal(0.4509560339299333, summary.RootElement.GetProperty("meanSentenceScore").GetDouble(), 1e-9);
+        Assert.Contains("Prefers scissors.", generator.Seen);
+    }
+
+    /// <summary>An embedding generator with one dimension per known word (counts of the words in the text).</summary>
+    private sealed class KeywordEmbeddings(string[] words) : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        public HashSet<string> Seen { get; } = [];
+
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var result = new GeneratedEmbeddings<Embedding<float>>();
+            foreach (var text in values)
+            {
+                Seen.Add(text);
+                var tokens = NeuroLab.Analysis.Captions.TextTokens.Tokenize(text);
+                result.Add(new Embedding<float>(words.Select(w => (float)tokens.Count(t => t == w)).ToArray()));
+            }
+            return Task.FromResult(result);
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>An IChatClient that records requests and answers a fixed text.</summary>
     private sealed class FakeChat : IChatClient
     {

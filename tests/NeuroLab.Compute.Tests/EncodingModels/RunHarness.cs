@@ -16,9 +16,9 @@ public sealed class RunHarness : IAsyncDisposable
     private readonly RunSignals _signals = new();
     private readonly RunQueue _queue;
 
-    private RunHarness(Microsoft.Extensions.AI.IChatClient? chat)
+    private RunHarness(Microsoft.Extensions.AI.IChatClient? chat, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings)
     {
-        IRunJob[] jobs = [new EncodingRidgeJob(F.Database.Factory, F.Store), new NeuroLab.Compute.Captions.VoxelCaptionsJob(F.Database.Factory, F.Store, chat)];
+        IRunJob[] jobs = [new EncodingRidgeJob(F.Database.Factory, F.Store), new NeuroLab.Compute.Captions.VoxelCaptionsJob(F.Database.Factory, F.Store, chat, embeddings)];
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);
         _queue = new RunQueue(F.Database.Factory, jobs, _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
     }
@@ -27,9 +27,10 @@ public sealed class RunHarness : IAsyncDisposable
 
     public RunService Runs { get; }
 
-    public static async Task<RunHarness> StartAsync(Microsoft.Extensions.AI.IChatClient? chat = null)
+    public static async Task<RunHarness> StartAsync(
+        Microsoft.Extensions.AI.IChatClient? chat = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings = null)
     {
-        var harness = new RunHarness(chat);
+        var harness = new RunHarness(chat, embeddings);
         await harness._queue.StartAsync(CancellationToken.None);
         return harness;
     }

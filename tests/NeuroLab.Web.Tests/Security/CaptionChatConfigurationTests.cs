@@ -13,6 +13,7 @@ public sealed class CaptionChatConfigurationTests
     {
         using var factory = new NeuroLabAppFactory();
         Assert.Null(factory.Services.GetService<IChatClient>());
+        Assert.Null(factory.Services.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
     }
 
     [Fact]
@@ -46,7 +47,9 @@ public sealed class CaptionChatConfigurationTests
         {
             ["NeuroLab:Captions:ChatEndpoint"] = $"http://127.0.0.1:{port}/v1",
             ["NeuroLab:Captions:ChatModel"] = "llama3.1",
+            ["NeuroLab:Captions:EmbeddingModel"] = "nomic-embed-text",
         });
+        Assert.NotNull(factory.Services.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
         var chat = factory.Services.GetRequiredService<IChatClient>();
         var response = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "keywords: face (3.1)")]);
         await server;
