@@ -41,6 +41,31 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
     private static Task ShotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, name + ".png"), FullPage = true });
 
+    /// <summary>
+    /// A new workspace with the Haxby sample and a finished category model on its brain-mask voxels (single trials split
+    /// by run), the run's page open; returns the workspace and run ids.
+    /// </summary>
+    private static async Task<(string Workspace, string Run)> HaxbyCategoryRunAsync(IPage page, string workspaceName, int permutations)
+    {
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(page, workspaceName);
+        var haxby = await AddSampleAsync(page, workspace, "haxby2001-sub1");
+        var brain = haxby.GetProperty("responseSets").EnumerateArray().Single(r => r.GetProperty("name").GetString()!.Contains("brain", StringComparison.Ordinal));
+        var submitted = await page.Context.APIRequest.PostAsync($"api/v1/workspaces/{workspace}/runs", new APIRequestContextOptions
+        {
+            DataObject = new
+            {
+                kind = "encoding-ridge",
+                datasetId = haxby.GetProperty("dataset").GetProperty("id").GetString(),
+                parameters = new { responseSetId = brain.GetProperty("id").GetString(), features = "labels", samples = "trials", permutations },
+            },
+        });
+        Assert.Equal(201, submitted.Status);
+        var run = (await submitted.JsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await page.GotoAsync($"w/{workspace}/runs/{run}");
+        await Assertions.Expect(page.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+        return (workspace, run);
+    }
+
     private static async Task GotoAsync(IPage page, string mm)
     {
         await page.Locator("input[data-testid=viewer-goto], [data-testid=viewer-goto] input").First.FillAsync(mm);
@@ -132,22 +157,7 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
     public async Task RunMapInSubjectSpace_ClickVoxel_OpensItsUnitPage()
     {
         var alice = await UserAsync("mapper@lab.org");
-        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Haxby maps");
-        var haxby = await AddSampleAsync(alice, workspace, "haxby2001-sub1");
-        var brain = haxby.GetProperty("responseSets").EnumerateArray().Single(r => r.GetProperty("name").GetString()!.Contains("brain", StringComparison.Ordinal));
-        var submitted = await alice.Context.APIRequest.PostAsync($"api/v1/workspaces/{workspace}/runs", new APIRequestContextOptions
-        {
-            DataObject = new
-            {
-                kind = "encoding-ridge",
-                datasetId = haxby.GetProperty("dataset").GetProperty("id").GetString(),
-                parameters = new { responseSetId = brain.GetProperty("id").GetString(), features = "labels", samples = "trials", permutations = 100 },
-            },
-        });
-        Assert.Equal(201, submitted.Status);
-        var run = (await submitted.JsonAsync<JsonElement>()).GetProperty("id").GetString();
-        await alice.GotoAsync($"w/{workspace}/runs/{run}");
-        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+        var (workspace, run) = await HaxbyCategoryRunAsync(alice, "Haxby maps", permutations: 100);
         await alice.ClickAsync("[data-testid=run-open-viewer]");
         await alice.WaitForURLAsync(new Regex($"/w/{workspace}/viewer\\?run={run}$"));
         await WaitReadyAsync(alice);
@@ -175,28 +185,14 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
     public async Task VoxelCaptions_LaunchedFromTheRun_SearchedAndShownOnTheBrain_WithEvidence()
     {
         var alice = await UserAsync("captions@lab.org");
-        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Captions");
-        var haxby = await AddSampleAsync(alice, workspace, "haxby2001-sub1");
-        var brain = haxby.GetProperty("responseSets").EnumerateArray().Single(r => r.GetProperty("name").GetString()!.Contains("brain", StringComparison.Ordinal));
-        var submitted = await alice.Context.APIRequest.PostAsync($"api/v1/workspaces/{workspace}/runs", new APIRequestContextOptions
-        {
-            DataObject = new
-            {
-                kind = "encoding-ridge",
-                datasetId = haxby.GetProperty("dataset").GetProperty("id").GetString(),
-                parameters = new { responseSetId = brain.GetProperty("id").GetString(), features = "labels", samples = "trials", permutations = 0 },
-            },
-        });
-        var run = (await submitted.JsonAsync<JsonElement>()).GetProperty("id").GetString();
-        await alice.GotoAsync($"w/{workspace}/runs/{run}");
-        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+        var (workspace, run) = await HaxbyCategoryRunAsync(alice, "Captions", permutations: 0);
 
         // Launch captions from the encoding run's page: one keyword per caption, every voxel with test r >= -1.
         await alice.Locator("input[data-testid=caption-min-r], [data-testid=caption-min-r] input").First.FillAsync("-1");
         await alice.Locator("input[data-testid=caption-keywords], [data-testid=caption-keywords] input").First.FillAsync("1");
         await alice.Locator("input[data-testid=caption-keywords], [data-testid=caption-keywords] input").First.PressAsync("Tab");
         await alice.ClickAsync("[data-testid=caption-submit]");
-        await alice.WaitForURLAsync(url => !url.EndsWith(run!, StringComparison.Ordinal) && Regex.IsMatch(url, "/runs/[0-9a-f-]{36}$"));
+        await alice.WaitForURLAsync(url => !url.EndsWith(run, StringComparison.Ordinal) && Regex.IsMatch(url, "/runs/[0-9a-f-]{36}$"));
         await Assertions.Expect(alice.Locator("h1")).ToHaveTextAsync("voxel-captions");
         await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
         await Assertions.Expect(alice.Locator("[data-testid=caption-row]")).ToHaveCountAsync(129);
