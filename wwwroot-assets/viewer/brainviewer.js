@@ -94,21 +94,35 @@ export async function setVolumes(id, volumes) {
     const nv = state.nv;
     const urls = volumes.map((v) => v.url);
     const t0 = performance.now();
+    let loaded = false;
     if (urls.length !== state.urls.length || urls.some((u, i) => u !== state.urls[i])) {
         state.urls = urls;
         while (nv.meshes.length > 0) {
             nv.removeMesh(nv.meshes[0]);
         }
-        // name carries the extension NiiVue needs to pick the NIfTI reader (the API URLs have none).
-        await nv.loadVolumes(volumes.map((v) => ({ url: v.url, name: v.name, colormap: v.colormap || "gray", opacity: v.opacity ?? 1 })));
+        // Display settings go in with the load, so the volumes are uploaded to the GPU once. name carries the
+        // extension NiiVue needs to pick the NIfTI reader (the API URLs have none).
+        await nv.loadVolumes(volumes.map((v) => ({
+            url: v.url,
+            name: v.name,
+            colormap: v.colormap || "gray",
+            colormapNegative: v.colormapNegative || "",
+            opacity: v.opacity ?? 1,
+            ...(v.calMin !== null && v.calMin !== undefined ? { cal_min: v.calMin, trustCalMinMax: true } : {}),
+            ...(v.calMax !== null && v.calMax !== undefined ? { cal_max: v.calMax } : {}),
+        })));
+        loaded = true;
     }
-    volumes.forEach((spec, i) => {
-        if (nv.volumes[i]) {
-            apply(nv.volumes[i], spec);
-        }
-    });
     const t1 = performance.now();
-    nv.updateGLVolume();
+    if (!loaded) {
+        // Same volumes, new display settings: recolour without reloading.
+        volumes.forEach((spec, i) => {
+            if (nv.volumes[i]) {
+                apply(nv.volumes[i], spec);
+            }
+        });
+        nv.updateGLVolume();
+    }
     if (state.view === "mosaic") {
         setMosaic(nv);
     }
