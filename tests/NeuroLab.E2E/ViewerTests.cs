@@ -167,6 +167,9 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         // The VT mask's only voxel, (4, 3, 4), is at (-37.5, -37.5, -12.5) mm by the mask's affine (nibabel 5.0.0).
         await GotoAsync(alice, "-37.5, -37.5, -12.5");
         await Assertions.Expect(alice.Locator("[data-testid=viewer-unit]")).ToBeVisibleAsync();
+        // Its top stimuli (the eight conditions' fixed-effects betas; scissors is the largest, nibabel/numpy reference in SampleImportTests).
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-unit-top] figcaption")).ToHaveCountAsync(5);
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-unit-top] figcaption").First).ToContainTextAsync("scissors");
         await Assertions.Expect(alice.Locator("[data-testid=readout-row]").Nth(1)).ToContainTextAsync("at voxel (4, 3, 4)");
         // The preferred-category map reads as a category name.
         await alice.Locator("[data-testid=viewer-add-overlay]").ClickAsync();

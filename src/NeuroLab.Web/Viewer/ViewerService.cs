@@ -235,6 +235,31 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
         return names;
     }
 
+    private readonly ConcurrentDictionary<Guid, (float[] Values, int Units, List<(string Name, string? Sha, Guid DatasetId)> Stimuli)> _responses = new();
+
+    /// <summary>A unit's stimuli with the highest responses in the run's response set (name, thumbnail URL when the stimulus has an image, response).</summary>
+    public async Task<IReadOnlyList<(string Name, string? ImageUrl, double Value)>> TopStimuliAsync(Guid runId, int unit, int count, CancellationToken ct = default)
+    {
+        if (!_responses.TryGetValue(runId, out var data))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var run = await db.Runs.Where(r => r.Id == runId).Select(r => new { r.ParametersJson, r.DatasetId }).SingleAsync(ct);
+            var setId = JsonDocument.Parse(run.ParametersJson).RootElement.GetProperty("responseSetId").GetGuid();
+            var set = await db.ResponseSets.SingleAsync(s => s.Id == setId, ct);
+            var stimuli = await db.Stimuli.Where(s => s.DatasetId == run.DatasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.Label, s.ImageSha256 }).ToListAsync(ct);
+            await using var stream = store.OpenRead(set.ArraySha256);
+            var array = NpyReader.Read(stream, "responses.npy").ToCOrder();
+            data = (array.ToFloat32(), (int)array.Shape[1], [.. stimuli.Select(s => (s.Label is { Length: > 0 } label && s.ImageSha256 is null ? label : s.Name, s.ImageSha256, run.DatasetId))]);
+            _responses[runId] = data;
+        }
+        if (unit < 0 || unit >= data.Units)
+        {
+            return [];
+        }
+        return [.. Enumerable.Range(0, data.Stimuli.Count).OrderByDescending(s => data.Values[(long)s * data.Units + unit]).Take(count)
+            .Select(s => (data.Stimuli[s].Name, data.Stimuli[s].Sha is { } sha ? $"api/v1/datasets/{data.Stimuli[s].DatasetId}/blobs/{sha}" : null, (double)data.Values[(long)s * data.Units + unit]))];
+    }
+
     /// <summary>The unit of the run's response set whose voxel is <paramref name="ijk"/> (on the run maps' grid), if any.</summary>
     public async Task<RunUnit?> RunUnitAsync(Guid runId, IReadOnlyList<int> ijk, CancellationToken ct = default)
     {
