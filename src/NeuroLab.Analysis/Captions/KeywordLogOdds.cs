@@ -1,7 +1,10 @@
 namespace NeuroLab.Analysis.Captions;
 
-/// <summary>A word over-represented in a unit's preferred captions: its log-odds ratio, variance and z-score.</summary>
-public sealed record KeywordScore(string Word, double LogOdds, double Variance, double Z, int CountInTop, int CountInAll);
+/// <summary>
+/// A word over-represented in a unit's preferred captions: its log-odds ratio, variance and z-score; in an embedding
+/// space, also the cosine between the unit's weights and the word's embedding (LaVCa's keyword filter).
+/// </summary>
+public sealed record KeywordScore(string Word, double LogOdds, double Variance, double Z, int CountInTop, int CountInAll, double? WeightSimilarity = null);
 
 /// <summary>
 /// Words over-represented in a set of captions (a unit's top-N preferred stimuli) relative to a reference corpus (all

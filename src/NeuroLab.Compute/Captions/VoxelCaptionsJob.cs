@@ -251,12 +251,19 @@ public sealed class VoxelCaptionsJob(
         // Predicted preferred items: refit the encoder (same data, folds and alphas as the run) and score the pool.
         List<(string Name, string? Sha, string Caption)> pool = [];
         float[]? poolPredictions = null;
+        Func<int, string, double?>? weightSimilarity = null;
         if (source is "predicted" or "both")
         {
-            (pool, poolPredictions) = p.Method == "brainscuba"
-                ? await ProjectOntoPoolAsync(context, encoder, encoding, samples, stimuli, stimulusCaptions, p, ct)
-                : await PredictPoolAsync(context, encoder, encoding, samples, stimuli, stimulusCaptions, p.PoolDatasetId, testR, ct);
+            if (p.Method == "brainscuba")
+            {
+                (pool, poolPredictions, weightSimilarity) = await ProjectOntoPoolAsync(context, encoder, encoding, samples, stimuli, stimulusCaptions, p, ct);
+            }
+            else
+            {
+                (pool, poolPredictions) = await PredictPoolAsync(context, encoder, encoding, samples, stimuli, stimulusCaptions, p.PoolDatasetId, testR, ct);
+            }
         }
+        int filteredOut = 0;
 
         // The corpus the keyword statistics compare against: every caption a unit's top set could have drawn from.
         var trainStimuli = samples.TrainRows.Select(r => samples.StimulusOfSample[r]).Distinct().ToList();
@@ -295,7 +302,14 @@ public sealed class VoxelCaptionsJob(
                 }
             }
             var top = measured.Concat(predicted).Select(e => TextTokens.Tokenize(e.Caption)).ToList();
-            var keywords = KeywordLogOdds.Score(top, corpus, p.PriorStrength).Where(k => k.LogOdds > 0).Take(Math.Max(10, p.Keywords)).ToList();
+            var keywords = KeywordLogOdds.Score(top, corpus, p.PriorStrength).Where(k => k.LogOdds > 0).ToList();
+            if (weightSimilarity is not null)
+            {
+                // LaVCa's filter in an embedding space: keep words whose embedding points along the unit's weights.
+                keywords = [.. keywords.Select(k => k with { WeightSimilarity = weightSimilarity(u, k.Word) })];
+                filteredOut += keywords.RemoveAll(k => k.WeightSimilarity is <= 0);
+            }
+            keywords = [.. keywords.Take(Math.Max(10, p.Keywords))];
             string caption = p.Composer == "llm"
                 ? await ComposeWithChatAsync(keywords.Take(p.Keywords).ToList(), measured.Concat(predicted).Select(e => e.Caption).Distinct().Take(5).ToList(), ct)
                 : Compose(keywords.Take(p.Keywords).Select(k => k.Word).ToList());
@@ -366,6 +380,7 @@ public sealed class VoxelCaptionsJob(
             poolItems = pool.Count,
             composer = p.Composer,
             method = p.Method,
+            keywordsRemovedByWeightFilter = weightSimilarity is null ? (int?)null : filteredOut,
             embedding,
             meanSentenceScore = scores.Length == 0 ? double.NaN : scores.Average(),
             medianSentenceScore = scores.Length == 0 ? double.NaN : scores[scores.Length / 2],
@@ -503,7 +518,7 @@ public sealed class VoxelCaptionsJob(
     /// (divide by the training standard deviation of each dimension), project it onto the L2-normalised pool embeddings
     /// (softmax with the temperature), and score every pool item by its cosine similarity to the projection.
     /// </summary>
-    private async Task<(List<(string Name, string? Sha, string Caption)> Pool, float[] Scores)> ProjectOntoPoolAsync(
+    private async Task<(List<(string Name, string? Sha, string Caption)> Pool, float[] Scores, Func<int, string, double?> WeightSimilarity)> ProjectOntoPoolAsync(
         RunContext context, EncodingRidgeJob encoder, EncodingRidgeParameters encoding, EncodingRidgeJob.Samples samples,
         List<(string Name, string? Sha, string? Split, string? Label, string? Caption)> stimuli, List<string> stimulusCaptions,
         VoxelCaptionsParameters p, CancellationToken ct)
@@ -557,6 +572,7 @@ public sealed class VoxelCaptionsJob(
         var sd = trainFeatures.to_type(ScalarType.Float64).std(0L, unbiased: false).data<double>().ToArray();
         var weights = fit.Weights!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
         var scores = new float[(long)pool.Count * units];
+        var unitWeights = new float[units][];
         for (int u = 0; u < units; u++)
         {
             var w = new float[columns];
@@ -564,6 +580,7 @@ public sealed class VoxelCaptionsJob(
             {
                 w[j] = sd[j] > 0 ? (float)(weights[j * units + u] / sd[j]) : 0f;
             }
+            unitWeights[u] = BrainScuba.Normalize(w);
             var projected = BrainScuba.Project(w, pool, p.Temperature);
             for (int i = 0; i < pool.Count; i++)
             {
@@ -575,7 +592,31 @@ public sealed class VoxelCaptionsJob(
             }
         }
         await context.LogAsync($"BrainSCUBA: encoder refitted on {description}; weights projected onto {pool.Count} pool embeddings (temperature {p.Temperature.ToString(CultureInfo.InvariantCulture)}).");
-        return (items, scores);
+        // A word's embedding: the normalised mean embedding of the pool items whose captions contain it.
+        var tokens = items.Select(i => TextTokens.Tokenize(i.Caption).ToHashSet(StringComparer.Ordinal)).ToList();
+        var wordVectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        float[]? WordVector(string word)
+        {
+            if (!wordVectors.TryGetValue(word, out var vector))
+            {
+                var sum = new float[columns];
+                int n = 0;
+                for (int i = 0; i < pool.Count; i++)
+                {
+                    if (tokens[i].Contains(word))
+                    {
+                        n++;
+                        for (int j = 0; j < columns; j++)
+                        {
+                            sum[j] += pool[i][j];
+                        }
+                    }
+                }
+                wordVectors[word] = vector = n == 0 ? [] : BrainScuba.Normalize(sum);
+            }
+            return vector.Length == 0 ? null : vector;
+        }
+        return (items, scores, (u, word) => WordVector(word) is { } v ? CaptionEvaluation.Cosine(unitWeights[u], v) : null);
     }
 
     private static void WriteCsv(Stream stream, IReadOnlyList<UnitCaption> results)

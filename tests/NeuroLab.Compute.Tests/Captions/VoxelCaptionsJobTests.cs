@@ -363,11 +363,14 @@ public sealed class BrainScubaCaptionsTests : IAsyncLifetime
         {
             int u = unit.GetProperty("unit").GetInt32();
             Assert.Equal($"Prefers {Themes[u % 4]}.", unit.GetProperty("caption").GetString());
+            // Keywords are filtered by the weights: each kept word's embedding points along them.
+            Assert.All(unit.GetProperty("keywords").EnumerateArray(), k => Assert.True(k.GetProperty("weightSimilarity").GetDouble() > 0));
             // The nearest pool items to the projected weights are all of the unit's theme.
             Assert.All(unit.GetProperty("topPredicted").EnumerateArray(), e => Assert.Contains(Themes[u % 4], e.GetProperty("caption").GetString(), StringComparison.Ordinal));
         }
         using var summary = JsonDocument.Parse(run.SummaryJson!);
         Assert.Equal("brainscuba", summary.RootElement.GetProperty("method").GetString());
+        Assert.True(summary.RootElement.GetProperty("keywordsRemovedByWeightFilter").GetInt32() >= 0);
         Assert.True(summary.RootElement.GetProperty("meanSentenceScore").GetDouble() > 0.5, run.SummaryJson);
 
         // Refusals: an encoder not on embeddings, no pool embeddings.
