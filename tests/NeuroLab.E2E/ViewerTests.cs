@@ -181,6 +181,11 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await alice.ClickAsync("[data-testid=viewer-unit-link]");
         await alice.WaitForURLAsync(new Regex($"/runs/{run}/units/\\d+$"));
         await Assertions.Expect(alice.Locator("[data-testid=unit-top-measured] figcaption")).ToHaveCountAsync(8);
+
+        // A link with a caption run that does not exist still shows the map, without captions.
+        await alice.GotoAsync($"w/{workspace}/viewer?run={run}&captions={Guid.NewGuid()}");
+        await WaitReadyAsync(alice);
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-captions]")).ToHaveCountAsync(0);
         Assert.True(_problems.Count == 0, string.Join(Environment.NewLine, _problems));
     }
 
