@@ -266,7 +266,6 @@ public sealed class VoxelCaptionsJob(
         int filteredOut = 0;
 
         // The corpus the keyword statistics compare against: every caption a unit's top set could have drawn from.
-        var trainStimuli = samples.TrainRows.Select(r => samples.StimulusOfSample[r]).Distinct().ToList();
         var corpus = new List<IReadOnlyList<string>>();
         if (source is "measured" or "both")
         {
