@@ -26,18 +26,31 @@ public static class KeywordLogOdds
     /// <param name="priorStrength"><c>a0</c>; null uses <see cref="DefaultPriorStrength"/>.</param>
     public static IReadOnlyList<KeywordScore> Score(IEnumerable<IReadOnlyList<string>> top, IEnumerable<IReadOnlyList<string>> all, double? priorStrength = null)
     {
-        ArgumentNullException.ThrowIfNull(top);
         ArgumentNullException.ThrowIfNull(all);
+        return Score(top, CorpusCounts(all), priorStrength);
+    }
+
+    /// <summary>Word counts of a corpus, counted once and shared by the scores of many units.</summary>
+    public static IReadOnlyDictionary<string, int> CorpusCounts(IEnumerable<IReadOnlyList<string>> all)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        return Count(all);
+    }
+
+    /// <summary>Scores every word of the top set against precomputed corpus counts (<see cref="CorpusCounts"/>).</summary>
+    public static IReadOnlyList<KeywordScore> Score(IEnumerable<IReadOnlyList<string>> top, IReadOnlyDictionary<string, int> allCounts, double? priorStrength = null)
+    {
+        ArgumentNullException.ThrowIfNull(top);
+        ArgumentNullException.ThrowIfNull(allCounts);
         var topCounts = Count(top);
-        var allCounts = Count(all);
         foreach (var (word, count) in topCounts)
         {
             if (!allCounts.TryGetValue(word, out var total) || total < count)
             {
-                throw new ArgumentException($"The top captions contain '{word}' more often than the whole corpus; the corpus must include them.", nameof(all));
+                throw new ArgumentException($"The top captions contain '{word}' more often than the whole corpus; the corpus must include them.", nameof(allCounts));
             }
         }
-        double corpus = allCounts.Values.Sum();
+        double corpus = allCounts.Values.Sum(c => (double)c);
         double n = topCounts.Values.Sum();
         double m = corpus - n;
         double a0 = priorStrength ?? DefaultPriorStrength((int)corpus);

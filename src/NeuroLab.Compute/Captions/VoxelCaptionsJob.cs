@@ -276,6 +276,7 @@ public sealed class VoxelCaptionsJob(
             corpus.AddRange(pool.Select(item => TextTokens.Tokenize(item.Caption)));
         }
 
+        var corpusCounts = KeywordLogOdds.CorpusCounts(corpus);
         var labels = stimuli.Select(s => s.Label).ToList();
         bool labelled = labels.All(l => !string.IsNullOrWhiteSpace(l));
         var results = new List<UnitCaption>();
@@ -301,7 +302,7 @@ public sealed class VoxelCaptionsJob(
                 }
             }
             var top = measured.Concat(predicted).Select(e => TextTokens.Tokenize(e.Caption)).ToList();
-            var keywords = KeywordLogOdds.Score(top, corpus, p.PriorStrength).Where(k => k.LogOdds > 0).ToList();
+            var keywords = KeywordLogOdds.Score(top, corpusCounts, p.PriorStrength).Where(k => k.LogOdds > 0).ToList();
             if (weightSimilarity is not null)
             {
                 // LaVCa's filter in an embedding space: keep words whose embedding points along the unit's weights.
@@ -332,14 +333,20 @@ public sealed class VoxelCaptionsJob(
             embedding = "configured embedding model";
         }
         var testVectors = embedder.Embed([.. samples.TestRows.Select(r => stimulusCaptions[samples.StimulusOfSample[r]])]);
-        var captionVectors = embedder.Embed([.. results.Select(r => r.Caption)]);
+        // One caption embedded at a time: a TF-IDF vector is as long as the vocabulary, and there may be tens of thousands of units.
         for (int i = 0; i < results.Count; i++)
         {
             int u = results[i].Unit;
-            double score = CaptionEvaluation.SentenceScore(captionVectors[i], testVectors, [.. samples.TestRows.Select(r => Response(r, u))]);
+            double score = CaptionEvaluation.SentenceScore(embedder.Embed([results[i].Caption])[0], testVectors, [.. samples.TestRows.Select(r => Response(r, u))]);
             results[i] = results[i] with { SentenceScore = score };
+            if (i % 500 == 0)
+            {
+                context.Report("evaluating", i, results.Count);
+            }
         }
-        var diversity = CaptionEvaluation.Diversity([.. results.Select(r => r.Caption)], embedder);
+        // Diversity in the captions' own vocabulary (TF-IDF fitted on them), or in the configured model's space.
+        string[] captionTexts = [.. results.Select(r => r.Caption)];
+        var diversity = CaptionEvaluation.Diversity(captionTexts, embeddings is null ? TfidfEmbedder.Fit(captionTexts) : embedder);
         string? evaluationNote = null;
         if (results.Count > 0 && results.All(r => !double.IsFinite(r.SentenceScore)))
         {
