@@ -31,6 +31,10 @@ internal static class Cases
             }
             case "catalogue":
                 return await CatalogueBench.ImportAllAsync();
+            case "captions":
+                return CaptionsBench.Captions(int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture));
+            case "vol2surf":
+                return CaptionsBench.VolumeToSurface();
             default:
                 throw new ArgumentException($"unknown case {name}");
         }

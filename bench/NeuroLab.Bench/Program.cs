@@ -13,6 +13,9 @@ switch (suite)
     case "catalogue":
         await CatalogueBench.RunAsync();
         break;
+    case "captions":
+        CaptionsBench.Run();
+        break;
     case "ridge":
         RidgeBench.Fit(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null, wholeBrain: false);
         break;
@@ -27,7 +30,7 @@ switch (suite)
         Console.WriteLine(JsonSerializer.Serialize(result with { PeakRssMiB = Memory.PeakRssMiB() }));
         break;
     default:
-        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR");
+        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | captions | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR");
         break;
 }
 

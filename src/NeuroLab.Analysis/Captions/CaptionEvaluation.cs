@@ -84,6 +84,75 @@ public static class CaptionEvaluation
         return Spearman([.. stimuli.Select(s => Cosine(caption, s))], measured);
     }
 
+    /// <summary>
+    /// <see cref="SentenceScore(float[], IReadOnlyList{float[]}, IReadOnlyList{double})"/> for a sparse, unit-length caption
+    /// vector against unit-length stimulus vectors: the cosine is then the sparse dot product.
+    /// </summary>
+    public static double SentenceScore(SparseVector caption, IReadOnlyList<float[]> stimuli, IReadOnlyList<double> measured)
+    {
+        ArgumentNullException.ThrowIfNull(caption);
+        ArgumentNullException.ThrowIfNull(stimuli);
+        return Spearman([.. stimuli.Select(caption.Dot)], measured);
+    }
+
+    /// <summary>
+    /// <see cref="Diversity(IReadOnlyList{string}, ITextEmbedder, double)"/> with TF-IDF vectors kept sparse: the
+    /// covariance <c>sum_i x_i x_i^T / n - mean mean^T</c> is accumulated over each caption's few non-zero words and its
+    /// eigenvalues give the explained variances, so no [captions, vocabulary] matrix is formed.
+    /// </summary>
+    public static CaptionDiversity Diversity(IReadOnlyList<string> captions, TfidfEmbedder embedder, double varianceFraction = 0.9)
+    {
+        ArgumentNullException.ThrowIfNull(captions);
+        ArgumentNullException.ThrowIfNull(embedder);
+        int vocabulary = captions.SelectMany(TextTokens.Tokenize).Distinct(StringComparer.Ordinal).Count();
+        if (captions.Count < 2)
+        {
+            return new CaptionDiversity(vocabulary, captions.Count, captions.Count);
+        }
+        int d = embedder.Vocabulary.Count, n = captions.Count;
+        var covariance = new double[(long)d * d];
+        var mean = new double[d];
+        foreach (var caption in captions)
+        {
+            var v = embedder.EmbedSparse(caption);
+            for (int a = 0; a < v.Indices.Length; a++)
+            {
+                mean[v.Indices[a]] += v.Values[a] / (double)n;
+                for (int b = 0; b < v.Indices.Length; b++)
+                {
+                    covariance[(long)v.Indices[a] * d + v.Indices[b]] += (double)v.Values[a] * v.Values[b] / n;
+                }
+            }
+        }
+        for (int a = 0; a < d; a++)
+        {
+            for (int b = 0; b < d; b++)
+            {
+                covariance[(long)a * d + b] -= mean[a] * mean[b];
+            }
+        }
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var eigenvalues = TorchSharp.torch.linalg.eigvalsh(TorchSharp.torch.tensor(covariance, [d, d])).data<double>().Select(e => Math.Max(e, 0)).OrderDescending().ToArray();
+        return new CaptionDiversity(vocabulary, Components(eigenvalues, varianceFraction), n);
+    }
+
+    private static int Components(double[] variances, double fraction)
+    {
+        double total = variances.Sum();
+        if (total <= 0)
+        {
+            return 0;
+        }
+        double cumulative = 0;
+        int k = 0;
+        while (k < variances.Length && cumulative < fraction * total - 1e-12 * total)
+        {
+            cumulative += variances[k];
+            k++;
+        }
+        return k;
+    }
+
     /// <summary>Vocabulary size and the number of principal components holding 90% of the caption embeddings' variance.</summary>
     public static CaptionDiversity Diversity(IReadOnlyList<string> captions, ITextEmbedder embedder, double varianceFraction = 0.9)
     {
@@ -100,18 +169,6 @@ public static class CaptionEvaluation
         var x = TorchSharp.torch.tensor(vectors.SelectMany(v => v).Select(v => (double)v).ToArray(), [n, d]);
         x = x - x.mean([0L], keepdim: true);
         var singular = TorchSharp.torch.linalg.svdvals(x).data<double>().ToArray();
-        double total = singular.Sum(s => s * s);
-        if (total <= 0)
-        {
-            return new CaptionDiversity(vocabulary, 0, n);
-        }
-        double cumulative = 0;
-        int k = 0;
-        while (k < singular.Length && cumulative < varianceFraction * total - 1e-12)
-        {
-            cumulative += singular[k] * singular[k];
-            k++;
-        }
-        return new CaptionDiversity(vocabulary, k, n);
+        return new CaptionDiversity(vocabulary, Components([.. singular.Select(s => s * s)], varianceFraction), n);
     }
 }

@@ -1,5 +1,20 @@
 namespace NeuroLab.Analysis.Captions;
 
+/// <summary>A sparse vector: the non-zero columns (ascending) and their values, of a vector of <c>Length</c> entries.</summary>
+public sealed record SparseVector(int[] Indices, float[] Values, int Length)
+{
+    /// <summary>Dot product with a dense vector of the same length.</summary>
+    public double Dot(float[] dense)
+    {
+        double sum = 0;
+        for (int k = 0; k < Indices.Length; k++)
+        {
+            sum += Values[k] * dense[Indices[k]];
+        }
+        return sum;
+    }
+}
+
 /// <summary>Turns texts into vectors whose cosine similarity compares their meaning (the caption-evaluation embedding).</summary>
 public interface ITextEmbedder
 {
@@ -47,6 +62,24 @@ public sealed class TfidfEmbedder : ITextEmbedder
         }
         int n = documents.Count;
         return new TfidfEmbedder(index, [.. df.Select(d => Math.Log((1.0 + n) / (1.0 + d)) + 1)]);
+    }
+
+    /// <summary>
+    /// The same vector as <see cref="Embed"/> but sparse: the vocabulary columns of the text's words and their values.
+    /// Captions have a handful of words, so scoring or comparing them this way costs little whatever the vocabulary size.
+    /// </summary>
+    public SparseVector EmbedSparse(string text)
+    {
+        var weights = new SortedDictionary<int, double>();
+        foreach (var token in TextTokens.Tokenize(text))
+        {
+            if (_index.TryGetValue(token, out var i))
+            {
+                weights[i] = weights.GetValueOrDefault(i) + _idf[i];
+            }
+        }
+        double norm = Math.Sqrt(weights.Values.Sum(x => x * x));
+        return new SparseVector([.. weights.Keys], [.. weights.Values.Select(x => norm > 0 ? (float)(x / norm) : 0f)], _idf.Length);
     }
 
     /// <inheritdoc />

@@ -337,7 +337,10 @@ public sealed class VoxelCaptionsJob(
         for (int i = 0; i < results.Count; i++)
         {
             int u = results[i].Unit;
-            double score = CaptionEvaluation.SentenceScore(embedder.Embed([results[i].Caption])[0], testVectors, [.. samples.TestRows.Select(r => Response(r, u))]);
+            double[] measuredTest = [.. samples.TestRows.Select(r => Response(r, u))];
+            double score = embedder is TfidfEmbedder tfidf
+                ? CaptionEvaluation.SentenceScore(tfidf.EmbedSparse(results[i].Caption), testVectors, measuredTest)
+                : CaptionEvaluation.SentenceScore(embedder.Embed([results[i].Caption])[0], testVectors, measuredTest);
             results[i] = results[i] with { SentenceScore = score };
             if (i % 500 == 0)
             {

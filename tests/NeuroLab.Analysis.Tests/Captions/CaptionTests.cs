@@ -108,6 +108,29 @@ public sealed class CaptionTests
     }
 
     [Fact]
+    public void SparseTfidf_GivesTheDenseScoresAndDiversity()
+    {
+        var texts = Docs.Select(d => string.Join(' ', d)).ToList();
+        var embedder = TfidfEmbedder.Fit(texts);
+        var dense = embedder.Embed(texts);
+        double[] measured = [3, 1, 4, 1, 5, 9, 2, 6];
+        foreach (var caption in new[] { "face smiling", "house roof garden", "cat", "zebra" })
+        {
+            var sparse = embedder.EmbedSparse(caption);
+            var full = embedder.Embed([caption])[0];
+            Assert.Equal(full.Length, sparse.Length);
+            for (int k = 0; k < sparse.Indices.Length; k++)
+            {
+                Assert.Equal(full[sparse.Indices[k]], sparse.Values[k], 1e-7);
+            }
+            double a = CaptionEvaluation.SentenceScore(sparse, dense, measured), b = CaptionEvaluation.SentenceScore(full, dense, measured);
+            Assert.True(a.Equals(b) || Math.Abs(a - b) < 1e-9, $"{caption}: sparse {a}, dense {b}");
+        }
+        Assert.Equal(CaptionEvaluation.Diversity(texts, (ITextEmbedder)embedder).EffectiveDimensions, CaptionEvaluation.Diversity(texts, embedder).EffectiveDimensions);
+        Assert.Equal(Reference.GetProperty("dims90").GetInt32(), CaptionEvaluation.Diversity(texts, embedder).EffectiveDimensions);
+    }
+
+    [Fact]
     public void CohenKappa_MatchesScikitLearn()
     {
         var c = Reference.GetProperty("cohen");
