@@ -186,7 +186,9 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
             new ReadoutCheckpointHooks
             {
                 ResumeFrom = resume is null ? null : new MemoryStream(resume),
-                CheckpointAfterEpoch = _ => new CheckpointStream(bytes => context.SaveCheckpointAsync(bytes).GetAwaiter().GetResult()),
+                // The trainer calls back synchronously on the job thread, whose context only runs posted continuations
+                // when the job awaits: the save runs on the pool (no torch there) while the job thread waits for it.
+                CheckpointAfterEpoch = _ => new CheckpointStream(bytes => Task.Run(() => context.SaveCheckpointAsync(bytes)).GetAwaiter().GetResult()),
             });
 
         context.Report("scoring", 0, 1);

@@ -229,8 +229,9 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 // Load the model and run it on the first stimulus now, so a bad model, input or layer is refused before the run is queued.
                 try
                 {
+                    // No await in this block: a dispose scope must end on the thread it began on.
                     using var scope = NewDisposeScope();
-                    await using var stream = store.OpenRead(stimuli[0].ImageSha256!);
+                    using var stream = store.OpenRead(stimuli[0].ImageSha256!);
                     var image = ImageReader.Read(stream, "stimulus 0", new ImageReadOptions { Color = ImageColorMode.Grayscale });
                     int side = (int)Math.Min(image.Shape[0], image.Shape[1]);
                     int size = Math.Min(p.ImageSize ?? 64, side);

@@ -127,7 +127,8 @@ public sealed class RunQueue(
             }
             var job = _jobs.GetValueOrDefault(run.Kind) ?? throw new InvalidOperationException($"No job handles run kind '{run.Kind}' in this version of NeuroLab.");
             await context.LogAsync($"Started {run.Kind} (attempt {run.Attempt}, seed {run.Seed}, code {_codeVersion}, dataset checksum {run.DatasetChecksum[..12]}).");
-            await job.ExecuteAsync(context);
+            // On one dedicated thread: TorchSharp's dispose scopes must not hop threads across awaits (see JobThread).
+            await JobThread.RunAsync($"run {run.Id}", () => job.ExecuteAsync(context));
             context.Flush();
             final = RunStatus.Succeeded;
             await context.LogAsync($"Finished in {sw.Elapsed.TotalSeconds:0.0} s.");
