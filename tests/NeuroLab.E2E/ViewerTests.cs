@@ -116,6 +116,18 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await canvas.ClickAsync(new LocatorClickOptions { Position = new Position { X = box.Width * 0.22f, Y = box.Height * 0.30f } });
         await Assertions.Expect(alice.Locator("[data-testid=readout-mm]")).Not.ToHaveTextAsync(before);
 
+        // Colin27 as the background instead (its own grid and affine); the crosshair readout follows the new volume.
+        await AddSampleAsync(alice, workspace, "colin27");
+        await alice.ReloadAsync();
+        await WaitReadyAsync(alice);
+        await alice.Locator("[data-testid=viewer-background]").ClickAsync();
+        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "ch2bet" }).First.ClickAsync();
+        await GotoAsync(alice, "40 -22 56");
+        await Assertions.Expect(alice.Locator("[data-testid=readout-row]").First).ToContainTextAsync("at voxel");
+        await Assertions.Expect(alice.Locator("[data-testid=viewer-region]")).ToHaveTextAsync("Precentral_R");
+        await Assertions.Expect(alice.Locator("[data-testid=brain-viewer-error]")).ToHaveCountAsync(0);
+        await ShotAsync(alice, "30b-viewer-colin27");
+
         foreach (var view in new[] { "mosaic", "render", "axial" })
         {
             await alice.ClickAsync($"[data-testid=view-{view}]");
