@@ -420,15 +420,11 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             await context.LogAsync($"Noise ceiling (NSD definition, {trials.Shape[0]} repeats, scored on {(samples.Trials is null ? $"means of {trials.Shape[0]}" : "single")} trials): mean {meanCeiling:0.0}% of variance; models reach {meanFraction:0.0}% of it on average.");
         }
         await context.SaveFileAsync("units.csv", "table", "csv", s => WriteCsv(s, result));
-        if (set.UnitKind == UnitKind.Voxel && set.UnitCoordinatesSha256 is not null && reference is { Format: "nifti" })
-        {
-            await SaveMapsAsync(context, set, reference, maps, PreferredCategory(samples, stimuli.Select(s => s.Label).ToList(), allResponses, trainRows));
-        }
-        var r2 = result.TestR.Where(double.IsFinite).Order().ToArray();
+        await SaveMapsAsync(context, set, reference, maps, () => PreferredCategory(samples, stimuli.Select(s => s.Label).ToList(), allResponses, trainRows));
         await context.SetSummaryAsync(new
         {
             meanTestR = result.MeanTestR,
-            medianTestR = r2.Length == 0 ? double.NaN : r2[r2.Length / 2],
+            medianTestR = Median(result.TestR),
             units,
             samples = p.Samples,
             trainStimuli = train.Length,
@@ -500,17 +496,13 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         await context.SaveArrayAsync("test_predictions", EncodingJobSupport.FromTensor(result.TestPredictions));
         await SaveSampleArraysAsync(context, samples, testResponses);
         await context.SaveFileAsync("units.csv", "table", "csv", s => WriteCsv(s, result.TestR, result.TestR2, result.BestAlpha));
-        if (set.UnitKind == UnitKind.Voxel && set.UnitCoordinatesSha256 is not null && reference is { Format: "nifti" })
-        {
-            await SaveMapsAsync(context, set, reference, [("test_r", result.TestR), ("test_r2", result.TestR2), ("best_alpha", result.BestAlpha)],
-                PreferredCategory(samples, labels, allResponses, trainIndex));
-        }
+        await SaveMapsAsync(context, set, reference, [("test_r", result.TestR), ("test_r2", result.TestR2), ("best_alpha", result.BestAlpha)],
+            () => PreferredCategory(samples, labels, allResponses, trainIndex));
         var meanBandWeight = Enumerable.Range(0, bands).Select(b => Enumerable.Range(0, units).Average(u => unitBandWeights[u * bands + b])).ToArray();
-        var sorted = result.TestR.Where(double.IsFinite).Order().ToArray();
         await context.SetSummaryAsync(new
         {
             meanTestR = Mean(result.TestR),
-            medianTestR = sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2],
+            medianTestR = Median(result.TestR),
             units,
             samples = p.Samples,
             trainStimuli = train.Length,
@@ -589,6 +581,13 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
     }
 
     private static double Mean(IReadOnlyList<double> values) => values.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+
+    /// <summary>The upper median of the finite values (NaN when there are none), as the run summaries report it.</summary>
+    private static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
+    }
 
     internal async Task<(Tensor Train, Tensor Test, string Description)> FeaturesAsync(
         string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, int trainCount, IReadOnlyList<string?> labels)
@@ -747,12 +746,17 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
 
     /// <summary>
     /// Writes per-unit maps as NIfTI volumes on the reference volume's grid (NaN outside the units), plus the preferred
-    /// category map and its names (preferred_category_labels.json: value -> name) when the stimuli are labelled.
+    /// category map and its names (preferred_category_labels.json: value -> name) when the stimuli are labelled. Nothing
+    /// for units that are not voxels with coordinates in a NIfTI reference volume.
     /// </summary>
-    private async Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile reference, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> maps,
-        (IReadOnlyList<double> Index, IReadOnlyList<string> Names)? category)
+    private async Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile? reference, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> maps,
+        Func<(IReadOnlyList<double> Index, IReadOnlyList<string> Names)?> category)
     {
-        if (category is { } c)
+        if (set.UnitKind != UnitKind.Voxel || set.UnitCoordinatesSha256 is null || reference is not { Format: "nifti" })
+        {
+            return;
+        }
+        if (category() is { } c)
         {
             maps = [.. maps, ("preferred_category", c.Index)];
             await context.SaveFileAsync("preferred_category_labels.json", "json", "json",
