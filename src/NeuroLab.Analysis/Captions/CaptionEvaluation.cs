@@ -102,13 +102,48 @@ public static class CaptionEvaluation
     /// </summary>
     public static CaptionDiversity Diversity(IReadOnlyList<string> captions, TfidfEmbedder embedder, double varianceFraction = 0.9)
     {
-        ArgumentNullException.ThrowIfNull(captions);
         ArgumentNullException.ThrowIfNull(embedder);
+        return Diversity(captions, varianceFraction, () => SparseVariances(captions, embedder));
+    }
+
+    /// <summary>Vocabulary size and the number of principal components holding 90% of the caption embeddings' variance.</summary>
+    public static CaptionDiversity Diversity(IReadOnlyList<string> captions, ITextEmbedder embedder, double varianceFraction = 0.9)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        return Diversity(captions, varianceFraction, () => DenseVariances(captions, embedder));
+    }
+
+    /// <summary>The vocabulary and, from two captions on, the components for the fraction of the variances <paramref name="variances"/> computes.</summary>
+    private static CaptionDiversity Diversity(IReadOnlyList<string> captions, double varianceFraction, Func<double[]> variances)
+    {
+        ArgumentNullException.ThrowIfNull(captions);
         int vocabulary = captions.SelectMany(TextTokens.Tokenize).Distinct(StringComparer.Ordinal).Count();
-        if (captions.Count < 2)
+        return captions.Count < 2
+            ? new CaptionDiversity(vocabulary, captions.Count, captions.Count)
+            : new CaptionDiversity(vocabulary, Components(variances(), varianceFraction), captions.Count);
+    }
+
+    /// <summary>How many of the variances (largest first) hold <paramref name="fraction"/> of their sum; 0 when the sum is 0.</summary>
+    private static int Components(double[] variances, double fraction)
+    {
+        double total = variances.Sum();
+        if (total <= 0)
         {
-            return new CaptionDiversity(vocabulary, captions.Count, captions.Count);
+            return 0;
         }
+        double cumulative = 0;
+        int k = 0;
+        while (k < variances.Length && cumulative < fraction * total - 1e-12 * total)
+        {
+            cumulative += variances[k];
+            k++;
+        }
+        return k;
+    }
+
+    /// <summary>Eigenvalues of the sparse TF-IDF vectors' covariance, largest first.</summary>
+    private static double[] SparseVariances(IReadOnlyList<string> captions, TfidfEmbedder embedder)
+    {
         int d = embedder.Vocabulary.Count, n = captions.Count;
         var covariance = new double[(long)d * d];
         var mean = new double[d];
@@ -132,43 +167,17 @@ public static class CaptionEvaluation
             }
         }
         using var scope = TorchSharp.torch.NewDisposeScope();
-        var eigenvalues = TorchSharp.torch.linalg.eigvalsh(TorchSharp.torch.tensor(covariance, [d, d])).data<double>().Select(e => Math.Max(e, 0)).OrderDescending().ToArray();
-        return new CaptionDiversity(vocabulary, Components(eigenvalues, varianceFraction), n);
+        return TorchSharp.torch.linalg.eigvalsh(TorchSharp.torch.tensor(covariance, [d, d])).data<double>().Select(e => Math.Max(e, 0)).OrderDescending().ToArray();
     }
 
-    private static int Components(double[] variances, double fraction)
+    /// <summary>Squared singular values of the centred embeddings [captions, dimensions], largest first.</summary>
+    private static double[] DenseVariances(IReadOnlyList<string> captions, ITextEmbedder embedder)
     {
-        double total = variances.Sum();
-        if (total <= 0)
-        {
-            return 0;
-        }
-        double cumulative = 0;
-        int k = 0;
-        while (k < variances.Length && cumulative < fraction * total - 1e-12 * total)
-        {
-            cumulative += variances[k];
-            k++;
-        }
-        return k;
-    }
-
-    /// <summary>Vocabulary size and the number of principal components holding 90% of the caption embeddings' variance.</summary>
-    public static CaptionDiversity Diversity(IReadOnlyList<string> captions, ITextEmbedder embedder, double varianceFraction = 0.9)
-    {
-        ArgumentNullException.ThrowIfNull(captions);
-        ArgumentNullException.ThrowIfNull(embedder);
-        int vocabulary = captions.SelectMany(TextTokens.Tokenize).Distinct(StringComparer.Ordinal).Count();
-        if (captions.Count < 2)
-        {
-            return new CaptionDiversity(vocabulary, captions.Count, captions.Count);
-        }
         var vectors = embedder.Embed(captions);
         int n = vectors.Count, d = vectors[0].Length;
         using var scope = TorchSharp.torch.NewDisposeScope();
         var x = TorchSharp.torch.tensor(vectors.SelectMany(v => v).Select(v => (double)v).ToArray(), [n, d]);
         x = x - x.mean([0L], keepdim: true);
-        var singular = TorchSharp.torch.linalg.svdvals(x).data<double>().ToArray();
-        return new CaptionDiversity(vocabulary, Components([.. singular.Select(s => s * s)], varianceFraction), n);
+        return [.. TorchSharp.torch.linalg.svdvals(x).data<double>().Select(s => s * s)];
     }
 }
