@@ -16,12 +16,7 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
-    private async Task<JsonElement> CaptionsAsync(Guid run)
-    {
-        var artifacts = await _h.Runs.ArtifactsAsync(_h.F.Alice, run);
-        await using var stream = _h.F.Store.OpenRead(artifacts.Single(a => a.Name == "captions.json").Sha256);
-        return (await JsonDocument.ParseAsync(stream)).RootElement.Clone();
-    }
+    private Task<JsonElement> CaptionsAsync(Guid run) => _h.ArtifactJsonAsync(run, "captions.json");
 
     private async Task<(Guid Dataset, RunSummary Encoding)> HaxbyEncodingAsync(string mask)
     {
@@ -96,11 +91,7 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         var log = await _h.Runs.LogAsync(_h.F.Alice, run.Id);
         Assert.Contains(log, l => l.Message.Contains("Encoder refitted", StringComparison.Ordinal) && l.Level == "info");
         var captions = await CaptionsAsync(run.Id);
-        double[] testR;
-        await using (var stream = _h.F.Store.OpenRead((await _h.Runs.ArtifactsAsync(_h.F.Alice, gabor.Id)).Single(a => a.Name == "test_r.npy").Sha256))
-        {
-            testR = NeuroLab.Formats.Numpy.NpyReader.Read(stream, "test_r.npy").ToFloat64();
-        }
+        double[] testR = (await _h.ArtifactAsync(gabor.Id, "test_r.npy")).ToFloat64();
         Assert.Equal(testR.Count(r => r >= 0.1), captions.GetArrayLength());
         foreach (var unit in captions.EnumerateArray())
         {
@@ -352,12 +343,7 @@ public sealed class BrainScubaCaptionsTests : IAsyncLifetime
         var run = await _h.RunToEndAsync(dataset, "voxel-captions", new { encodingRunId = encoding.Id, method = "brainscuba", poolDatasetId = poolDataset, poolFeatureFileId = poolFile, minTestR = 0.5, keywords = 1, topN = 10 });
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         Console.WriteLine($"BrainSCUBA planted: {run.SummaryJson}");
-        var artifacts = await _h.Runs.ArtifactsAsync(_h.F.Alice, run.Id);
-        JsonElement captionsJson;
-        await using (var stream = _h.F.Store.OpenRead(artifacts.Single(a => a.Name == "captions.json").Sha256))
-        {
-            captionsJson = (await JsonDocument.ParseAsync(stream)).RootElement.Clone();
-        }
+        var captionsJson = await _h.ArtifactJsonAsync(run.Id, "captions.json");
         Assert.Equal(units, captionsJson.GetArrayLength());
         foreach (var unit in captionsJson.EnumerateArray())
         {

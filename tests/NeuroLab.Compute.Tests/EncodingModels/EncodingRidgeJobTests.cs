@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using NeuroLab.Compute.EncodingModels;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.Tests.Datasets;
@@ -11,50 +10,24 @@ namespace NeuroLab.Compute.Tests.EncodingModels;
 /// <summary>The encoding-ridge job end to end through the run queue on the real Allen V1 sample.</summary>
 public sealed class EncodingRidgeJobTests : IAsyncLifetime
 {
-    private readonly ImportFixture _f = new();
-    private readonly RunEventBus _bus = new();
-    private readonly RunSignals _signals = new();
-    private RunService _runs = default!;
-    private RunQueue _queue = default!;
-    private RunEventDispatcher _dispatcher = default!;
+    private RunHarness _h = default!;
     private Guid _allen;
     private Guid _responseSet;
 
+    private ImportFixture _f => _h.F;
+
+    private RunService _runs => _h.Runs;
+
     public async Task InitializeAsync()
     {
-        var job = new EncodingRidgeJob(_f.Database.Factory, _f.Store);
-        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [job], _signals, TimeProvider.System, _f.Store);
-        _queue = new RunQueue(_f.Database.Factory, [job], _signals, _bus, _f.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
-        _dispatcher = new RunEventDispatcher(_bus);
-        await _dispatcher.StartAsync(CancellationToken.None);
-        await _queue.StartAsync(CancellationToken.None);
+        _h = await RunHarness.StartAsync();
         _allen = await _f.Samples.ImportAsync(_f.Alice, _f.WorkspaceId, "allen-v1");
         _responseSet = (await _f.Datasets.GetAsync(_f.Alice, _allen)).ResponseSets[0].Id;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _queue.StopAsync(CancellationToken.None);
-        await _dispatcher.StopAsync(CancellationToken.None);
-        _queue.Dispose();
-        _f.Dispose();
-    }
+    public async Task DisposeAsync() => await _h.DisposeAsync();
 
-    private async Task<RunSummary> RunToEndAsync(object parameters)
-    {
-        var run = await _runs.SubmitAsync(_f.Alice, _allen, "encoding-ridge", JsonSerializer.SerializeToElement(parameters), seed: 1);
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (DateTime.UtcNow < deadline)
-        {
-            run = await _runs.GetAsync(_f.Alice, run.Id);
-            if (run.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
-            {
-                return run;
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("encoding run did not finish");
-    }
+    private Task<RunSummary> RunToEndAsync(object parameters) => _h.RunToEndAsync(_allen, parameters);
 
     [Theory]
     [InlineData("gabor")]
@@ -156,7 +129,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         ]));
         var detail = await _f.Datasets.GetAsync(_f.Alice, dataset);
         var featureFile = detail.Files.Single(f => f.Role == NeuroLab.Data.Datasets.FileRole.Features).Id;
-        var run = await _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        var run = await _h.RunToEndAsync(dataset, new
         {
             responseSetId = detail.ResponseSets[0].Id,
             features = "file",
@@ -164,12 +137,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
             split = "random",
             testFraction = 0.25,
             alphas = new[] { 0.01, 0.1, 1, 10, 100 },
-        }), seed: 9);
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while ((run = await _runs.GetAsync(_f.Alice, run.Id)).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        }, seed: 9, timeout: TimeSpan.FromMinutes(1));
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         using var summary = JsonDocument.Parse(run.SummaryJson!);
         Assert.True(summary.RootElement.GetProperty("meanTestR").GetDouble() > 0.99, run.SummaryJson);
@@ -272,7 +240,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
 
         async Task<RunSummary> FitAsync(int layer)
         {
-            var run = await _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+            var run = await _h.RunToEndAsync(dataset, new
             {
                 responseSetId = detail.ResponseSets[0].Id,
                 features = "torchscript",
@@ -282,12 +250,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
                 testFraction = 0.25,
                 alphas = new[] { 1e-4, 1e-3, 0.01, 0.1, 1, 10 },
                 permutations = 0,
-            }), seed: 3);
-            var deadline = DateTime.UtcNow.AddMinutes(1);
-            while ((run = await _runs.GetAsync(_f.Alice, run.Id)).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
+            }, seed: 3, timeout: TimeSpan.FromMinutes(1));
             Assert.True(run.Status == RunStatus.Succeeded, run.Error);
             return run;
         }
@@ -306,7 +269,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         }
 
         // Banded ridge over the model's logits and raw pixels: per-unit band weights favour the band that generated the responses.
-        var banded = await _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        var banded = await _h.RunToEndAsync(dataset, new
         {
             responseSetId = detail.ResponseSets[0].Id,
             bands = new[] { "torchscript", "pixels" },
@@ -316,12 +279,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
             testFraction = 0.25,
             alphas = new[] { 1e-3, 0.01, 0.1, 1, 10, 100, 1e3 },
             permutations = 0,
-        }), seed: 3);
-        var bandedDeadline = DateTime.UtcNow.AddMinutes(1);
-        while ((banded = await _runs.GetAsync(_f.Alice, banded.Id)).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < bandedDeadline)
-        {
-            await Task.Delay(100);
-        }
+        }, seed: 3, timeout: TimeSpan.FromMinutes(1));
         Assert.True(banded.Status == RunStatus.Succeeded, banded.Error);
         Console.WriteLine($"Banded torchscript+pixels: {banded.SummaryJson}");
         using (var summary = JsonDocument.Parse(banded.SummaryJson!))
@@ -396,7 +354,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         var detail = await _f.Datasets.GetAsync(_f.Alice, dataset);
         var voxels = detail.ResponseSets.Single(r => r.HasUnitCoordinates);
         Assert.Equal(8, voxels.StimulusCount);
-        var run = await _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        var run = await _h.RunToEndAsync(dataset, new
         {
             responseSetId = voxels.Id,
             features = "file",
@@ -405,12 +363,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
             testFraction = 0.25,
             folds = 2,
             permutations = 0,
-        }), seed: 4);
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while ((run = await _runs.GetAsync(_f.Alice, run.Id)).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        }, seed: 4, timeout: TimeSpan.FromMinutes(1));
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
 
         var artifacts = await _runs.ArtifactsAsync(_f.Alice, run.Id);

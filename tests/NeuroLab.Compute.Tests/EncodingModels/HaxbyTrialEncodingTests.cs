@@ -129,10 +129,10 @@ public sealed class HaxbyTrialEncodingTests : IAsyncLifetime
         var (_, trials) = await ArraysAsync(set);
         string[] conditions = [.. (await _h.F.Datasets.ListStimuliAsync(_h.F.Alice, _haxby)).Select(s => s.Label!)];
         int best = Enumerable.Range(0, 8).MaxBy(c => Enumerable.Range(0, 10).Average(r => trials[r, c, 0]));
-        var names = JsonSerializer.Deserialize<Dictionary<string, string>>(await ReadTextAsync(run.Id, "preferred_category_labels.json"))!;
+        var names = (await _h.ArtifactJsonAsync(run.Id, "preferred_category_labels.json")).Deserialize<Dictionary<string, string>>()!;
         Assert.Equal(conditions.Order(StringComparer.Ordinal), names.OrderBy(n => int.Parse(n.Key, System.Globalization.CultureInfo.InvariantCulture)).Select(n => n.Value));
         NeuroLab.Formats.Nifti.NiftiImage map;
-        await using (var stream = _h.F.Store.OpenRead((await _h.Runs.ArtifactsAsync(_h.F.Alice, run.Id)).Single(a => a.Name == "preferred_category.nii.gz").Sha256))
+        await using (var stream = await _h.OpenArtifactAsync(run.Id, "preferred_category.nii.gz"))
         {
             map = NeuroLab.Formats.Nifti.NiftiReader.Read(stream, "preferred_category.nii.gz");
         }
@@ -140,13 +140,6 @@ public sealed class HaxbyTrialEncodingTests : IAsyncLifetime
         Assert.Equal(conditions[best], names[((int)value).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         // Over runs 1-10 the VT voxel prefers shoes (over all 12 runs, scissors: see SampleImportTests).
         Assert.Equal("shoe", conditions[best]);
-    }
-
-    private async Task<string> ReadTextAsync(Guid run, string name)
-    {
-        await using var stream = _h.F.Store.OpenRead((await _h.Runs.ArtifactsAsync(_h.F.Alice, run)).Single(a => a.Name == name).Sha256);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
     }
 
     [Fact]

@@ -56,13 +56,26 @@ public sealed class RunHarness : IAsyncDisposable
         throw new TimeoutException($"run {run.Id} did not finish in time (status {run.Status}).");
     }
 
-    /// <summary>An .npy artifact of a run.</summary>
-    public async Task<NumericArray> ArtifactAsync(Guid run, string name)
+    /// <summary>Opens an artifact of a run by name (a clear error naming the run's artifacts when it has none of that name).</summary>
+    public async Task<Stream> OpenArtifactAsync(Guid run, string name)
     {
         var artifacts = await Runs.ArtifactsAsync(F.Alice, run);
         var artifact = artifacts.SingleOrDefault(a => a.Name == name) ?? throw new InvalidOperationException($"run {run} has no artifact {name}; it has {string.Join(", ", artifacts.Select(a => a.Name))}.");
-        await using var stream = F.Store.OpenRead(artifact.Sha256);
+        return F.Store.OpenRead(artifact.Sha256);
+    }
+
+    /// <summary>An .npy artifact of a run.</summary>
+    public async Task<NumericArray> ArtifactAsync(Guid run, string name)
+    {
+        await using var stream = await OpenArtifactAsync(run, name);
         return NpyReader.Read(stream, name).ToCOrder();
+    }
+
+    /// <summary>A JSON artifact of a run (e.g. captions.json).</summary>
+    public async Task<JsonElement> ArtifactJsonAsync(Guid run, string name)
+    {
+        await using var stream = await OpenArtifactAsync(run, name);
+        return (await JsonDocument.ParseAsync(stream)).RootElement.Clone();
     }
 
     public async ValueTask DisposeAsync()
