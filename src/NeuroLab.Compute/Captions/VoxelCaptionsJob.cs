@@ -504,17 +504,7 @@ public sealed class VoxelCaptionsJob(
         var poolFeatures = scoredFeatures.narrow(0, 0, pool.Count);
         var testFeatures = scoredFeatures.narrow(0, pool.Count, heldOut.Length);
         int units = (int)samples.Responses.Shape[1];
-        var all = tensor(samples.Responses.ToFloat32(), [samples.Responses.Shape[0], units]);
-        var trainRows = tensor(samples.TrainRows.Select(r => (long)r).ToArray());
-        var testRows = tensor(samples.TestRows.Select(r => (long)r).ToArray());
-        var options = new RidgeCvOptions
-        {
-            Alphas = encoding.Alphas ?? [.. RidgeCvOptions.DefaultAlphas],
-            Folds = samples.Folds,
-            FitIntercept = encoding.Intercept,
-        };
-        context.Report("refitting the encoder", 0, 1);
-        using var fit = RidgeCv.Fit(trainFeatures, all.index_select(0, trainRows), testFeatures, all.index_select(0, testRows), options, cancellationToken: ct);
+        using var fit = RefitEncoder(context, encoding, samples, trainFeatures, testFeatures, ct);
         double drift = Enumerable.Range(0, units).Where(u => double.IsFinite(runTestR[u]) && double.IsFinite(fit.TestR[u])).Select(u => Math.Abs(runTestR[u] - fit.TestR[u])).DefaultIfEmpty(0).Max();
         await context.LogAsync($"Encoder refitted on {samples.TrainRows.Length} training samples ({description}); largest test r difference from the run: {drift.ToString("G3", CultureInfo.InvariantCulture)}. Scoring {pool.Count} pool items.",
             drift > 1e-3 ? "warning" : "info");
@@ -572,11 +562,7 @@ public sealed class VoxelCaptionsJob(
             throw new InvalidDataException($"The pool embeddings have {columns} dimensions but the encoder's features have {trainFeatures.shape[1]}; they must be the same embedding space.");
         }
         int units = (int)samples.Responses.Shape[1];
-        var all = tensor(samples.Responses.ToFloat32(), [samples.Responses.Shape[0], units]);
-        var options = new RidgeCvOptions { Alphas = encoding.Alphas ?? [.. RidgeCvOptions.DefaultAlphas], Folds = samples.Folds, FitIntercept = encoding.Intercept };
-        context.Report("refitting the encoder", 0, 1);
-        using var fit = RidgeCv.Fit(trainFeatures, all.index_select(0, tensor(samples.TrainRows.Select(r => (long)r).ToArray())), testFeatures,
-            all.index_select(0, tensor(samples.TestRows.Select(r => (long)r).ToArray())), options, cancellationToken: ct);
+        using var fit = RefitEncoder(context, encoding, samples, trainFeatures, testFeatures, ct);
         // Weights act on z-scored features; dividing by each dimension's training SD gives the direction in the raw space.
         var sd = trainFeatures.to_type(ScalarType.Float64).std(0L, unbiased: false).data<double>().ToArray();
         var weights = fit.Weights!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
@@ -626,6 +612,17 @@ public sealed class VoxelCaptionsJob(
             return vector.Length == 0 ? null : vector;
         }
         return (items, scores, (u, word) => WordVector(word) is { } v ? CaptionEvaluation.Cosine(unitWeights[u], v) : null);
+    }
+
+    /// <summary>The encoding run's model fitted again on its own training samples, folds and alphas (features given), so it reproduces the run.</summary>
+    private static RidgeCvResult RefitEncoder(
+        RunContext context, EncodingRidgeParameters encoding, EncodingRidgeJob.Samples samples, Tensor trainFeatures, Tensor testFeatures, CancellationToken ct)
+    {
+        var all = tensor(samples.Responses.ToFloat32(), [samples.Responses.Shape[0], samples.Responses.Shape[1]]);
+        var trainRows = tensor(samples.TrainRows.Select(r => (long)r).ToArray());
+        var testRows = tensor(samples.TestRows.Select(r => (long)r).ToArray());
+        context.Report("refitting the encoder", 0, 1);
+        return RidgeCv.Fit(trainFeatures, all.index_select(0, trainRows), testFeatures, all.index_select(0, testRows), encoding.RidgeOptions(samples.Folds), cancellationToken: ct);
     }
 
     private static void WriteCsv(Stream stream, IReadOnlyList<UnitCaption> results)

@@ -85,6 +85,12 @@ public sealed record EncodingRidgeParameters
 
     internal bool NeedsImages => FeatureKinds.Any(k => k is not ("file" or "labels"));
 
+    /// <summary>The alpha grid of the run (the default grid when none is given).</summary>
+    internal double[] AlphaGrid => Alphas ?? [.. RidgeCvOptions.DefaultAlphas];
+
+    /// <summary>The ridge settings of a single-space fit; refits (voxel captions) use the same, so they reproduce the run.</summary>
+    internal RidgeCvOptions RidgeOptions(RidgeFolds folds) => new() { Alphas = AlphaGrid, Folds = folds, FitIntercept = Intercept };
+
     public double TestFraction { get; init; } = 0.2;
 
     /// <summary>Permutations for per-unit p-values of test r (0 skips the test).</summary>
@@ -349,14 +355,11 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         var allResponses = tensor(responses.AsSpan<float>().ToArray(), [responses.Shape[0], units]);
         var trainResponses = allResponses.index_select(0, trainRows);
         var testResponses = allResponses.index_select(0, testRows);
-        var alphas = p.Alphas ?? [.. RidgeCvOptions.DefaultAlphas];
+        var alphas = p.AlphaGrid;
         var unitR = new double[units];
         Array.Fill(unitR, double.NaN);
-        var options = new RidgeCvOptions
+        var options = p.RidgeOptions(samples.Folds) with
         {
-            Alphas = alphas,
-            Folds = samples.Folds,
-            FitIntercept = p.Intercept,
             BatchCompleted = batch =>
             {
                 // Partial per-unit scores for the live histogram: correlation of this batch's test predictions.
@@ -461,7 +464,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         var allResponses = tensor(responses.AsSpan<float>().ToArray(), [responses.Shape[0], units]);
         var trainResponses = allResponses.index_select(0, trainIndex);
         var testResponses = allResponses.index_select(0, testIndex);
-        var alphas = p.Alphas ?? [.. RidgeCvOptions.DefaultAlphas];
+        var alphas = p.AlphaGrid;
         var options = new BandedRidgeOptions
         {
             Alphas = alphas,
