@@ -58,9 +58,16 @@ public sealed class VolumeSampler(ContentStore store, long cacheBytes = VolumeSa
     }
 
     /// <summary>Finite-value statistics of a volume for default display ranges: minimum, maximum, and the 99th percentile of |value| over non-zero voxels.</summary>
-    public VolumeStats Stats(string sha256, string fileName)
+    public VolumeStats Stats(string sha256, string fileName) =>
+        // Sorting a 1 mm map's magnitudes takes a while; every page that shows the volume asks again.
+        cache.GetOrCreate(sha256 + "|stats", entry =>
+        {
+            entry.Size = 64;
+            return ComputeStats(Load(sha256, fileName).Values);
+        })!;
+
+    private static VolumeStats ComputeStats(float[] values)
     {
-        var values = Load(sha256, fileName).Values;
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         var magnitudes = new List<float>();
         foreach (var v in values)
