@@ -97,17 +97,14 @@ public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDb
         {
             return null;
         }
-        NeuroLab.Formats.Nifti.NiftiImage template;
-        await using (var stream = store.OpenRead(reference.Sha256))
-        {
-            template = NeuroLab.Formats.Nifti.NiftiReader.Read(stream, reference.Name);
-        }
+        // Only the grid and affine of the run's map are needed, not its voxels.
+        var header = NeuroLab.Formats.Nifti.NiftiReader.ReadHeader(store.LocalPath(reference.Sha256));
         NeuroLab.Formats.NumericArray coordinates;
         await using (var stream = store.OpenRead(coordinatesSha))
         {
             coordinates = NeuroLab.Formats.Numpy.NpyReader.Read(stream, "coordinates.npy").ToCOrder();
         }
-        long[] grid = [.. template.Header.Shape.Take(3)];
+        long[] grid = [.. header.Shape.Take(3)];
         var volume = new float[grid[0] * grid[1] * grid[2]];
         Array.Fill(volume, float.NaN);
         var legend = run.Captions.Where(c => c.Keywords.Count > 0).GroupBy(c => c.Keywords[0].Word)
@@ -119,7 +116,6 @@ public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDb
             volume[i + grid[0] * (j + grid[1] * k)] = key.Length > 0 ? 1 : c.Keywords.Count > 0 ? 1 + legend.IndexOf(c.Keywords[0].Word) : float.NaN;
         }
         var array = new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, grid, volume, NeuroLab.Formats.ArrayOrder.Fortran);
-        var header = template.Header;
         var stored = await store.AddAsync(s =>
         {
             using var gzip = new System.IO.Compression.GZipStream(s, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
