@@ -46,9 +46,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.ClickAsync("[data-testid=create-workspace]");
         try
         {
-            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/w/[0-9a-f-]{36}$"), new PageWaitForURLOptions { Timeout = 60_000 });
+            // Polls the address rather than waiting for a navigation event: the app navigates client-side, and once a
+            // wait for the event timed out although the workspace page was showing.
+            await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/w/[0-9a-f-]{36}$"), new PageAssertionsToHaveURLOptions { Timeout = 60_000 });
         }
-        catch (TimeoutException)
+        catch (PlaywrightException)
         {
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, $"failed-create-workspace-{Guid.NewGuid():N}.png"), FullPage = true });
             throw;
