@@ -62,6 +62,9 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         Assert.Equal(201, submitted.Status);
         var run = (await submitted.JsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         await page.GotoAsync($"w/{workspace}/runs/{run}");
+        // The status shows in the prerendered page already; typing before the circuit is interactive would be lost
+        // (a clean-clone CI run submitted the caption form with its default threshold that way).
+        await page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
         await Assertions.Expect(page.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
         return (workspace, run);
     }
@@ -72,8 +75,18 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await page.ClickAsync("[data-testid=viewer-goto-button]");
     }
 
-    private static async Task WaitReadyAsync(IPage page) =>
-        await page.Locator("[data-testid=brain-viewer][data-ready=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+    private async Task WaitReadyAsync(IPage page)
+    {
+        try
+        {
+            await page.Locator("[data-testid=brain-viewer][data-ready=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        }
+        catch (PlaywrightException)
+        {
+            await ShotAsync(page, $"failed-viewer-{Guid.NewGuid():N}");
+            throw new InvalidOperationException($"The viewer at {page.Url} never became ready. Browser problems: {string.Join(" | ", _problems)}");
+        }
+    }
 
     [Fact]
     public async Task MniMapOnTemplate_RegionAtCrosshair_Views_PngExport()
