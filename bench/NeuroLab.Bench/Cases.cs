@@ -29,6 +29,8 @@ internal static class Cases
                 sw.Stop();
                 return new Measurement($"stream volumes {Path.GetFileName(args[0])}", sw.Elapsed.TotalSeconds, 0, $"{count} volumes (checksum {sum:0.###})");
             }
+            case "hostile":
+                return HostileFilesBench.Inspect(args[0]);
             case "catalogue":
                 return await CatalogueBench.ImportAllAsync();
             case "captions":

@@ -16,6 +16,9 @@ switch (suite)
     case "captions":
         CaptionsBench.Run();
         break;
+    case "hostile":
+        HostileFilesBench.Run(args.Length > 1 ? args[1] : null);
+        break;
     case "ridge":
         RidgeBench.Fit(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null, wholeBrain: false);
         break;
@@ -30,7 +33,7 @@ switch (suite)
         Console.WriteLine(JsonSerializer.Serialize(result with { PeakRssMiB = Memory.PeakRssMiB() }));
         break;
     default:
-        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | captions | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR");
+        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | captions | hostile [format] | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR");
         break;
 }
 
@@ -45,7 +48,7 @@ namespace NeuroLab.Bench
         public static double PeakRssMiB()
         {
             var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+            return line is null ? double.NaN : double.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
         }
     }
 

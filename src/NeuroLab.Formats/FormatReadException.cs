@@ -39,6 +39,12 @@ public sealed record ReadLimits
     /// <summary>Most dimensions of one array.</summary>
     public int MaxRank { get; init; } = 32;
 
+    /// <summary>The configuration key that sets <see cref="MaxArrayBytes"/>, named in messages (null: none).</summary>
+    public string? Setting { get; init; }
+
+    /// <summary>" (Setting)" or empty, to append to a limit in a message.</summary>
+    public string SettingSuffix => Setting is null ? string.Empty : $" ({Setting})";
+
     /// <summary>
     /// Checks a declared shape and element type against the limits.
     /// </summary>
@@ -66,7 +72,7 @@ public sealed record ReadLimits
         var size = NumericTypes.SizeOf(type);
         if (count > MaxElements || (count > 0 && count > MaxArrayBytes / size))
         {
-            throw new FormatReadException(fileName, $"{what} of shape [{string.Join(", ", shape)}] {NumericTypes.Name(type)} needs {count * (double)size / (1 << 20):N0} MiB, over the limit of {MaxArrayBytes / (1 << 20):N0} MiB.");
+            throw new FormatReadException(fileName, $"{what} of shape [{string.Join(", ", shape)}] {NumericTypes.Name(type)} needs {count * (double)size / (1 << 20):N0} MiB, over the limit of {MaxArrayBytes / (1 << 20):N0} MiB{SettingSuffix}.");
         }
         return count;
     }

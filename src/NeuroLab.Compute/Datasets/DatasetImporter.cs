@@ -38,7 +38,8 @@ public sealed class DatasetImportException(string message, IReadOnlyList<FilePro
 /// dataset rows exist and stored files that nothing references are removed.
 /// </summary>
 public sealed class DatasetImporter(
-    IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, DatasetService datasets, ContentStore store, TimeProvider clock, long workspaceQuotaBytes = 0)
+    IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, DatasetService datasets, ContentStore store, TimeProvider clock, long workspaceQuotaBytes = 0,
+    InspectionGate? inspections = null)
 {
     /// <summary>Imports and returns the new dataset's id.</summary>
     /// <exception cref="DatasetImportException">Some files are unreadable or unfit for their role; nothing was created.</exception>
@@ -119,7 +120,8 @@ public sealed class DatasetImporter(
             }
             try
             {
-                var inspection = FileInspector.Inspect(store.LocalPath(blob.Sha256), Path.GetFileName(source.FileName));
+                var path = store.LocalPath(blob.Sha256);
+                var inspection = await (inspections ?? InspectionGate.Default).RunAsync(limits => FileInspector.Inspect(path, Path.GetFileName(source.FileName), limits), ct);
                 var roleProblem = RoleRules.Check(source.Role, inspection);
                 if (roleProblem is not null)
                 {

@@ -91,7 +91,9 @@ public static partial class SampleRecipes
             context.Cancellation.ThrowIfCancellationRequested();
             if (file.Inspection.Format == "image")
             {
-                var image = ImageReader.Read(context.PathOf(file), new ImageReadOptions());
+                // Decoded row by row into the thumbnail: the full image is never held (the file passed inspection).
+                var path = context.PathOf(file);
+                var image = ImageSampler.Sample(path, file.Name, ImageReader.ReadInfo(path), ThumbnailSide);
                 var png = ImageThumbnail.EncodePng(image, ThumbnailSide);
                 derived.Stimuli.Add(new DerivedStimulus(file.Name, ImageSha256: await context.StorePngAsync(png)));
             }

@@ -18,7 +18,7 @@ public sealed record StagedUploadView(Guid Id, string FileName, long SizeBytes, 
 /// inspects it with the format readers, and records a staged upload with the result, so the browser can show
 /// previews and per-file validation before anything becomes a dataset.
 /// </summary>
-public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, ContentStore store, TimeProvider clock)
+public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, ContentStore store, TimeProvider clock, InspectionGate inspections)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -42,7 +42,8 @@ public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory
         {
             try
             {
-                inspection = FileInspector.Inspect(store.LocalPath(blob.Sha256), name);
+                var path = store.LocalPath(blob.Sha256);
+                inspection = await inspections.RunAsync(limits => FileInspector.Inspect(path, name, limits), ct);
             }
             catch (FormatReadException e)
             {

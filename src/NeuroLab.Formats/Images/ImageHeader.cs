@@ -111,7 +111,7 @@ internal static class ImageHeader
             4 => ("gray+alpha", 1, true),
             _ => ("RGBA", 3, true),
         };
-        return new ImageInfo((int)width, (int)height, channels, ImageFormat.Png, bitDepth, model, alpha);
+        return new ImageInfo((int)width, (int)height, channels, ImageFormat.Png, bitDepth, model, alpha) { MultiPass = ihdr[12] == 1 };
     }
 
     private static ImageInfo ParseJpeg(Stream stream, ReadOnlySpan<byte> pending, string fileName)
@@ -178,7 +178,7 @@ internal static class ImageHeader
                     4 => "CMYK",
                     _ => throw new FormatReadException(fileName, $"JPEG with {components} colour components is not supported (1, 3 or 4)."),
                 };
-                return new ImageInfo(width, height, components == 1 ? 1 : 3, ImageFormat.Jpeg, 8, model, false);
+                return new ImageInfo(width, height, components == 1 ? 1 : 3, ImageFormat.Jpeg, 8, model, false) { MultiPass = code is 0xC2 or 0xC6 or 0xCA or 0xCE };
             }
             if (code == 0xEE && length >= 14)
             {

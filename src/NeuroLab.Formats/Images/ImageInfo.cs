@@ -46,6 +46,12 @@ public sealed record ImageInfo(int Width, int Height, int Channels, ImageFormat 
 {
     /// <summary>True when the image is stored as grayscale (a 3-component JPEG whose colours happen to be gray is not).</summary>
     public bool IsGrayscale => Channels == 1;
+
+    /// <summary>
+    /// Stored in several passes (an Adam7-interlaced PNG or a progressive JPEG): decoders then hold the whole image
+    /// (or its coefficients) in memory at once, so such files cannot be checked row by row within a small budget.
+    /// </summary>
+    public bool MultiPass { get; init; }
 }
 
 /// <summary>Options for <see cref="ImageReader"/>.</summary>

@@ -9,15 +9,17 @@ namespace NeuroLab.Formats.Inspection;
 
 /// <summary>
 /// Opens a file with the reader for its detected format and describes it (<see cref="FileInspection"/>).
-/// Anything wrong with the file surfaces as <see cref="FormatReadException"/> naming the file.
+/// Anything wrong with the file surfaces as <see cref="FormatReadException"/> naming the file. Memory stays within
+/// <see cref="InspectionLimits"/> whatever the file's header declares: NIfTI, NumPy and image data are checked in a
+/// streaming pass; formats decoded whole must fit the budget.
 /// </summary>
 public static class FileInspector
 {
     /// <summary>Inspects <paramref name="path"/>; <paramref name="fileName"/> is the name shown in messages.</summary>
-    public static FileInspection Inspect(string path, string fileName, ReadLimits? limits = null)
+    public static FileInspection Inspect(string path, string fileName, InspectionLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        limits ??= ReadLimits.Default;
+        limits ??= InspectionLimits.Default;
         var format = FormatDetector.Detect(path);
         try
         {
@@ -35,20 +37,16 @@ public static class FileInspector
         }
     }
 
-    private static FileInspection InspectNifti(string path, string fileName, ReadLimits limits)
+    private static FileInspection InspectNifti(string path, string fileName, InspectionLimits limits)
     {
-        // Reading the whole image validates sizes and data; the header alone would miss truncation.
-        var image = ReadNifti(path, fileName, limits);
-        var h = image.Header;
+        // One streaming pass over all voxels validates sizes and data (the header alone would miss truncation).
+        var image = StreamedArray.Nifti(path, fileName, limits, out var h);
+        bool volume = h.Shape.Count <= 3 || h.Shape.Skip(3).All(d => d == 1);
+        var stats = Statistics(image, countDistinct: volume);
         var warnings = new List<string>();
-        if (image.Data.Type is NumericType.Float32 or NumericType.Float64)
+        if (image.IsFloating && stats.NonFinite > 0)
         {
-            var values = image.Data.ToFloat64();
-            long nonFinite = values.LongCount(v => !double.IsFinite(v));
-            if (nonFinite > 0)
-            {
-                warnings.Add($"{nonFinite:N0} voxels are NaN or infinite.");
-            }
+            warnings.Add($"{stats.NonFinite:N0} voxels are NaN or infinite.");
         }
         var summary = new Dictionary<string, object?>
         {
@@ -59,20 +57,16 @@ public static class FileInspector
             ["sformCode"] = h.SFormCode,
             ["byteOrder"] = h.BigEndian ? "big-endian" : "little-endian",
         };
-        if (h.Shape.Count <= 3 || h.Shape.Skip(3).All(d => d == 1))
+        if (volume)
         {
             // Few distinct values in a 3-D volume mean a mask (2) or a label atlas (a few hundred at most).
-            var distinct = new HashSet<double>();
-            for (long i = 0; i < image.Data.Length && distinct.Count <= 1000; i++)
-            {
-                distinct.Add(image.Data.GetDouble(i));
-            }
-            summary["distinctValues"] = distinct.Count > 1000 ? "over 1000" : distinct.Count;
-            if (distinct.Count <= 2)
+            summary["distinctValues"] = stats.Distinct is { } distinct ? distinct : "over 1000";
+            if (stats.Distinct is <= 2)
             {
                 summary["binary"] = true;
             }
         }
+        AddRange(summary, stats);
         if (h.RepetitionTimeSeconds is { } tr)
         {
             summary["repetitionTimeSeconds"] = tr;
@@ -90,7 +84,7 @@ public static class FileInspector
         {
             Format = "nifti",
             Shape = h.Shape,
-            Dtype = NumericTypes.Name(image.Data.Type),
+            Dtype = NumericTypes.Name(image.Type),
             Affine = h.BestAffine(),
             VoxelSize = h.VoxelSize,
             Summary = summary,
@@ -98,25 +92,55 @@ public static class FileInspector
         };
     }
 
-    private static NiftiImage ReadNifti(string path, string fileName, ReadLimits limits)
+    /// <summary>Stored values' running statistics (raw, before any NIfTI scaling), in one streaming pass.</summary>
+    private static ValueStatistics Statistics(StreamedArray array, bool countDistinct = false)
     {
-        using var stream = File.OpenRead(path);
-        return NiftiReader.Read(stream, fileName, limits);
+        var stats = new ValueStatistics(countDistinct);
+        array.Scan((_, values) =>
+        {
+            stats.Add(values);
+            return true;
+        });
+        return stats;
     }
 
-    private static FileInspection InspectOther(string format, string path, string fileName, ReadLimits limits) => format switch
+    private static void AddRange(Dictionary<string, object?> summary, ValueStatistics stats)
     {
-        "npy" => FromArray("npy", NpyReader.Read(path, limits), []),
-        "npz" => InspectNpz(path, limits),
+        // Only finite numbers go into the summary: it is stored and served as JSON.
+        if (stats.Finite > 0)
+        {
+            summary["min"] = stats.Min;
+            summary["max"] = stats.Max;
+            summary["mean"] = stats.Mean;
+        }
+    }
+
+    private static FileInspection InspectOther(string format, string path, string fileName, InspectionLimits limits) => format switch
+    {
+        "npy" => FromStreamed("npy", StreamedArray.Npy(path, fileName, limits), []),
+        "npz" => InspectNpz(path, fileName, limits),
         "torchscript" => InspectTorchScript(path, fileName),
         "pytorch-pickle" => throw new FormatReadException(fileName,
             "a torch.save file (weights or a pickled module), not a TorchScript model; save the model with torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path)."),
         "mat" or "hdf5" => InspectMat(path, fileName, limits),
-        "gifti" => InspectGifti(path, limits),
-        "image" => InspectImage(path),
+        "gifti" => InspectGifti(path, fileName, limits),
+        "image" => InspectImage(path, fileName, limits),
         "events-tsv" => InspectEvents(path, limits),
         _ => InspectText(path, fileName, limits),
     };
+
+    private static FileInspection FromStreamed(string format, StreamedArray array, Dictionary<string, object?> summary)
+    {
+        var stats = Statistics(array);
+        var warnings = new List<string>();
+        if (array.IsFloating && stats.NonFinite > 0)
+        {
+            warnings.Add($"{stats.NonFinite:N0} of {stats.Count:N0} values are NaN or infinite.");
+        }
+        summary["order"] = array.Order == ArrayOrder.C ? "C" : "Fortran";
+        AddRange(summary, stats);
+        return new FileInspection { Format = format, Shape = array.Shape, Dtype = NumericTypes.Name(array.Type), Summary = summary, Warnings = warnings };
+    }
 
     private static FileInspection FromArray(string format, NumericArray array, Dictionary<string, object?> summary)
     {
@@ -160,17 +184,27 @@ public static class FileInspector
         return new FileInspection { Format = "torchscript", Summary = summary };
     }
 
-    private static FileInspection InspectNpz(string path, ReadLimits limits)
+    private static FileInspection InspectNpz(string path, string fileName, InspectionLimits limits)
     {
-        var arrays = NpzReader.Read(path, limits);
-        var largest = arrays.OrderByDescending(a => a.Value.Length).FirstOrDefault();
-        var summary = new Dictionary<string, object?> { ["variables"] = string.Join(", ", arrays.Select(a => $"{a.Key} {a.Value.ShapeText} {NumericTypes.Name(a.Value.Type)}")) };
-        return largest.Value is null ? new FileInspection { Format = "npz", Summary = summary } : FromArray("npz", largest.Value, summary) with { Format = "npz" };
+        var entries = StreamedArray.NpzEntries(path, fileName, limits);
+        var summary = new Dictionary<string, object?> { ["variables"] = string.Join(", ", entries.Select(e => $"{e.Name} {e.Array.ShapeText} {NumericTypes.Name(e.Array.Type)}")) };
+        if (entries.Count == 0)
+        {
+            return new FileInspection { Format = "npz", Summary = summary };
+        }
+        // Every entry's data is streamed once, so a damaged entry is found; the largest describes the file.
+        var largest = entries.MaxBy(e => e.Array.Length).Array;
+        foreach (var (_, array) in entries.Where(e => !ReferenceEquals(e.Array, largest)))
+        {
+            Statistics(array);
+        }
+        return FromStreamed("npz", largest, summary);
     }
 
-    private static FileInspection InspectMat(string path, string fileName, ReadLimits limits)
+    private static FileInspection InspectMat(string path, string fileName, InspectionLimits limits)
     {
-        var mat = MatReader.Read(path, limits);
+        // MAT-files are decoded whole (compressed variables, HDF5 chunks), so they must fit the memory budget.
+        var mat = MatReader.Read(path, limits.Whole);
         var numeric = mat.Variables.Where(v => v.Value is MatNumeric).OrderByDescending(v => v.Value.Count).ToList();
         var summary = new Dictionary<string, object?>
         {
@@ -193,9 +227,13 @@ public static class FileInspector
         };
     }
 
-    private static FileInspection InspectGifti(string path, ReadLimits limits)
+    private static FileInspection InspectGifti(string path, string fileName, InspectionLimits limits)
     {
-        var gifti = GiftiReader.Read(path, limits);
+        // GIFTI data arrays are decoded whole (base64, zlib), so all of them together must fit the memory budget.
+        // Read from a stream: external data files are never looked up beside a stored file.
+        using var stream = File.OpenRead(path);
+        var whole = limits.Whole;
+        var gifti = GiftiReader.Read(stream, fileName, whole, whole.MaxArrayBytes);
         var summary = new Dictionary<string, object?>
         {
             ["dataArrays"] = string.Join(", ", gifti.DataArrays.Select(a => $"{a.Intent} {a.Array.ShapeText}")),
@@ -209,11 +247,12 @@ public static class FileInspector
         return new FileInspection { Format = "gifti", Shape = main?.Shape, Dtype = main is null ? null : NumericTypes.Name(main.Type), Summary = summary };
     }
 
-    private static FileInspection InspectImage(string path)
+    private static FileInspection InspectImage(string path, string fileName, InspectionLimits limits)
     {
         var info = ImageReader.ReadInfo(path);
-        // Decoding once proves the pixel data is intact, not only the header.
-        ImageReader.Read(path, new ImageReadOptions());
+        CheckImage(fileName, info, limits);
+        // Decoding every row once proves the pixel data is intact, not only the header; only a row is held.
+        ImageSampler.Sample(path, fileName, info, 64);
         return new FileInspection
         {
             Format = "image",
@@ -223,9 +262,25 @@ public static class FileInspector
         };
     }
 
-    private static FileInspection InspectEvents(string path, ReadLimits limits)
+    /// <summary>
+    /// An image's declared size against the limits: its decoded size (float32 [height, width, channels], as
+    /// <see cref="ImageReader"/> returns it) against the decoded limit, and for progressive JPEGs, whose coefficients the
+    /// decoder holds whole, 6 bytes a pixel against the memory budget (interlaced PNGs are streamed pass by pass).
+    /// </summary>
+    internal static void CheckImage(string fileName, ImageInfo info, InspectionLimits limits)
     {
-        var table = BidsEventsReader.Read(path, limits);
+        string what = $"the {info.Width}x{info.Height} {info.Format} image";
+        limits.CheckDecoded(fileName, (long)info.Width * info.Height * info.Channels * 4, what);
+        if (info.MultiPass && info.Format == ImageFormat.Jpeg)
+        {
+            // libjpeg holds a progressive JPEG's coefficients for the whole image (2 bytes a sample, 3 samples a pixel at most).
+            limits.CheckWhole(fileName, (long)info.Width * info.Height * 6, $"{what} (progressive)");
+        }
+    }
+
+    private static FileInspection InspectEvents(string path, InspectionLimits limits)
+    {
+        var table = BidsEventsReader.Read(path, limits.Whole);
         return new FileInspection
         {
             Format = "events-tsv",
@@ -240,11 +295,12 @@ public static class FileInspector
     }
 
     /// <summary>Numeric text becomes a matrix; other text (labels, READMEs) is kept as text.</summary>
-    private static FileInspection InspectText(string path, string fileName, ReadLimits limits)
+    private static FileInspection InspectText(string path, string fileName, InspectionLimits limits)
     {
         try
         {
-            var matrix = DelimitedMatrixReader.Read(path, new DelimitedMatrixOptions { Limits = limits });
+            // Text tables are parsed whole into float64, so they must fit the memory budget.
+            var matrix = DelimitedMatrixReader.Read(path, new DelimitedMatrixOptions { Limits = limits.Whole });
             var summary = new Dictionary<string, object?> { ["separator"] = matrix.Separator.ToString() };
             if (matrix.ColumnNames is { Count: > 0 } names)
             {
@@ -252,8 +308,9 @@ public static class FileInspector
             }
             return FromArray("matrix", matrix.Values, summary) with { Format = "matrix" };
         }
-        catch (FormatReadException)
+        catch (FormatReadException e) when (!e.Reason.Contains("NeuroLab:Uploads:", StringComparison.Ordinal))
         {
+            // Not a numeric table (a limit is an answer, not a reason to call the file text).
             var info = new FileInfo(path);
             if (info.Length > 16 << 20)
             {

@@ -9,56 +9,130 @@ namespace NeuroLab.Formats.Inspection;
 /// <summary>
 /// Small pictures of a file for people to check before and after import: the middle axial slice of a
 /// volume, a thumbnail of an image, a heat map of a matrix. Also value histograms. Only the first volume of
-/// a 4-D image is read, so previews stay cheap for long runs.
+/// a 4-D image is read, so previews stay cheap for long runs. Memory stays within <see cref="InspectionLimits"/>
+/// whatever a header declares: NIfTI and NumPy data are streamed into a grid of at most
+/// <see cref="MaxGridSide"/> cells a side, images decoded row by row into a box-averaged thumbnail, and
+/// histograms counted in two streaming passes; formats decoded whole must fit the budget.
 /// </summary>
 public static class PreviewRenderer
 {
+    /// <summary>Most cells a side of the grid a slice or heat map is averaged into before it is drawn.</summary>
+    public const int MaxGridSide = 512;
+
     /// <summary>A PNG preview of the file, or null when the format has no picture (events, text, surfaces).</summary>
-    public static byte[]? RenderPng(string path, string fileName, int maxSide = 256)
+    public static byte[]? RenderPng(string path, string fileName, int maxSide = 256, InspectionLimits? limits = null)
     {
+        limits ??= InspectionLimits.Default;
         var format = FormatDetector.Detect(path);
         return format switch
         {
-            "nifti" => NiftiSlice(path, maxSide),
-            "image" => ImageThumbnail.EncodePng(ImageReader.Read(path, new ImageReadOptions()), maxSide),
-            "npy" => Heatmap(NpyReader.Read(path), maxSide),
-            "matrix" => Heatmap(DelimitedMatrixReader.Read(path).Values, maxSide),
-            "mat" => MatReader.Read(path).Variables.Values.OfType<MatNumeric>().Where(m => !m.IsComplex && m.Array.Rank >= 2 && m.Array.Length > 1)
+            "nifti" => NiftiSlice(path, fileName, maxSide, limits),
+            "image" => ImageThumbnail.EncodePng(ImageSample(path, fileName, maxSide, limits), maxSide),
+            "npy" => StreamedHeatmap(StreamedArray.Npy(path, fileName, limits), maxSide),
+            "matrix" => Heatmap(DelimitedMatrixReader.Read(path, new DelimitedMatrixOptions { Limits = limits.Whole }).Values, maxSide),
+            "mat" => MatReader.Read(path, limits.Whole).Variables.Values.OfType<MatNumeric>().Where(m => !m.IsComplex && m.Array.Rank >= 2 && m.Array.Length > 1)
                 .Select(m => Heatmap(m.Array, maxSide)).FirstOrDefault(),
-            "npz" => NpzReader.Read(path).Values.Where(a => a.Rank >= 1).Select(a => Heatmap(a, maxSide)).FirstOrDefault(),
+            "npz" => StreamedArray.NpzEntries(path, fileName, limits).Where(e => e.Array.Shape.Count >= 1).Select(e => StreamedHeatmap(e.Array, maxSide)).FirstOrDefault(),
             _ => null,
         };
     }
 
-    /// <summary>The middle axial (z) slice of the first volume, anterior up, grey levels windowed to the 1st-99th percentile.</summary>
-    public static byte[] NiftiSlice(string path, int maxSide)
+    /// <inheritdoc cref="NiftiSlice(string, string, int, InspectionLimits?)"/>
+    public static byte[] NiftiSlice(string path, int maxSide) => NiftiSlice(path, Path.GetFileName(path), maxSide);
+
+    /// <summary>
+    /// The middle axial (z) slice of the first volume, anterior up, grey levels windowed to the 1st-99th percentile.
+    /// The slice is streamed from the file and averaged into at most <see cref="MaxGridSide"/> cells a side.
+    /// </summary>
+    public static byte[] NiftiSlice(string path, string fileName, int maxSide, InspectionLimits? limits = null)
     {
-        var volume = NiftiReader.ReadVolumes(path).First();
-        var h = NiftiReader.ReadHeader(path);
-        bool rgb = volume.Rank == 4;
-        int nx = (int)volume.Shape[rgb ? 1 : 0], ny = (int)volume.Shape[rgb ? 2 : 1], nz = (int)volume.Shape[rgb ? 3 : 2];
-        int z = nz / 2;
-        var slice = new double[nx * ny];
-        for (int y = 0; y < ny; y++)
+        var image = StreamedArray.Nifti(path, fileName, limits ?? InspectionLimits.Default, out var h);
+        // Stored shape [components?, x, y, z, ...]; an RGB image shows its first component.
+        bool rgb = image.Shape.Count > h.Shape.Count;
+        long components = rgb ? image.Shape[0] : 1;
+        long nx = h.Shape[0], ny = h.Shape.Count > 1 ? h.Shape[1] : 1, nz = h.Shape.Count > 2 ? h.Shape[2] : 1;
+        long z = nz / 2;
+        long sliceStart = z * nx * ny * components, sliceEnd = sliceStart + nx * ny * components;
+        var grid = new GridAverager(ny, nx, MaxGridSide, keepAspect: true);
+        double slope = h.HasScaling ? h.SclSlope : 1, inter = h.HasScaling && !double.IsNaN(h.SclInter) ? h.SclInter : 0;
+        image.Scan((start, values) =>
         {
-            for (int x = 0; x < nx; x++)
+            long from = Math.Max(start, sliceStart), to = Math.Min(start + values.Length, sliceEnd);
+            for (long i = from; i < to; i++)
             {
-                var raw = rgb ? volume[0, x, y, z] : volume[x, y, z];
-                slice[y * nx + x] = h.HasScaling ? raw * h.SclSlope + (double.IsNaN(h.SclInter) ? 0 : h.SclInter) : raw;
+                long element = i - sliceStart;
+                if (element % components != 0)
+                {
+                    continue;
+                }
+                long voxel = element / components;
+                grid.Add(voxel / nx, voxel % nx, values[(int)(i - start)] * slope + inter);
             }
-        }
-        var (low, high) = Percentiles(slice, 0.01, 0.99);
-        var pixels = new float[nx * ny];
+            return start + values.Length < sliceEnd;
+        });
+        var cells = grid.Means();
+        var (low, high) = Percentiles(cells, 0.01, 0.99);
+        int rows = grid.OutRows, cols = grid.OutCols;
+        var pixels = new float[rows * cols];
         // Image rows run top to bottom; voxel y grows towards anterior in RAS-like images, so flip it.
-        for (int y = 0; y < ny; y++)
+        for (int y = 0; y < rows; y++)
         {
-            for (int x = 0; x < nx; x++)
+            for (int x = 0; x < cols; x++)
             {
-                var v = slice[y * nx + x];
-                pixels[(ny - 1 - y) * nx + x] = double.IsFinite(v) ? (float)Math.Clamp((v - low) / (high > low ? high - low : 1), 0, 1) : 0;
+                var v = cells[y * cols + x];
+                pixels[(rows - 1 - y) * cols + x] = double.IsFinite(v) ? (float)Math.Clamp((v - low) / (high > low ? high - low : 1), 0, 1) : 0;
             }
         }
-        return ImageThumbnail.EncodePng(new NumericArray(NumericType.Float32, [ny, nx, 1], pixels), maxSide);
+        return ImageThumbnail.EncodePng(new NumericArray(NumericType.Float32, [rows, cols, 1], pixels), maxSide);
+    }
+
+    /// <summary>An image decoded row by row into a box-averaged picture of at most <paramref name="maxSide"/> a side.</summary>
+    private static NumericArray ImageSample(string path, string fileName, int maxSide, InspectionLimits limits)
+    {
+        var info = ImageReader.ReadInfo(path);
+        FileInspector.CheckImage(fileName, info, limits);
+        return ImageSampler.Sample(path, fileName, info, maxSide);
+    }
+
+    /// <summary>
+    /// <see cref="Heatmap"/> of an array streamed from its file: its first 2-D slice (rows = first axis, columns =
+    /// second; a vector is one row) averaged into cells as it streams past, whatever the array's storage order.
+    /// </summary>
+    private static byte[]? StreamedHeatmap(StreamedArray array, int maxSide)
+    {
+        var shape = array.Shape;
+        if (shape.Count == 0 || array.Length == 0)
+        {
+            return null;
+        }
+        long rows = shape.Count == 1 ? 1 : shape[0], cols = shape.Count == 1 ? shape[0] : shape[1];
+        long inner = shape.Skip(2).Aggregate(1L, (a, d) => a * d);
+        var grid = new GridAverager(rows, cols, Math.Min(maxSide, MaxGridSide));
+        bool fortran = array.Order == ArrayOrder.Fortran && shape.Count > 1;
+        long sliceElements = rows * cols;
+        array.Scan((start, values) =>
+        {
+            for (int k = 0; k < values.Length; k++)
+            {
+                long i = start + k;
+                if (fortran)
+                {
+                    // [r, c, rest...] with r fastest: the first slice is the first rows x cols elements.
+                    if (i >= sliceElements)
+                    {
+                        return false;
+                    }
+                    grid.Add(i % rows, i / rows, values[k]);
+                }
+                else if (i % inner == 0)
+                {
+                    long rc = i / inner;
+                    grid.Add(rc / cols, rc % cols, values[k]);
+                }
+            }
+            return true;
+        });
+        return DrawHeatmap(grid.Means(), grid.OutRows, grid.OutCols, maxSide);
     }
 
     /// <summary>
@@ -94,6 +168,12 @@ public static class PreviewRenderer
         {
             cells[i] = counts[i] > 0 ? cells[i] / counts[i] : double.NaN;
         }
+        return DrawHeatmap(cells, outRows, outCols, maxSide);
+    }
+
+    /// <summary>Colours cell means [outRows, outCols] with viridis between their 1st and 99th percentile.</summary>
+    private static byte[] DrawHeatmap(double[] cells, int outRows, int outCols, int maxSide)
+    {
         var (low, high) = Percentiles(cells, 0.01, 0.99);
         var rgb = new float[outRows * outCols * 3];
         for (int i = 0; i < cells.Length; i++)
@@ -122,37 +202,76 @@ public static class PreviewRenderer
 
     /// <summary>
     /// Histogram of a file's values (scaled voxels of the first volume, array or matrix values, image pixels,
-    /// per-vertex surface data), or null for formats without numbers (events, text, meshes only).
+    /// per-vertex surface data), or null for formats without numbers (events, text, meshes only). NIfTI and NumPy
+    /// data are counted exactly in two streaming passes (range, then bins); an image's pixels are those of its
+    /// box-averaged picture at most <see cref="MaxGridSide"/> a side (exact for images no larger than that).
     /// </summary>
-    public static (double[] Edges, long[] Counts)? FileHistogram(string path, int bins = 40)
+    public static (double[] Edges, long[] Counts)? FileHistogram(string path, int bins = 40, InspectionLimits? limits = null)
     {
-        double[]? values = FormatDetector.Detect(path) switch
+        limits ??= InspectionLimits.Default;
+        var fileName = Path.GetFileName(path);
+        switch (FormatDetector.Detect(path))
         {
-            "nifti" => NiftiFirstVolume(path),
-            "npy" => NpyReader.Read(path).ToFloat64(),
-            "matrix" => DelimitedMatrixReader.Read(path).Values.ToFloat64(),
-            "image" => ImageReader.Read(path, new ImageReadOptions()).ToFloat64(),
-            "mat" => MatReader.Read(path).Variables.Values.OfType<MatNumeric>().Where(m => !m.IsComplex).OrderByDescending(m => m.Array.Length).FirstOrDefault()?.Array.ToFloat64(),
-            "npz" => NpzReader.Read(path).Values.OrderByDescending(a => a.Length).FirstOrDefault()?.ToFloat64(),
-            "gifti" => Gifti.GiftiReader.Read(path).PerVertexData.FirstOrDefault()?.Array.ToFloat64(),
-            _ => null,
-        };
-        return values is null ? null : Histogram(values, bins);
+            case "nifti":
+            {
+                var image = StreamedArray.Nifti(path, fileName, limits, out var h);
+                long firstVolume = image.Shape.Take(image.Shape.Count - h.Shape.Count + Math.Min(3, h.Shape.Count)).Aggregate(1L, (a, d) => a * d);
+                double slope = h.HasScaling ? h.SclSlope : 1, inter = h.HasScaling && !double.IsNaN(h.SclInter) ? h.SclInter : 0;
+                return StreamedHistogram(image, firstVolume, v => v * slope + inter, bins);
+            }
+            case "npy":
+            {
+                var array = StreamedArray.Npy(path, fileName, limits);
+                return StreamedHistogram(array, array.Length, null, bins);
+            }
+            case "npz":
+                return StreamedArray.NpzEntries(path, fileName, limits).OrderByDescending(e => e.Array.Length).Select(e => StreamedHistogram(e.Array, e.Array.Length, null, bins)).FirstOrDefault();
+            case "image":
+                return Histogram(ImageSample(path, fileName, MaxGridSide, limits).ToFloat64(), bins);
+            case "matrix":
+                return Histogram(DelimitedMatrixReader.Read(path, new DelimitedMatrixOptions { Limits = limits.Whole }).Values.ToFloat64(), bins);
+            case "mat":
+                return MatReader.Read(path, limits.Whole).Variables.Values.OfType<MatNumeric>().Where(m => !m.IsComplex).OrderByDescending(m => m.Array.Length).FirstOrDefault()?.Array is { } m
+                    ? Histogram(m.ToFloat64(), bins)
+                    : null;
+            case "gifti":
+            {
+                using var stream = File.OpenRead(path);
+                var whole = limits.Whole;
+                return Gifti.GiftiReader.Read(stream, fileName, whole, whole.MaxArrayBytes).PerVertexData.FirstOrDefault()?.Array is { } g ? Histogram(g.ToFloat64(), bins) : null;
+            }
+            default:
+                return null;
+        }
     }
 
-    private static double[] NiftiFirstVolume(string path)
+    /// <summary>Exact histogram of the first <paramref name="count"/> values in two streaming passes (range, then bins).</summary>
+    private static (double[] Edges, long[] Counts) StreamedHistogram(StreamedArray array, long count, Func<double, double>? transform, int bins)
     {
-        var h = NiftiReader.ReadHeader(path);
-        var volume = NiftiReader.ReadVolumes(path).First().ToFloat64();
-        if (h.HasScaling)
+        var buffer = new double[StoredValues.ChunkElements];
+        var stats = new ValueStatistics();
+        Pass((_, v) => stats.Add(v));
+        var histogram = stats.NewHistogram(bins);
+        if (!histogram.Done)
         {
-            double inter = double.IsNaN(h.SclInter) ? 0 : h.SclInter;
-            for (int i = 0; i < volume.Length; i++)
-            {
-                volume[i] = volume[i] * h.SclSlope + inter;
-            }
+            Pass((_, v) => histogram.Add(v));
         }
-        return volume;
+        return histogram.Result();
+
+        void Pass(Action<long, ReadOnlySpan<double>> add) => array.Scan((start, values) =>
+        {
+            var taken = values[..(int)Math.Min(values.Length, count - start)];
+            if (transform is not null)
+            {
+                for (int i = 0; i < taken.Length; i++)
+                {
+                    buffer[i] = transform(taken[i]);
+                }
+                taken = buffer.AsSpan(0, taken.Length);
+            }
+            add(start, taken);
+            return start + values.Length < count;
+        });
     }
 
     /// <summary>Histogram of the finite values: <paramref name="bins"/> equal-width bins between min and max.</summary>

@@ -88,6 +88,37 @@ public static class NiftiReader
         }
     }
 
+    /// <summary>
+    /// Opens a single-file image for streaming its voxel data without holding it: the header is parsed and checked
+    /// (type, <paramref name="limits"/>, and for uncompressed files the length), and the returned stream is
+    /// positioned at the first stored element. <paramref name="shape"/> is the stored shape, with RGB/complex
+    /// components first ([components, x, y, z, ...], Fortran order), and <paramref name="type"/> the element type.
+    /// </summary>
+    public static Stream OpenVoxelData(string path, string fileName, ReadLimits limits, out NiftiHeader header, out NumericType type, out long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var stream = (GzipAware)OpenFile(path, fileName);
+        try
+        {
+            header = ReadHeader(stream, fileName);
+            if (!header.SingleFile)
+            {
+                throw new FormatReadException(fileName, "this is the header of a .hdr/.img pair (magic ni1/ni2); upload the .hdr and .img together or convert to .nii.");
+            }
+            (type, int components) = ResolveType(header, fileName);
+            shape = components > 1 ? [components, .. header.Shape] : [.. header.Shape];
+            long count = limits.Check(fileName, shape, type, "image");
+            CheckFileLength(fileName, header, header.VoxOffset, count * NumericTypes.SizeOf(type), stream.KnownLength);
+            StreamReading.Skip(stream, header.VoxOffset - HeaderSize(header), fileName, "the voxel data");
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
     private static NiftiImage ReadData(Stream stream, NiftiHeader header, string fileName, ReadLimits limits, long skip, long? fileLength)
     {
         var (type, components) = ResolveType(header, fileName);

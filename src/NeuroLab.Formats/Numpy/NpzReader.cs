@@ -74,6 +74,68 @@ public static class NpzReader
         }
     }
 
+    /// <summary>
+    /// Visits the .npy entries of the archive at <paramref name="path"/> without decoding them into memory: for each
+    /// entry (in archive order, filtered by <paramref name="select"/>) its checked header and a stream positioned at
+    /// its first data byte, which refuses to deliver more than the entry declares. Declared sizes are checked against
+    /// <paramref name="limits"/> per array and <paramref name="maxTotalBytes"/> in total before anything is read.
+    /// </summary>
+    public static void VisitEntries(string path, string fileName, ReadLimits limits, long maxTotalBytes, Func<string, bool> select, Action<string, NpyHeader, Stream> visit)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(select);
+        ArgumentNullException.ThrowIfNull(visit);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        try
+        {
+            CheckMagic(file, fileName);
+            using var zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            long total = 0;
+            foreach (var entry in zip.Entries)
+            {
+                if (entry.FullName.EndsWith('/') || !entry.FullName.EndsWith(".npy", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                var key = entry.FullName[..^4];
+                if (!seen.Add(key))
+                {
+                    throw new FormatReadException(fileName, $"the archive holds two entries named '{entry.FullName}'.");
+                }
+                long declared = entry.Length;
+                if (declared < 0 || declared > limits.MaxArrayBytes + 8 + 4 + NpyReader.MaxHeaderLength)
+                {
+                    throw new FormatReadException(fileName, $"entry '{entry.FullName}' declares {declared:N0} bytes uncompressed, over the limit of {limits.MaxArrayBytes:N0} bytes{limits.SettingSuffix}.");
+                }
+                total += declared;
+                if (total > maxTotalBytes)
+                {
+                    throw new FormatReadException(fileName, $"the archive's entries declare over {maxTotalBytes:N0} bytes uncompressed in total{limits.SettingSuffix}.");
+                }
+                if (!select(key))
+                {
+                    continue;
+                }
+                try
+                {
+                    using var raw = entry.Open();
+                    using var counted = new CountingStream(raw, declared, entry.FullName, fileName);
+                    var header = NpyReader.ReadHeader(counted, fileName, limits);
+                    visit(key, header, counted);
+                }
+                catch (FormatReadException e) when (!e.Reason.StartsWith("entry '", StringComparison.Ordinal))
+                {
+                    throw new FormatReadException(fileName, $"entry '{entry.FullName}': {e.Reason}", e);
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or ArgumentOutOfRangeException)
+        {
+            throw new FormatReadException(fileName, $"not a readable .npz (zip) archive: {e.Message}", e);
+        }
+    }
+
     private static NumericArray ReadEntry(ZipArchiveEntry entry, string fileName, ReadLimits limits, long totalLeft)
     {
         long declared = entry.Length;

@@ -59,6 +59,7 @@ public static class HostingExtensions
         services.AddMudServices();
         services.AddScoped<WorkspaceService>();
         services.AddScoped<NeuroLab.Data.Datasets.DatasetService>();
+        services.AddSingleton(new NeuroLab.Compute.Datasets.InspectionGate(options.Uploads.ToLimits(), options.Uploads.MaxConcurrentInspections));
         services.AddScoped<NeuroLab.Compute.Datasets.UploadService>();
         services.AddScoped<NeuroLab.Web.Datasets.PreviewService>();
         services.AddMemoryCache(o => o.SizeLimit = 2000);
@@ -68,7 +69,8 @@ public static class HostingExtensions
             sp.GetRequiredService<NeuroLab.Data.Datasets.DatasetService>(),
             sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>(),
             sp.GetRequiredService<TimeProvider>(),
-            options.Storage.WorkspaceQuotaBytes));
+            options.Storage.WorkspaceQuotaBytes,
+            sp.GetRequiredService<NeuroLab.Compute.Datasets.InspectionGate>()));
         services.AddHttpClient<NeuroLab.Compute.Samples.SampleFetcher>()
             .AddTypedClient((http, _) => new NeuroLab.Compute.Samples.SampleFetcher(http,
                 string.IsNullOrWhiteSpace(options.Samples.MirrorDirectory) ? null : Path.GetFullPath(options.Samples.MirrorDirectory)));

@@ -13,6 +13,28 @@ public sealed class NeuroLabOptions
     public StorageOptions Storage { get; set; } = new();
 
     public SampleOptions Samples { get; set; } = new();
+
+    public UploadOptions Uploads { get; set; } = new();
+}
+
+/// <summary>The <c>NeuroLab:Uploads</c> section: what checking an uploaded file may cost (docs/security.md).</summary>
+public sealed class UploadOptions
+{
+    /// <summary>Largest decoded size of one file's data in bytes; files declaring more are refused at upload.</summary>
+    public long MaxDecodedBytes { get; set; } = NeuroLab.Formats.Inspection.InspectionLimits.Default.MaxDecodedBytes;
+
+    /// <summary>Most memory one inspection or preview may hold, in bytes (formats decoded whole must fit in it).</summary>
+    public long InspectionMemoryBytes { get; set; } = NeuroLab.Formats.Inspection.InspectionLimits.Default.MemoryBudgetBytes;
+
+    /// <summary>Most inspections and previews running at once; more wait their turn.</summary>
+    public int MaxConcurrentInspections { get; set; } = 2;
+
+    /// <summary>The limits these settings describe.</summary>
+    public NeuroLab.Formats.Inspection.InspectionLimits ToLimits() => new()
+    {
+        MaxDecodedBytes = Math.Max(1, MaxDecodedBytes),
+        MemoryBudgetBytes = Math.Max(1, InspectionMemoryBytes),
+    };
 }
 
 /// <summary>The <c>NeuroLab:Storage</c> section.</summary>

@@ -18,7 +18,7 @@ public sealed class ImportFixture : IDisposable
         Workspaces = new WorkspaceService(Database.Factory, TestDatabase.Normalizer, TimeProvider.System);
         Datasets = new DatasetService(Database.Factory, Workspaces, Store, TimeProvider.System);
         Importer = new DatasetImporter(Database.Factory, Workspaces, Datasets, Store, TimeProvider.System, quotaBytes);
-        Uploads = new UploadService(Database.Factory, Workspaces, Store, TimeProvider.System);
+        Uploads = new UploadService(Database.Factory, Workspaces, Store, TimeProvider.System, InspectionGate.Default);
         Samples = new SampleImportService(SampleCatalogue.LoadBuiltIn(), new SampleFetcher(new HttpClient(), SharedData.Root), Importer, Workspaces);
         Alice = Database.AddUser("alice@lab.org");
         WorkspaceId = Workspaces.CreateAsync(Alice, "Lab").GetAwaiter().GetResult().Id;

@@ -35,7 +35,7 @@ public sealed class InspectorFuzzTests : IDisposable
     public void Inspect_1100SeededCorruptions_OnlyFormatReadException()
     {
         var random = new Random(20261128);
-        var limits = new ReadLimits { MaxArrayBytes = 64L << 20 };
+        var limits = new InspectionLimits { MaxDecodedBytes = 64L << 20, MemoryBudgetBytes = 64L << 20 };
         int cases = 0, rejected = 0;
         foreach (var source in _sources)
         {
@@ -50,7 +50,8 @@ public sealed class InspectorFuzzTests : IDisposable
                 try
                 {
                     FileInspector.Inspect(path, Path.GetFileName(source), limits);
-                    PreviewRenderer.RenderPng(path, Path.GetFileName(source));
+                    PreviewRenderer.RenderPng(path, Path.GetFileName(source), limits: limits);
+                    PreviewRenderer.FileHistogram(path, limits: limits);
                 }
                 catch (FormatReadException e)
                 {
