@@ -51,9 +51,11 @@ internal static class HostileFilesBench
 
     private static void Step(List<string> outcome, string what, Func<string> step)
     {
+        var sw = Stopwatch.StartNew();
         try
         {
-            outcome.Add($"{what}: {step()}");
+            var result = step();
+            outcome.Add($"{what}: {result} ({sw.Elapsed.TotalSeconds:0.0} s)");
         }
         catch (FormatReadException e)
         {

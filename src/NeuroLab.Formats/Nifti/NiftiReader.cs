@@ -119,6 +119,26 @@ public static class NiftiReader
         }
     }
 
+    /// <summary>
+    /// Reads only the first 3-D volume of a single-file image (all of a 3-D one), streaming past nothing else: the
+    /// whole image is checked against <paramref name="imageLimits"/> and the volume read against
+    /// <paramref name="volumeLimits"/>. The returned image keeps the file's header; its data are [components?, x, y, z].
+    /// </summary>
+    public static NiftiImage ReadFirstVolume(string path, string fileName, ReadLimits imageLimits, ReadLimits volumeLimits)
+    {
+        ArgumentNullException.ThrowIfNull(volumeLimits);
+        using var stream = OpenVoxelData(path, fileName, imageLimits, out var header, out var type, out var shape);
+        int components = shape.Length - header.Shape.Count;
+        long[] volumeShape = [.. shape.Take(components), .. header.Shape.Take(3)];
+        while (volumeShape.Length < components + 3)
+        {
+            volumeShape = [.. volumeShape, 1];
+        }
+        long count = volumeLimits.Check(fileName, volumeShape, type, "first volume");
+        var data = StreamReading.ReadElements(stream, type, count, !header.BigEndian, fileName, $"the first volume ({ShapeText(volumeShape)} {NumericTypes.Name(type)})");
+        return new NiftiImage(header, new NumericArray(type, volumeShape, data, ArrayOrder.Fortran));
+    }
+
     private static NiftiImage ReadData(Stream stream, NiftiHeader header, string fileName, ReadLimits limits, long skip, long? fileLength)
     {
         var (type, components) = ResolveType(header, fileName);

@@ -79,7 +79,7 @@ public static class HostingExtensions
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         services.AddSingleton(new NeuroLab.Data.Storage.ContentStore(Path.Combine(dataDirectory, "store")));
         services.AddSingleton(NeuroLab.Compute.Samples.SampleCatalogue.LoadBuiltIn());
-        services.AddSingleton(sp => new NeuroLab.Web.Viewer.VolumeSampler(sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>()));
+        services.AddSingleton(sp => new NeuroLab.Web.Viewer.VolumeSampler(sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>(), limits: options.Uploads.ToLimits()));
         services.AddScoped<NeuroLab.Web.Viewer.ViewerService>();
         services.AddScoped<NeuroLab.Web.Captions.CaptionService>();
         services.AddScoped<NeuroLab.Web.Captions.CaptionReviewService>();

@@ -19,7 +19,7 @@ public sealed record VolumeStats(double Min, double Max, double P99Abs);
 /// nearest voxel. Volumes stay in a memory cache bounded by size (their float32 first frames), keyed by content
 /// address, so moving the crosshair does not re-read files.
 /// </summary>
-public sealed class VolumeSampler(ContentStore store, long cacheBytes = VolumeSampler.DefaultCacheBytes) : IDisposable
+public sealed class VolumeSampler(ContentStore store, long cacheBytes = VolumeSampler.DefaultCacheBytes, NeuroLab.Formats.Inspection.InspectionLimits? limits = null) : IDisposable
 {
     /// <summary>Float32 voxels kept in memory by default: 1 GiB (about 30 volumes of 1 mm MNI size).</summary>
     public const long DefaultCacheBytes = 1L << 30;
@@ -119,8 +119,12 @@ public sealed class VolumeSampler(ContentStore store, long cacheBytes = VolumeSa
     internal LoadedVolume Load(string sha256, string fileName) =>
         cache.GetOrCreate(sha256, entry =>
         {
-            using var stream = store.OpenRead(sha256);
-            var image = NiftiReader.Read(stream, fileName);
+            // Only the first volume is read (a 4-D file is shown by its first volume), within the upload limits:
+            // a stored file passed inspection, but its whole data may still be far larger than what the viewer needs.
+            var bounds = limits ?? NeuroLab.Formats.Inspection.InspectionLimits.Default;
+            var image = NiftiReader.ReadFirstVolume(store.LocalPath(sha256), fileName,
+                new NeuroLab.Formats.ReadLimits { MaxArrayBytes = bounds.MaxDecodedBytes, Setting = "NeuroLab:Uploads:MaxDecodedBytes" },
+                new NeuroLab.Formats.ReadLimits { MaxArrayBytes = bounds.MemoryBudgetBytes, Setting = "NeuroLab:Uploads:InspectionMemoryBytes" });
             var shape = image.Header.Shape;
             if (shape.Count < 3 && image.Header.Shape.Count > 0)
             {
