@@ -13,8 +13,15 @@ namespace NeuroLab.Formats.Inspection;
 /// </summary>
 public static class FileInspector
 {
-    /// <summary>Inspects <paramref name="path"/>; <paramref name="fileName"/> is the name shown in messages.</summary>
-    public static FileInspection Inspect(string path, string fileName, ReadLimits? limits = null)
+    /// <summary>Summary key of a GIFTI inspection listing the data files its ExternalFileBinary arrays were read from (user file names, a string array).</summary>
+    public const string ExternalFilesKey = "externalDataFiles";
+
+    /// <summary>
+    /// Inspects <paramref name="path"/>; <paramref name="fileName"/> is the name shown in messages. A GIFTI file's
+    /// ExternalFileBinary data are read only from <paramref name="externalFiles"/> (the user's own files uploaded or
+    /// imported with it), never from beside <paramref name="path"/>.
+    /// </summary>
+    public static FileInspection Inspect(string path, string fileName, ReadLimits? limits = null, GiftiExternalFiles? externalFiles = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         limits ??= ReadLimits.Default;
@@ -26,6 +33,7 @@ public static class FileInspector
                 "nifti" => InspectNifti(path, fileName, limits),
                 "corrupt-gzip" => throw new FormatReadException(fileName, "the file starts like gzip but its compressed data is damaged."),
                 "unknown" => throw new FormatReadException(fileName, "unknown file format: expected NIfTI, GIFTI, NumPy .npy/.npz, MATLAB .mat, PNG/JPEG, or a TSV/CSV/text table."),
+                "gifti" => InspectGifti(path, fileName, limits, externalFiles ?? GiftiExternalFiles.None),
                 _ => InspectOther(format, path, fileName, limits),
             };
         }
@@ -112,7 +120,6 @@ public static class FileInspector
         "pytorch-pickle" => throw new FormatReadException(fileName,
             "a torch.save file (weights or a pickled module), not a TorchScript model; save the model with torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path)."),
         "mat" or "hdf5" => InspectMat(path, fileName, limits),
-        "gifti" => InspectGifti(path, limits),
         "image" => InspectImage(path),
         "events-tsv" => InspectEvents(path, limits),
         _ => InspectText(path, fileName, limits),
@@ -193,9 +200,13 @@ public static class FileInspector
         };
     }
 
-    private static FileInspection InspectGifti(string path, ReadLimits limits)
+    private static FileInspection InspectGifti(string path, string fileName, ReadLimits limits, GiftiExternalFiles externalFiles)
     {
-        var gifti = GiftiReader.Read(path, limits);
+        GiftiFile gifti;
+        using (var stream = File.OpenRead(path))
+        {
+            gifti = GiftiReader.Read(stream, fileName, limits, externalFiles: externalFiles);
+        }
         var summary = new Dictionary<string, object?>
         {
             ["dataArrays"] = string.Join(", ", gifti.DataArrays.Select(a => $"{a.Intent} {a.Array.ShapeText}")),
@@ -204,6 +215,10 @@ public static class FileInspector
         if (gifti.Triangles is { } triangles)
         {
             summary["triangles"] = triangles.Shape[0];
+        }
+        if (gifti.DataArrays.Select(a => a.ExternalFile).OfType<string>().Distinct().ToList() is { Count: > 0 } external)
+        {
+            summary[ExternalFilesKey] = external.ToArray();
         }
         var main = gifti.PointsetArray?.Array ?? gifti.DataArrays.FirstOrDefault()?.Array;
         return new FileInspection { Format = "gifti", Shape = main?.Shape, Dtype = main is null ? null : NumericTypes.Name(main.Type), Summary = summary };
