@@ -341,11 +341,12 @@ public static class GiftiReader
             var where = $"DataArray {index} ({intent})";
             var dataTypeText = (reader.GetAttribute("DataType") ?? "").Trim();
             var type = ParseDataType(dataTypeText, where);
-            var order = (reader.GetAttribute("ArrayIndexingOrder") ?? "").Trim().ToUpperInvariant() switch
+            var orderText = (reader.GetAttribute("ArrayIndexingOrder") ?? "").Trim();
+            var order = orderText.ToUpperInvariant() switch
             {
                 "" or "ROWMAJORORDER" or "C" => ArrayOrder.C,
                 "COLUMNMAJORORDER" or "F" => ArrayOrder.Fortran,
-                var other => throw new FormatReadException(fileName, $"{where} has ArrayIndexingOrder=\"{Shorten(other)}\"; expected RowMajorOrder or ColumnMajorOrder."),
+                _ => throw new FormatReadException(fileName, $"{where} has ArrayIndexingOrder=\"{Shorten(orderText)}\"; expected RowMajorOrder or ColumnMajorOrder."),
             };
             var shape = ParseShape(where);
             var encodingText = (reader.GetAttribute("Encoding") ?? "").Trim();
@@ -359,11 +360,12 @@ public static class GiftiReader
                 "UNDEF" or "GIFTI_ENCODING_UNDEF" => throw new FormatReadException(fileName, $"{where} has Encoding=\"{Shorten(encodingText)}\" (undefined), so its data cannot be decoded; expected ASCII, Base64Binary, GZipBase64Binary or ExternalFileBinary."),
                 _ => throw new FormatReadException(fileName, $"{where} has unknown Encoding=\"{Shorten(encodingText)}\"; expected ASCII, Base64Binary, GZipBase64Binary or ExternalFileBinary."),
             };
-            bool little = (reader.GetAttribute("Endian") ?? "").Trim().ToUpperInvariant() switch
+            var endianText = (reader.GetAttribute("Endian") ?? "").Trim();
+            bool little = endianText.ToUpperInvariant() switch
             {
                 "LITTLEENDIAN" or "LITTLE" or "GIFTI_ENDIAN_LITTLE" or "" or "UNDEF" or "GIFTI_ENDIAN_UNDEF" => true,
                 "BIGENDIAN" or "BIG" or "GIFTI_ENDIAN_BIG" => false,
-                var other => throw new FormatReadException(fileName, $"{where} has Endian=\"{Shorten(other)}\"; expected LittleEndian or BigEndian."),
+                _ => throw new FormatReadException(fileName, $"{where} has Endian=\"{Shorten(endianText)}\"; expected LittleEndian or BigEndian."),
             };
             var externalName = reader.GetAttribute("ExternalFileName") ?? "";
             var externalOffset = reader.GetAttribute("ExternalFileOffset") ?? "";
