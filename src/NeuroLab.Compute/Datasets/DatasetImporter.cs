@@ -6,6 +6,7 @@ using NeuroLab.Data.Datasets;
 using NeuroLab.Data.Storage;
 using NeuroLab.Data.Workspaces;
 using NeuroLab.Formats;
+using NeuroLab.Formats.Gifti;
 using NeuroLab.Formats.Inspection;
 using NeuroLab.Formats.Numpy;
 
@@ -85,6 +86,7 @@ public sealed class DatasetImporter(
                 .Where(u => stagedIds.Contains(u.Id) && u.UserId == request.UserId && u.WorkspaceId == request.WorkspaceId)
                 .ToDictionaryAsync(u => u.Id, u => (u.Sha256, u.FileName), ct);
         }
+        var stored = new List<(ImportSource Source, StoredBlob Blob)>();
         foreach (var requested in request.Files)
         {
             ct.ThrowIfCancellationRequested();
@@ -118,28 +120,53 @@ public sealed class DatasetImporter(
             {
                 throw new ArgumentException($"Import source {source.FileName} has neither a stored file nor a local path.", nameof(request));
             }
-            try
-            {
-                var path = store.LocalPath(blob.Sha256);
-                var inspection = await (inspections ?? InspectionGate.Default).RunAsync(limits => FileInspector.Inspect(path, Path.GetFileName(source.FileName), limits), ct);
-                var roleProblem = RoleRules.Check(source.Role, inspection);
-                if (roleProblem is not null)
-                {
-                    problems.Add(new FileProblem(source.FileName, roleProblem));
-                }
-                files.Add(new ImportedFile(source, blob, inspection));
-            }
-            catch (FormatReadException e)
-            {
-                problems.Add(new FileProblem(source.FileName, e.Reason));
-            }
+            stored.Add((source, blob));
             done++;
+        }
+        // The files chosen for this dataset are inspected together: a .gii reads its external data file from
+        // among them (the same user's files of this import, by name), never from anywhere else in the store.
+        var batch = stored.Select(s => new BatchFile(UploadService.CleanFileName(s.Source.FileName), store.LocalPath(s.Blob.Sha256))).ToList();
+        var inspected = await (inspections ?? InspectionGate.Default).RunAsync(limits => BatchInspection.Inspect(batch, limits), ct);
+        for (int i = 0; i < stored.Count; i++)
+        {
+            var (source, blob) = stored[i];
+            if (inspected[i].Error is { } error)
+            {
+                problems.Add(new FileProblem(source.FileName, error.Reason));
+                continue;
+            }
+            var inspection = inspected[i].Inspection!;
+            var roleProblem = RoleRules.Check(source.Role, inspection);
+            if (roleProblem is not null)
+            {
+                problems.Add(new FileProblem(source.FileName, roleProblem));
+            }
+            if (inspection.Summary.ContainsKey(FileInspector.ExternalFilesKey))
+            {
+                blob = await SelfContainedGiftiAsync(batch[i], BatchInspection.ExternalFiles(batch), ct);
+            }
+            files.Add(new ImportedFile(source, blob, inspection));
         }
         if (problems.Count > 0)
         {
             throw new DatasetImportException($"{problems.Count} of {request.Files.Count} files cannot be imported; nothing was saved.", problems);
         }
         return files;
+    }
+
+    /// <summary>
+    /// Stores a .gii whose arrays live in external data files as one self-contained document (the data folded in,
+    /// see <see cref="GiftiWriter.Write"/>), so every later reader — viewer, previews, downloads — finds the values
+    /// in the .gii itself and never needs to resolve a data file again.
+    /// </summary>
+    private async Task<StoredBlob> SelfContainedGiftiAsync(BatchFile file, GiftiExternalFiles externalFiles, CancellationToken ct)
+    {
+        GiftiFile gifti;
+        await using (var stream = File.OpenRead(file.LocalPath))
+        {
+            gifti = GiftiReader.Read(stream, file.FileName, externalFiles: externalFiles);
+        }
+        return await store.AddAsync(output => GiftiWriter.Write(output, gifti), ct);
     }
 
     private async Task CheckQuotaAsync(Guid workspaceId, List<ImportedFile> files, CancellationToken ct)

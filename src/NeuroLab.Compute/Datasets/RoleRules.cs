@@ -17,6 +17,7 @@ public static class RoleRules
         var volumes = rank >= 4 ? inspection.Shape![3] : 1;
         return role switch
         {
+            not FileRole.Other when f == BatchInspection.ExternalDataFormat => "this is the external data file of a GIFTI surface (its values are folded into the .gii); give it the role Other.",
             FileRole.Model when f != "torchscript" => $"a model must be a TorchScript archive (torch.jit.script(model).save(path)), this is {Describe(inspection)}.",
             not FileRole.Model and not FileRole.Other when f == "torchscript" => "a TorchScript model takes the role Model.",
             FileRole.Run when f != "nifti" => $"a run must be a 4-D NIfTI image, this is {Describe(inspection)}.",
@@ -48,6 +49,7 @@ public static class RoleRules
         "image" => "an image",
         "matrix" => "a numeric table",
         "torchscript" => "a TorchScript model",
+        BatchInspection.ExternalDataFormat => "the external data file of a GIFTI surface",
         _ => $"a .{i.Format} file",
     };
 }

@@ -9,6 +9,9 @@ using NeuroLab.Formats.Inspection;
 
 namespace NeuroLab.Compute.Datasets;
 
+/// <summary>An uploaded file stored under the user's (cleaned) name, not yet inspected.</summary>
+public sealed record UploadedFile(string FileName, StoredBlob Blob);
+
 /// <summary>A staged upload as shown before saving: what the file is, or why it cannot be used.</summary>
 public sealed record StagedUploadView(Guid Id, string FileName, long SizeBytes, string? Format, IReadOnlyList<long>? Shape, string? Dtype,
     IReadOnlyList<double>? VoxelSize, IReadOnlyDictionary<string, object?>? Summary, IReadOnlyList<string> Warnings, string? Error, FileRole? SuggestedRole);
@@ -26,46 +29,62 @@ public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory
     public Task RequireUploaderAsync(string userId, Guid workspaceId, CancellationToken ct = default) =>
         workspaces.RequireRoleAsync(userId, workspaceId, WorkspaceRole.Editor, "uploading data", ct);
 
-    /// <summary>Stores and inspects one uploaded file.</summary>
-    public async Task<StagedUploadView> StageAsync(string userId, Guid workspaceId, string fileName, Stream content, long maxBytes, CancellationToken ct = default)
+    /// <summary>
+    /// Stores one uploaded file (streamed, never whole in memory) without inspecting it yet: the files of one
+    /// request are inspected together by <see cref="StageAsync"/>, once all of them are stored.
+    /// </summary>
+    public async Task<UploadedFile> StoreAsync(string userId, Guid workspaceId, string fileName, Stream content, long maxBytes, CancellationToken ct = default)
     {
         await RequireUploaderAsync(userId, workspaceId, ct);
         var name = CleanFileName(fileName);
-        var blob = await store.AddAsync(content, maxBytes, ct);
-        FileInspection? inspection = null;
-        string? error = null;
-        if (blob.SizeBytes == 0)
+        return new UploadedFile(name, await store.AddAsync(content, maxBytes, ct));
+    }
+
+    /// <summary>
+    /// Inspects the stored files of one upload request together and records each as a staged upload. A GIFTI
+    /// file's external data file (ExternalFileBinary) is found only among these files, by the names the user gave
+    /// them — never among other requests' or other users' files, and never in the store's folders.
+    /// </summary>
+    public async Task<IReadOnlyList<StagedUploadView>> StageAsync(string userId, Guid workspaceId, IReadOnlyList<UploadedFile> files, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        await RequireUploaderAsync(userId, workspaceId, ct);
+        var readable = files.Where(f => f.Blob.SizeBytes > 0).Select(f => new BatchFile(f.FileName, store.LocalPath(f.Blob.Sha256))).ToList();
+        var results = await inspections.RunAsync(limits => BatchInspection.Inspect(readable, limits), ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rows = new List<StagedUpload>();
+        int next = 0;
+        foreach (var file in files)
         {
-            error = $"{name}: the file is empty.";
-        }
-        else
-        {
-            try
+            FileInspection? inspection = null;
+            string? error;
+            if (file.Blob.SizeBytes == 0)
             {
-                var path = store.LocalPath(blob.Sha256);
-                inspection = await inspections.RunAsync(limits => FileInspector.Inspect(path, name, limits), ct);
+                error = $"{file.FileName}: the file is empty.";
             }
-            catch (FormatReadException e)
+            else
             {
-                error = e.Message;
+                var result = results[next++];
+                inspection = result.Inspection;
+                error = result.Error?.Message;
             }
+            rows.Add(new StagedUpload
+            {
+                WorkspaceId = workspaceId,
+                UserId = userId,
+                FileName = file.FileName,
+                Sha256 = file.Blob.Sha256,
+                SizeBytes = file.Blob.SizeBytes,
+                Format = inspection?.Format,
+                InspectionJson = inspection is null ? null : JsonSerializer.Serialize(InspectionDocument.From(inspection), Json),
+                Error = error is { Length: > 2000 } ? error[..2000] : error,
+                CreatedAtUtc = now,
+            });
         }
-        var staged = new StagedUpload
-        {
-            WorkspaceId = workspaceId,
-            UserId = userId,
-            FileName = name,
-            Sha256 = blob.Sha256,
-            SizeBytes = blob.SizeBytes,
-            Format = inspection?.Format,
-            InspectionJson = inspection is null ? null : JsonSerializer.Serialize(InspectionDocument.From(inspection), Json),
-            Error = error is { Length: > 2000 } ? error[..2000] : error,
-            CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
-        };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.StagedUploads.Add(staged);
+        db.StagedUploads.AddRange(rows);
         await db.SaveChangesAsync(ct);
-        return ToView(staged);
+        return [.. rows.Select(ToView)];
     }
 
     /// <summary>The caller's staged uploads in a workspace that have not expired, oldest first.</summary>

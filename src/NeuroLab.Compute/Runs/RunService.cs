@@ -33,22 +33,18 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
     /// <summary>Known job kinds.</summary>
     public IReadOnlyCollection<string> Kinds => _jobs.Keys;
 
-    /// <summary>Creates an experiment on a dataset (Editors and Owners).</summary>
-    public async Task<Experiment> CreateExperimentAsync(string userId, Guid datasetId, string name, string? description, CancellationToken ct = default)
+    /// <summary>
+    /// Creates an experiment on a dataset of <paramref name="workspaceId"/> (Editors and Owners). The caller's role is
+    /// checked in that workspace first; a dataset of any other workspace is "not found", even one the caller may edit.
+    /// </summary>
+    public async Task<Experiment> CreateExperimentAsync(string userId, Guid workspaceId, Guid datasetId, string name, string? description, CancellationToken ct = default)
     {
+        await workspaces.RequireRoleAsync(userId, workspaceId, WorkspaceRole.Editor, "creating experiments", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == datasetId, ct) ?? throw new DatasetNotFoundException(datasetId);
-        if (await workspaces.GetRoleAsync(userId, dataset.WorkspaceId, ct) is not { } role)
-        {
-            throw new DatasetNotFoundException(datasetId);
-        }
-        if (role < WorkspaceRole.Editor)
-        {
-            throw new WorkspaceForbiddenException(role, WorkspaceRole.Editor, "creating experiments");
-        }
+        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == datasetId && d.WorkspaceId == workspaceId, ct) ?? throw new DatasetNotFoundException(datasetId);
         var experiment = new Experiment
         {
-            WorkspaceId = dataset.WorkspaceId,
+            WorkspaceId = workspaceId,
             DatasetId = datasetId,
             Name = DatasetService.ValidateName(name),
             Description = description?.Trim() is { Length: > 0 } d ? d : null,
@@ -76,19 +72,19 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
     }
 
     /// <summary>
-    /// Validates and queues a run. Problems with parameters or data (mismatched stimulus counts, too few
-    /// samples for the folds, missing features...) are reported before anything is queued.
+    /// Validates and queues a run in <paramref name="workspaceId"/>. The caller's role is checked in that workspace
+    /// first, and every id the run refers to (dataset, experiment, and through the job's validation the response set,
+    /// files, pool dataset and earlier runs named in the parameters) must belong to it: an id of another workspace is
+    /// "not found" even when the caller may edit that workspace, and nothing is queued or audited. Problems with
+    /// parameters or data (mismatched stimulus counts, too few samples for the folds, missing features...) are
+    /// reported before anything is queued.
     /// </summary>
-    public async Task<RunSummary> SubmitAsync(string userId, Guid datasetId, string kind, JsonElement parameters, Guid? experimentId = null, int? seed = null, CancellationToken ct = default)
+    public async Task<RunSummary> SubmitAsync(string userId, Guid workspaceId, Guid datasetId, string kind, JsonElement parameters, Guid? experimentId = null, int? seed = null, CancellationToken ct = default)
     {
+        await workspaces.RequireRoleAsync(userId, workspaceId, WorkspaceRole.Editor, "launching runs", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == datasetId, ct) ?? throw new DatasetNotFoundException(datasetId);
-        var role = await workspaces.GetRoleAsync(userId, dataset.WorkspaceId, ct) ?? throw new DatasetNotFoundException(datasetId);
-        if (role < WorkspaceRole.Editor)
-        {
-            throw new WorkspaceForbiddenException(role, WorkspaceRole.Editor, "launching runs");
-        }
-        if (experimentId is { } e && !await db.Experiments.AnyAsync(x => x.Id == e && x.DatasetId == datasetId, ct))
+        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == datasetId && d.WorkspaceId == workspaceId, ct) ?? throw new DatasetNotFoundException(datasetId);
+        if (experimentId is { } e && !await db.Experiments.AnyAsync(x => x.Id == e && x.DatasetId == datasetId && x.WorkspaceId == workspaceId, ct))
         {
             throw new RunNotFoundException(e);
         }
@@ -100,14 +96,14 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
         {
             throw new RunValidationException(["Parameters must be a JSON object."]);
         }
-        var problems = await job.ValidateAsync(new RunSubmission(dataset.WorkspaceId, datasetId, job.Kind, parameters, userId), ct);
+        var problems = await job.ValidateAsync(new RunSubmission(workspaceId, datasetId, job.Kind, parameters, userId), ct);
         if (problems.Count > 0)
         {
             throw new RunValidationException(problems);
         }
         var run = new Run
         {
-            WorkspaceId = dataset.WorkspaceId,
+            WorkspaceId = workspaceId,
             ExperimentId = experimentId,
             DatasetId = datasetId,
             Kind = job.Kind,

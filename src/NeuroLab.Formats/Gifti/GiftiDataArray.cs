@@ -14,7 +14,8 @@ public sealed class GiftiDataArray
         GiftiEncoding encoding,
         NumericArray array,
         GiftiMetaData metaData,
-        IReadOnlyList<GiftiCoordinateSystem> coordinateSystems)
+        IReadOnlyList<GiftiCoordinateSystem> coordinateSystems,
+        string? externalFile = null)
     {
         ArgumentNullException.ThrowIfNull(intent);
         ArgumentNullException.ThrowIfNull(dataType);
@@ -27,6 +28,7 @@ public sealed class GiftiDataArray
         Array = array;
         MetaData = metaData;
         CoordinateSystems = coordinateSystems;
+        ExternalFile = externalFile;
     }
 
     /// <summary>The <c>Intent</c> attribute as written, e.g. "NIFTI_INTENT_SHAPE" (see <see cref="GiftiIntents"/>).</summary>
@@ -46,4 +48,7 @@ public sealed class GiftiDataArray
 
     /// <summary>Coordinate systems in file order; usually one for a pointset, none otherwise.</summary>
     public IReadOnlyList<GiftiCoordinateSystem> CoordinateSystems { get; }
+
+    /// <summary>For ExternalFileBinary arrays, the user's name of the data file the values were read from; otherwise null.</summary>
+    public string? ExternalFile { get; }
 }

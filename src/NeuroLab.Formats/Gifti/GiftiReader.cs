@@ -19,12 +19,17 @@ namespace NeuroLab.Formats.Gifti;
 /// FLOAT64, COMPLEX64, COMPLEX128, kept as stored. RGB24, RGBA32, FLOAT128 and COMPLEX256 are refused.</para>
 /// <para>Encodings: ASCII (values in the array's indexing order, whitespace-separated; complex values as
 /// real/imaginary pairs), Base64Binary, GZipBase64Binary (zlib, as nibabel and gifticlib write; gzip and raw
-/// deflate payloads are recognised too), and ExternalFileBinary — only when reading from a path, and only
-/// from a data file in the same folder as the .gii: a folder in ExternalFileName is ignored and the file
-/// name alone is looked up beside the .gii, so a file cannot make the reader open other paths.
+/// deflate payloads are recognised too), and ExternalFileBinary — only from the files the caller hands over in
+/// <see cref="GiftiExternalFiles"/> (the user's own files of one upload or import); without them such arrays are
+/// refused. The reader never opens a path the document names, nor looks beside the .gii.
 /// Endian: LittleEndian/BigEndian; absent means little-endian (nibabel does the same on little-endian
 /// machines). ArrayIndexingOrder: RowMajorOrder gives <see cref="ArrayOrder.C"/>, ColumnMajorOrder
-/// <see cref="ArrayOrder.Fortran"/>; absent means RowMajorOrder. (nibabel 5.0 reads ASCII data as text rows
+/// <see cref="ArrayOrder.Fortran"/>; absent means RowMajorOrder.</para>
+/// <para>Legacy spellings, as nibabel 5 (<c>nibabel.gifti.util</c> codes) and gifticlib/nifti1_io read them:
+/// Encoding GIFTI_ENCODING_ASCII, B64BIN / GIFTI_ENCODING_B64BIN, B64GZ / GIFTI_ENCODING_B64GZ, External /
+/// GIFTI_ENCODING_EXTBIN; Endian GIFTI_ENDIAN_LITTLE / GIFTI_ENDIAN_BIG / GIFTI_ENDIAN_UNDEF; ArrayIndexingOrder
+/// C / F; DataType the nifti1 labels (float32, int32, uint8, ...) and DT_ names (DT_FLOAT32, DT_FLOAT, DT_SIGNED_INT,
+/// DT_UNSIGNED_CHAR, ...). Names are matched without regard to case. Encoding undef is refused. (nibabel 5.0 reads ASCII data as text rows
 /// regardless of ColumnMajorOrder; this reader follows the spec and gifticlib.)</para>
 /// <para>Validation before allocating: the shape from Dimensionality/Dim0..DimN against
 /// <see cref="ReadLimits"/>, the sum of all arrays against a total limit, and for an uncompressed .gii the
@@ -39,37 +44,40 @@ public static class GiftiReader
     /// <summary>Most characters of metadata, label and transform text accepted in one file (data excluded).</summary>
     public const int MaxTextCharacters = 1 << 24;
 
-    /// <summary>Reads the .gii or .gii.gz file at <paramref name="path"/>; ExternalFileBinary data are read from beside it.</summary>
+    /// <summary>
+    /// Reads the .gii or .gii.gz file at <paramref name="path"/>, named in messages by its file name. Nothing beside
+    /// it is read: ExternalFileBinary data come only from <paramref name="externalFiles"/>.
+    /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="limits">Per-array limits; <see cref="ReadLimits.Default"/> when null.</param>
     /// <param name="maxTotalBytes">Largest decoded total of all data arrays; default 4 x <see cref="ReadLimits.MaxArrayBytes"/>.</param>
+    /// <param name="externalFiles">Data files an ExternalFileBinary array may name; <see cref="GiftiExternalFiles.None"/> when null.</param>
     /// <exception cref="FormatReadException">The file is not a readable GIFTI file; the message says why.</exception>
-    public static GiftiFile Read(string path, ReadLimits? limits = null, long? maxTotalBytes = null)
+    public static GiftiFile Read(string path, ReadLimits? limits = null, long? maxTotalBytes = null, GiftiExternalFiles? externalFiles = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        return ReadCore(file, Path.GetFileName(path), limits, maxTotalBytes, folder);
+        return ReadCore(file, Path.GetFileName(path), limits, maxTotalBytes, externalFiles);
     }
 
     /// <summary>
     /// Reads a GIFTI document from <paramref name="stream"/> (plain or gzip-compressed XML); the stream is
-    /// left open. ExternalFileBinary arrays are refused here, since no folder is known: use
-    /// <see cref="Read(string, ReadLimits?, long?)"/>.
+    /// left open. ExternalFileBinary data come only from <paramref name="externalFiles"/>.
     /// </summary>
     /// <param name="stream">The document.</param>
-    /// <param name="fileName">Name used in error messages.</param>
+    /// <param name="fileName">The user's name of the document: used in messages and to find its data files among <paramref name="externalFiles"/>.</param>
     /// <param name="limits">Per-array limits; <see cref="ReadLimits.Default"/> when null.</param>
     /// <param name="maxTotalBytes">Largest decoded total of all data arrays; default 4 x <see cref="ReadLimits.MaxArrayBytes"/>.</param>
+    /// <param name="externalFiles">Data files an ExternalFileBinary array may name; <see cref="GiftiExternalFiles.None"/> when null.</param>
     /// <exception cref="FormatReadException">The data are not a readable GIFTI document; the message says why.</exception>
-    public static GiftiFile Read(Stream stream, string fileName, ReadLimits? limits = null, long? maxTotalBytes = null)
+    public static GiftiFile Read(Stream stream, string fileName, ReadLimits? limits = null, long? maxTotalBytes = null, GiftiExternalFiles? externalFiles = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(fileName);
-        return ReadCore(stream, fileName, limits, maxTotalBytes, folder: null);
+        return ReadCore(stream, fileName, limits, maxTotalBytes, externalFiles);
     }
 
-    private static GiftiFile ReadCore(Stream stream, string fileName, ReadLimits? limits, long? maxTotalBytes, string? folder)
+    private static GiftiFile ReadCore(Stream stream, string fileName, ReadLimits? limits, long? maxTotalBytes, GiftiExternalFiles? externalFiles)
     {
         limits ??= ReadLimits.Default;
         long totalLimit = maxTotalBytes ?? (limits.MaxArrayBytes > long.MaxValue / 4 ? long.MaxValue : limits.MaxArrayBytes * 4);
@@ -92,7 +100,7 @@ public static class GiftiReader
                 CloseInput = false,
             };
             using var xml = XmlReader.Create(input, settings);
-            var parser = new Parser(xml, fileName, limits, totalLimit, folder, plainLength);
+            var parser = new Parser(xml, fileName, limits, totalLimit, externalFiles ?? GiftiExternalFiles.None, plainLength);
             return parser.ReadDocument();
         }
         catch (XmlException e)
@@ -109,7 +117,7 @@ public static class GiftiReader
         }
     }
 
-    private sealed class Parser(XmlReader reader, string fileName, ReadLimits limits, long totalLimit, string? folder, long? plainLength)
+    private sealed class Parser(XmlReader reader, string fileName, ReadLimits limits, long totalLimit, GiftiExternalFiles externalFiles, long? plainLength)
     {
         // Each metadata pair, label or transform also costs this much of the text budget, so a flood of
         // empty elements is bounded too.
@@ -333,28 +341,31 @@ public static class GiftiReader
             var where = $"DataArray {index} ({intent})";
             var dataTypeText = (reader.GetAttribute("DataType") ?? "").Trim();
             var type = ParseDataType(dataTypeText, where);
-            var order = (reader.GetAttribute("ArrayIndexingOrder") ?? "").Trim() switch
+            var orderText = (reader.GetAttribute("ArrayIndexingOrder") ?? "").Trim();
+            var order = orderText.ToUpperInvariant() switch
             {
-                "" or "RowMajorOrder" => ArrayOrder.C,
-                "ColumnMajorOrder" => ArrayOrder.Fortran,
-                var other => throw new FormatReadException(fileName, $"{where} has ArrayIndexingOrder=\"{Shorten(other)}\"; expected RowMajorOrder or ColumnMajorOrder."),
+                "" or "ROWMAJORORDER" or "C" => ArrayOrder.C,
+                "COLUMNMAJORORDER" or "F" => ArrayOrder.Fortran,
+                _ => throw new FormatReadException(fileName, $"{where} has ArrayIndexingOrder=\"{Shorten(orderText)}\"; expected RowMajorOrder or ColumnMajorOrder."),
             };
             var shape = ParseShape(where);
             var encodingText = (reader.GetAttribute("Encoding") ?? "").Trim();
             var encoding = encodingText.ToUpperInvariant() switch
             {
-                "ASCII" => GiftiEncoding.Ascii,
-                "BASE64BINARY" => GiftiEncoding.Base64Binary,
-                "GZIPBASE64BINARY" => GiftiEncoding.GZipBase64Binary,
-                "EXTERNALFILEBINARY" => GiftiEncoding.ExternalFileBinary,
+                "ASCII" or "GIFTI_ENCODING_ASCII" => GiftiEncoding.Ascii,
+                "BASE64BINARY" or "B64BIN" or "GIFTI_ENCODING_B64BIN" => GiftiEncoding.Base64Binary,
+                "GZIPBASE64BINARY" or "B64GZ" or "GIFTI_ENCODING_B64GZ" => GiftiEncoding.GZipBase64Binary,
+                "EXTERNALFILEBINARY" or "EXTERNAL" or "GIFTI_ENCODING_EXTBIN" => GiftiEncoding.ExternalFileBinary,
                 "" => throw new FormatReadException(fileName, $"{where} has no Encoding attribute."),
+                "UNDEF" or "GIFTI_ENCODING_UNDEF" => throw new FormatReadException(fileName, $"{where} has Encoding=\"{Shorten(encodingText)}\" (undefined), so its data cannot be decoded; expected ASCII, Base64Binary, GZipBase64Binary or ExternalFileBinary."),
                 _ => throw new FormatReadException(fileName, $"{where} has unknown Encoding=\"{Shorten(encodingText)}\"; expected ASCII, Base64Binary, GZipBase64Binary or ExternalFileBinary."),
             };
-            bool little = (reader.GetAttribute("Endian") ?? "").Trim() switch
+            var endianText = (reader.GetAttribute("Endian") ?? "").Trim();
+            bool little = endianText.ToUpperInvariant() switch
             {
-                "LittleEndian" or "little" or "" or "Undef" or "undef" => true,
-                "BigEndian" or "big" => false,
-                var other => throw new FormatReadException(fileName, $"{where} has Endian=\"{Shorten(other)}\"; expected LittleEndian or BigEndian."),
+                "LITTLEENDIAN" or "LITTLE" or "GIFTI_ENDIAN_LITTLE" or "" or "UNDEF" or "GIFTI_ENDIAN_UNDEF" => true,
+                "BIGENDIAN" or "BIG" or "GIFTI_ENDIAN_BIG" => false,
+                _ => throw new FormatReadException(fileName, $"{where} has Endian=\"{Shorten(endianText)}\"; expected LittleEndian or BigEndian."),
             };
             var externalName = reader.GetAttribute("ExternalFileName") ?? "";
             var externalOffset = reader.GetAttribute("ExternalFileOffset") ?? "";
@@ -371,6 +382,7 @@ public static class GiftiReader
             var metaData = GiftiMetaData.Empty;
             var coordinateSystems = new List<GiftiCoordinateSystem>();
             Array? data = null;
+            string? externalFile = null;
             ForEachChild("DataArray", name =>
             {
                 switch (name)
@@ -388,7 +400,7 @@ public static class GiftiReader
                         {
                             GiftiEncoding.Ascii => ReadAscii(type, shape, count, where),
                             GiftiEncoding.Base64Binary or GiftiEncoding.GZipBase64Binary => ReadBinary(type, shape, count, little, encoding, where),
-                            _ => SkipAndReadExternal(type, shape, count, little, externalName, externalOffset, where),
+                            _ => SkipAndReadExternal(type, shape, count, little, externalName, externalOffset, where, out externalFile),
                         };
                         break;
                     default:
@@ -399,28 +411,29 @@ public static class GiftiReader
             if (data is null)
             {
                 data = encoding == GiftiEncoding.ExternalFileBinary
-                    ? ReadExternal(type, shape, count, little, externalName, externalOffset, where)
+                    ? ReadExternal(type, shape, count, little, externalName, externalOffset, where, out externalFile)
                     : throw new FormatReadException(fileName, $"{where} has no <Data> element.");
             }
             var array = new NumericArray(type, shape, data, order);
-            return new GiftiDataArray(intent, dataTypeText, encoding, array, metaData, coordinateSystems);
+            return new GiftiDataArray(intent, dataTypeText, encoding, array, metaData, coordinateSystems, externalFile);
         }
 
         private NumericType ParseDataType(string text, string where) => text.ToUpperInvariant() switch
         {
-            "NIFTI_TYPE_UINT8" => NumericType.UInt8,
-            "NIFTI_TYPE_INT8" => NumericType.Int8,
-            "NIFTI_TYPE_UINT16" => NumericType.UInt16,
-            "NIFTI_TYPE_INT16" => NumericType.Int16,
-            "NIFTI_TYPE_UINT32" => NumericType.UInt32,
-            "NIFTI_TYPE_INT32" => NumericType.Int32,
-            "NIFTI_TYPE_UINT64" => NumericType.UInt64,
-            "NIFTI_TYPE_INT64" => NumericType.Int64,
-            "NIFTI_TYPE_FLOAT32" => NumericType.Float32,
-            "NIFTI_TYPE_FLOAT64" => NumericType.Float64,
-            "NIFTI_TYPE_COMPLEX64" => NumericType.Complex64,
-            "NIFTI_TYPE_COMPLEX128" => NumericType.Complex128,
-            "NIFTI_TYPE_RGB24" or "NIFTI_TYPE_RGBA32" or "NIFTI_TYPE_FLOAT128" or "NIFTI_TYPE_COMPLEX256" =>
+            "NIFTI_TYPE_UINT8" or "UINT8" or "DT_UINT8" or "DT_UNSIGNED_CHAR" => NumericType.UInt8,
+            "NIFTI_TYPE_INT8" or "INT8" or "DT_INT8" => NumericType.Int8,
+            "NIFTI_TYPE_UINT16" or "UINT16" or "DT_UINT16" => NumericType.UInt16,
+            "NIFTI_TYPE_INT16" or "INT16" or "DT_INT16" or "DT_SIGNED_SHORT" => NumericType.Int16,
+            "NIFTI_TYPE_UINT32" or "UINT32" or "DT_UINT32" => NumericType.UInt32,
+            "NIFTI_TYPE_INT32" or "INT32" or "DT_INT32" or "DT_SIGNED_INT" => NumericType.Int32,
+            "NIFTI_TYPE_UINT64" or "UINT64" or "DT_UINT64" => NumericType.UInt64,
+            "NIFTI_TYPE_INT64" or "INT64" or "DT_INT64" => NumericType.Int64,
+            "NIFTI_TYPE_FLOAT32" or "FLOAT32" or "DT_FLOAT32" or "DT_FLOAT" => NumericType.Float32,
+            "NIFTI_TYPE_FLOAT64" or "FLOAT64" or "DT_FLOAT64" or "DT_DOUBLE" => NumericType.Float64,
+            "NIFTI_TYPE_COMPLEX64" or "COMPLEX64" or "DT_COMPLEX64" or "DT_COMPLEX" => NumericType.Complex64,
+            "NIFTI_TYPE_COMPLEX128" or "COMPLEX128" or "DT_COMPLEX128" => NumericType.Complex128,
+            "NIFTI_TYPE_RGB24" or "NIFTI_TYPE_RGBA32" or "NIFTI_TYPE_FLOAT128" or "NIFTI_TYPE_COMPLEX256"
+                or "RGB" or "RGBA" or "FLOAT128" or "COMPLEX256" or "DT_RGB" or "DT_RGB24" or "DT_RGBA32" or "DT_FLOAT128" or "DT_COMPLEX256" =>
                 throw new FormatReadException(fileName, $"{where} has DataType {text}, which is not supported (supported: integer types, FLOAT32, FLOAT64, COMPLEX64, COMPLEX128)."),
             "" => throw new FormatReadException(fileName, $"{where} has no DataType attribute."),
             _ => throw new FormatReadException(fileName, $"{where} has unknown DataType \"{Shorten(text)}\" (expected e.g. NIFTI_TYPE_FLOAT32, NIFTI_TYPE_INT32, NIFTI_TYPE_UINT8)."),
@@ -749,40 +762,34 @@ public static class GiftiReader
             return false;
         }
 
-        private Array SkipAndReadExternal(NumericType type, long[] shape, long count, bool little, string name, string offset, string where)
+        private Array SkipAndReadExternal(NumericType type, long[] shape, long count, bool little, string name, string offset, string where, out string? externalFile)
         {
             // The Data element of an ExternalFileBinary array is empty; its content, if any, is not the data.
             reader.Skip();
-            return ReadExternal(type, shape, count, little, name, offset, where);
+            return ReadExternal(type, shape, count, little, name, offset, where, out externalFile);
         }
 
-        private Array ReadExternal(NumericType type, long[] shape, long count, bool little, string name, string offsetText, string where)
+        /// <summary>
+        /// Reads an array from one of the caller's own files (<see cref="GiftiExternalFiles"/>). Messages name that
+        /// file by the user's name for it and never repeat the document's ExternalFileName, which could name anything.
+        /// </summary>
+        private Array ReadExternal(NumericType type, long[] shape, long count, bool little, string name, string offsetText, string where, out string? externalFile)
         {
-            if (folder is null)
-            {
-                throw new FormatReadException(fileName, $"{where} keeps its data in the external file \"{Shorten(name)}\" (ExternalFileBinary); read the .gii from its path so the data file beside it can be found.");
-            }
-            var baseName = Path.GetFileName(name.Trim().Replace('\\', '/'));
-            if (baseName.Length == 0 || baseName is "." or ".." || baseName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
-            {
-                throw new FormatReadException(fileName, $"{where} has ExternalFileName=\"{Shorten(name)}\", which does not name a data file.");
-            }
             long offset = 0;
             if (offsetText.Trim().Length > 0 && (!long.TryParse(offsetText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out offset)))
             {
                 throw new FormatReadException(fileName, $"{where} has ExternalFileOffset=\"{Shorten(offsetText)}\"; expected a non-negative integer.");
             }
-            // Only the folder of the .gii is searched, whatever folder the attribute names.
-            var path = Path.Combine(folder, baseName);
-            if (!File.Exists(path))
-            {
-                throw new FormatReadException(fileName, $"{where} keeps its data in \"{baseName}\", which is not beside the .gii.");
-            }
+            var relative = GiftiExternalFiles.ValidateName(name, out var problem)
+                ?? throw new FormatReadException(fileName, $"{where} {problem}.");
             long expected = count * NumericTypes.SizeOf(type);
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            externalFile = externalFiles.Find(fileName, relative)
+                ?? throw new FormatReadException(fileName, $"{where} keeps its {expected:N0} bytes of data in an external file (ExternalFileBinary) that was not uploaded together with {fileName}; "
+                    + "upload the .gii and its data file in the same request, or choose both for the dataset.");
+            using var file = externalFiles.Open(externalFile);
             if (offset > file.Length || expected > file.Length - offset)
             {
-                throw new FormatReadException(fileName, $"{where}: the external file \"{baseName}\" has {file.Length:N0} bytes, but {Dims(shape)} {NumericTypes.Name(type)} needs {expected:N0} bytes from offset {offset:N0}.");
+                throw new FormatReadException(fileName, $"{where}: the external file \"{Shorten(externalFile)}\" has {file.Length:N0} bytes, but {Dims(shape)} {NumericTypes.Name(type)} needs {expected:N0} bytes from offset {offset:N0}.");
             }
             file.Position = offset;
             return StreamReading.ReadElements(file, type, count, little, fileName, $"the external data of {where}");

@@ -1,11 +1,14 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
+using System.Xml;
 
 namespace NeuroLab.Formats.Gifti;
 
 /// <summary>
 /// Writes per-vertex maps as GIFTI 1.0 functional files (one float32 DataArray per map, Base64Binary, little
-/// endian, RowMajorOrder), the form FreeSurfer, nibabel and NiiVue read as surface overlays.
+/// endian, RowMajorOrder), the form FreeSurfer, nibabel and NiiVue read as surface overlays; and whole
+/// <see cref="GiftiFile"/>s as self-contained documents (<see cref="Write"/>).
 /// </summary>
 public static class GiftiWriter
 {
@@ -48,6 +51,109 @@ public static class GiftiWriter
         xml.Append("</GIFTI>\n");
         var utf8 = new UTF8Encoding(false).GetBytes(xml.ToString());
         stream.Write(utf8);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="gifti"/> as one self-contained GIFTI 1.0 document: every array GZipBase64Binary (zlib,
+    /// as nibabel writes), little endian, in its stored order and element type, with its metadata and coordinate
+    /// systems; the file's metadata and label table as read. Used to fold ExternalFileBinary data into the .gii, so
+    /// the stored file needs no companion.
+    /// </summary>
+    /// <param name="stream">Destination (left open).</param>
+    /// <param name="gifti">The file to write.</param>
+    public static void Write(Stream stream, GiftiFile gifti)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(gifti);
+        var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true, CloseOutput = false };
+        using var xml = XmlWriter.Create(stream, settings);
+        xml.WriteStartDocument();
+        xml.WriteDocType("GIFTI", null, "http://www.nitrc.org/frs/download.php/115/gifti.dtd", null);
+        xml.WriteStartElement("GIFTI");
+        xml.WriteAttributeString("Version", gifti.Version.Length > 0 ? gifti.Version : "1.0");
+        xml.WriteAttributeString("NumberOfDataArrays", gifti.DataArrays.Count.ToString(CultureInfo.InvariantCulture));
+        WriteMetaData(xml, gifti.MetaData);
+        xml.WriteStartElement("LabelTable");
+        foreach (var label in gifti.LabelTable)
+        {
+            xml.WriteStartElement("Label");
+            xml.WriteAttributeString("Key", label.Key.ToString(CultureInfo.InvariantCulture));
+            foreach (var (name, value) in new[] { ("Red", label.Red), ("Green", label.Green), ("Blue", label.Blue), ("Alpha", label.Alpha) })
+            {
+                if (value is float v)
+                {
+                    xml.WriteAttributeString(name, v.ToString("R", CultureInfo.InvariantCulture));
+                }
+            }
+            xml.WriteString(label.Name);
+            xml.WriteEndElement();
+        }
+        xml.WriteEndElement();
+        foreach (var array in gifti.DataArrays)
+        {
+            WriteDataArray(xml, array);
+        }
+        xml.WriteEndElement();
+        xml.WriteEndDocument();
+    }
+
+    private static void WriteDataArray(XmlWriter xml, GiftiDataArray array)
+    {
+        var data = array.Array;
+        xml.WriteStartElement("DataArray");
+        xml.WriteAttributeString("Intent", array.Intent);
+        xml.WriteAttributeString("DataType", "NIFTI_TYPE_" + NumericTypes.Name(data.Type).ToUpperInvariant());
+        xml.WriteAttributeString("ArrayIndexingOrder", data.Order == ArrayOrder.Fortran ? "ColumnMajorOrder" : "RowMajorOrder");
+        xml.WriteAttributeString("Dimensionality", data.Shape.Count.ToString(CultureInfo.InvariantCulture));
+        for (int d = 0; d < data.Shape.Count; d++)
+        {
+            xml.WriteAttributeString("Dim" + d.ToString(CultureInfo.InvariantCulture), data.Shape[d].ToString(CultureInfo.InvariantCulture));
+        }
+        xml.WriteAttributeString("Encoding", "GZipBase64Binary");
+        xml.WriteAttributeString("Endian", "LittleEndian");
+        xml.WriteAttributeString("ExternalFileName", "");
+        xml.WriteAttributeString("ExternalFileOffset", "");
+        WriteMetaData(xml, array.MetaData);
+        foreach (var system in array.CoordinateSystems)
+        {
+            xml.WriteStartElement("CoordinateSystemTransformMatrix");
+            xml.WriteElementString("DataSpace", system.DataSpace);
+            xml.WriteElementString("TransformedSpace", system.TransformedSpace);
+            var numbers = new StringBuilder();
+            for (int i = 0; i < 4; i++)
+            {
+                numbers.AppendJoin(' ', Enumerable.Range(0, 4).Select(j => system.Matrix[i, j].ToString("R", CultureInfo.InvariantCulture))).Append('\n');
+            }
+            xml.WriteElementString("MatrixData", numbers.ToString());
+            xml.WriteEndElement();
+        }
+        byte[] bytes = data.AsBytesSpan().ToArray();
+        if (!BitConverter.IsLittleEndian)
+        {
+            StreamReading.ReverseEndianness(bytes, NumericTypes.IsComplex(data.Type) ? NumericTypes.SizeOf(data.Type) / 2 : NumericTypes.SizeOf(data.Type));
+        }
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write(bytes);
+        }
+        xml.WriteStartElement("Data");
+        xml.WriteBase64(compressed.GetBuffer(), 0, (int)compressed.Length);
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    private static void WriteMetaData(XmlWriter xml, GiftiMetaData metaData)
+    {
+        xml.WriteStartElement("MetaData");
+        foreach (var (name, value) in metaData.Entries)
+        {
+            xml.WriteStartElement("MD");
+            xml.WriteElementString("Name", name);
+            xml.WriteElementString("Value", value);
+            xml.WriteEndElement();
+        }
+        xml.WriteEndElement();
     }
 
     private static void Meta(StringBuilder xml, string name, string value) =>

@@ -15,8 +15,15 @@ namespace NeuroLab.Formats.Inspection;
 /// </summary>
 public static class FileInspector
 {
-    /// <summary>Inspects <paramref name="path"/>; <paramref name="fileName"/> is the name shown in messages.</summary>
-    public static FileInspection Inspect(string path, string fileName, InspectionLimits? limits = null)
+    /// <summary>Summary key of a GIFTI inspection listing the data files its ExternalFileBinary arrays were read from (user file names, a string array).</summary>
+    public const string ExternalFilesKey = "externalDataFiles";
+
+    /// <summary>
+    /// Inspects <paramref name="path"/>; <paramref name="fileName"/> is the name shown in messages. A GIFTI file's
+    /// ExternalFileBinary data are read only from <paramref name="externalFiles"/> (the user's own files uploaded or
+    /// imported with it), never from beside <paramref name="path"/>.
+    /// </summary>
+    public static FileInspection Inspect(string path, string fileName, InspectionLimits? limits = null, GiftiExternalFiles? externalFiles = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         limits ??= InspectionLimits.Default;
@@ -28,6 +35,7 @@ public static class FileInspector
                 "nifti" => InspectNifti(path, fileName, limits),
                 "corrupt-gzip" => throw new FormatReadException(fileName, "the file starts like gzip but its compressed data is damaged."),
                 "unknown" => throw new FormatReadException(fileName, "unknown file format: expected NIfTI, GIFTI, NumPy .npy/.npz, MATLAB .mat, PNG/JPEG, or a TSV/CSV/text table."),
+                "gifti" => InspectGifti(path, fileName, limits, externalFiles ?? GiftiExternalFiles.None),
                 _ => InspectOther(format, path, fileName, limits),
             };
         }
@@ -123,7 +131,6 @@ public static class FileInspector
         "pytorch-pickle" => throw new FormatReadException(fileName,
             "a torch.save file (weights or a pickled module), not a TorchScript model; save the model with torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path)."),
         "mat" or "hdf5" => InspectMat(path, fileName, limits),
-        "gifti" => InspectGifti(path, fileName, limits),
         "image" => InspectImage(path, fileName, limits),
         "events-tsv" => InspectEvents(path, limits),
         _ => InspectText(path, fileName, limits),
@@ -227,13 +234,16 @@ public static class FileInspector
         };
     }
 
-    private static FileInspection InspectGifti(string path, string fileName, InspectionLimits limits)
+    private static FileInspection InspectGifti(string path, string fileName, InspectionLimits limits, GiftiExternalFiles externalFiles)
     {
         // GIFTI data arrays are decoded whole (base64, zlib), so all of them together must fit the memory budget.
-        // Read from a stream: external data files are never looked up beside a stored file.
-        using var stream = File.OpenRead(path);
+        // Read from a stream: external data files come only from the user's own upload, never from beside a stored file.
+        GiftiFile gifti;
         var whole = limits.Whole;
-        var gifti = GiftiReader.Read(stream, fileName, whole, whole.MaxArrayBytes);
+        using (var stream = File.OpenRead(path))
+        {
+            gifti = GiftiReader.Read(stream, fileName, whole, whole.MaxArrayBytes, externalFiles);
+        }
         var summary = new Dictionary<string, object?>
         {
             ["dataArrays"] = string.Join(", ", gifti.DataArrays.Select(a => $"{a.Intent} {a.Array.ShapeText}")),
@@ -242,6 +252,10 @@ public static class FileInspector
         if (gifti.Triangles is { } triangles)
         {
             summary["triangles"] = triangles.Shape[0];
+        }
+        if (gifti.DataArrays.Select(a => a.ExternalFile).OfType<string>().Distinct().ToList() is { Count: > 0 } external)
+        {
+            summary[ExternalFilesKey] = external.ToArray();
         }
         var main = gifti.PointsetArray?.Array ?? gifti.DataArrays.FirstOrDefault()?.Array;
         return new FileInspection { Format = "gifti", Shape = main?.Shape, Dtype = main is null ? null : NumericTypes.Name(main.Type), Summary = summary };

@@ -19,13 +19,11 @@ public static class RunsApi
         experiments.MapGet("/", async (Guid workspaceId, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
             (await runs.ListExperimentsAsync(user.RequireUserId(), workspaceId, ct)).Select(ToApi).ToList())
             .WithSummary("Experiments of a workspace.");
-        experiments.MapPost("/", async Task<Created<ExperimentResponse>> (Guid workspaceId, CreateExperimentRequest request, ClaimsPrincipal user, RunService runs, Data.Workspaces.WorkspaceService workspaces, CancellationToken ct) =>
+        experiments.MapPost("/", async Task<Created<ExperimentResponse>> (Guid workspaceId, CreateExperimentRequest request, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
         {
-            var userId = user.RequireUserId();
-            await workspaces.RequireRoleAsync(userId, workspaceId, Data.Workspaces.WorkspaceRole.Editor, "creating experiments", ct);
-            var e = await runs.CreateExperimentAsync(userId, request.DatasetId, request.Name ?? string.Empty, request.Description, ct);
+            var e = await runs.CreateExperimentAsync(user.RequireUserId(), workspaceId, request.DatasetId, request.Name ?? string.Empty, request.Description, ct);
             return TypedResults.Created($"/api/v1/experiments/{e.Id}", ToApi(e));
-        }).WithSummary("Create an experiment on a dataset (Editors and Owners).");
+        }).WithSummary("Create an experiment on a dataset of this workspace (Editors and Owners).");
         api.MapGet("/experiments/{id:guid}", async (Guid id, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
             ToApi(await runs.GetExperimentAsync(user.RequireUserId(), id, ct))).WithTags("Experiments").WithSummary("One experiment.");
 
@@ -33,7 +31,7 @@ public static class RunsApi
         byWorkspace.MapGet("/", async (Guid workspaceId, Guid? experimentId, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
             (await runs.ListAsync(user.RequireUserId(), workspaceId, experimentId, ct)).Select(ToApi).ToList())
             .WithSummary("Runs of a workspace (optionally of one experiment), newest first.");
-        byWorkspace.MapPost("/", SubmitAsync).WithSummary("Queue a run {kind, datasetId, parameters, experimentId?, seed?}; invalid parameters or data are refused with the reasons.");
+        byWorkspace.MapPost("/", SubmitAsync).WithSummary("Queue a run {kind, datasetId, parameters, experimentId?, seed?} on a dataset of this workspace; invalid parameters or data are refused with the reasons.");
 
         var runsGroup = api.MapGroup("/runs").WithTags("Runs");
         runsGroup.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, RunService runs, CancellationToken ct) => ToApi(await runs.GetAsync(user.RequireUserId(), id, ct)))
@@ -55,18 +53,12 @@ public static class RunsApi
     }
 
     private static async Task<Results<Created<RunResponse>, ProblemHttpResult>> SubmitAsync(
-        Guid workspaceId, SubmitRunRequest request, ClaimsPrincipal user, RunService runs, Data.Workspaces.WorkspaceService workspaces, CancellationToken ct)
+        Guid workspaceId, SubmitRunRequest request, ClaimsPrincipal user, RunService runs, CancellationToken ct)
     {
-        var userId = user.RequireUserId();
-        await workspaces.RequireRoleAsync(userId, workspaceId, Data.Workspaces.WorkspaceRole.Editor, "launching runs", ct);
         try
         {
-            var run = await runs.SubmitAsync(userId, request.DatasetId, request.Kind ?? string.Empty,
+            var run = await runs.SubmitAsync(user.RequireUserId(), workspaceId, request.DatasetId, request.Kind ?? string.Empty,
                 request.Parameters ?? JsonSerializer.SerializeToElement(new { }), request.ExperimentId, request.Seed, ct);
-            if (run.WorkspaceId != workspaceId)
-            {
-                throw new Data.Datasets.DatasetNotFoundException(request.DatasetId);
-            }
             return TypedResults.Created($"/api/v1/runs/{run.Id}", ToApi(run));
         }
         catch (RunValidationException e)

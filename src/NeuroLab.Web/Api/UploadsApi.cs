@@ -31,7 +31,7 @@ public static class UploadsApi
             .WithMetadata(new RequestSizeLimitAttribute(maxUpload * 4))
             .WithMetadata(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = maxUpload * 4 })
             // No .Accepts<>(): a content-type constraint would answer 415 before authentication does.
-            .WithSummary("Upload files (multipart/form-data, any number of file parts). Each is stored, inspected and staged for a dataset.");
+            .WithSummary("Upload files (multipart/form-data, any number of file parts). Each is stored; then the request's files are inspected together (a .gii finds its external data file among them, by name) and staged for a dataset.");
         uploads.MapGet("/", async (Guid workspaceId, ClaimsPrincipal user, UploadService service, CancellationToken ct) =>
             await service.ListAsync(user.RequireUserId(), workspaceId, ct))
             .WithSummary("Your staged uploads in this workspace (kept for a day).");
@@ -63,7 +63,7 @@ public static class UploadsApi
         }
         var maxBytes = options.Value.Storage.MaxUploadBytes;
         var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = maxBytes };
-        var results = new List<StagedUploadView>();
+        var stored = new List<UploadedFile>();
         MultipartSection? section;
         while ((section = await reader.ReadNextSectionAsync(ct)) is not null)
         {
@@ -74,17 +74,18 @@ public static class UploadsApi
             var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
             try
             {
-                results.Add(await service.StageAsync(userId, workspaceId, name ?? "unnamed", section.Body, maxBytes, ct));
+                stored.Add(await service.StoreAsync(userId, workspaceId, name ?? "unnamed", section.Body, maxBytes, ct));
             }
             catch (Exception e) when (e is Data.Storage.StoreQuotaException or InvalidDataException)
             {
                 return TypedResults.Problem($"{name} is larger than the upload limit of {maxBytes / (1 << 20):N0} MiB (NeuroLab:Storage:MaxUploadBytes).", statusCode: StatusCodes.Status413PayloadTooLarge, title: "File too large");
             }
         }
-        if (results.Count == 0)
+        if (stored.Count == 0)
         {
             return TypedResults.Problem("The request contained no files.", statusCode: StatusCodes.Status400BadRequest, title: "No files");
         }
-        return TypedResults.Ok(results);
+        // Inspected together once all are stored, so a .gii finds its external data file whichever order they came in.
+        return TypedResults.Ok(new List<StagedUploadView>(await service.StageAsync(userId, workspaceId, stored, ct)));
     }
 }

@@ -159,15 +159,15 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
     public async Task Validation_NamesEachProblem()
     {
         var (haxby, encoding) = await HaxbyEncodingAsync("vt");
-        var e = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, haxby, "voxel-captions",
+        var e = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, haxby, "voxel-captions",
             JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, minTestR = 0.99, source = "predicted", topN = 0, composer = "poetic" })));
         Assert.Contains(e.Problems, p => p.Contains("topN", StringComparison.Ordinal));
         Assert.Contains(e.Problems, p => p.Contains("Unknown composer 'poetic'", StringComparison.Ordinal));
         Assert.Contains(e.Problems, p => p.Contains("cannot rank an image pool", StringComparison.Ordinal));
-        var high = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, haxby, "voxel-captions",
+        var high = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, haxby, "voxel-captions",
             JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, minTestR = 0.99 })));
         Assert.Contains(high.Problems, p => p.Contains("No unit reaches test r >= 0.99 (the best has 0.575)", StringComparison.Ordinal));
-        var missing = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, haxby, "voxel-captions",
+        var missing = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, haxby, "voxel-captions",
             JsonSerializer.SerializeToElement(new { encodingRunId = Guid.NewGuid() })));
         Assert.Contains(missing.Problems, p => p.Contains("is not a run of this dataset", StringComparison.Ordinal));
     }
@@ -179,7 +179,7 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         var haxby = await plain.F.Samples.ImportAsync(plain.F.Alice, plain.F.WorkspaceId, "haxby2001-sub1");
         var set = (await plain.F.Datasets.GetAsync(plain.F.Alice, haxby)).ResponseSets.Single(r => r.Name.Contains("vt", StringComparison.Ordinal));
         var encoding = await plain.RunToEndAsync(haxby, new { responseSetId = set.Id, features = "labels", samples = "trials", permutations = 0 });
-        var e = await Assert.ThrowsAsync<RunValidationException>(() => plain.Runs.SubmitAsync(plain.F.Alice, haxby, "voxel-captions",
+        var e = await Assert.ThrowsAsync<RunValidationException>(() => plain.Runs.SubmitAsync(plain.F.Alice, plain.F.WorkspaceId, haxby, "voxel-captions",
             JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, minTestR = 0.3, composer = "llm" })));
         Assert.Contains(e.Problems, p => p.Contains("configure Captions:Chat", StringComparison.Ordinal));
     }
@@ -360,7 +360,7 @@ public sealed class BrainScubaCaptionsTests : IAsyncLifetime
         Assert.True(summary.RootElement.GetProperty("meanSentenceScore").GetDouble() > 0.5, run.SummaryJson);
 
         // Refusals: an encoder not on embeddings, no pool embeddings.
-        var e = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, dataset, "voxel-captions",
+        var e = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, dataset, "voxel-captions",
             JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, method = "brainscuba", minTestR = 0.5 })));
         Assert.Contains(e.Problems, m => m.Contains("poolFeatureFileId", StringComparison.Ordinal));
     }

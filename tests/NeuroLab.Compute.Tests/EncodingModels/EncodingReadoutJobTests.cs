@@ -77,7 +77,7 @@ public sealed class EncodingReadoutJobTests : IAsyncLifetime
     [Fact]
     public async Task Readout_TrainsWithEpochProgress_AndResumesAfterRestart()
     {
-        var submitted = await _runs.SubmitAsync(_f.Alice, _allen, "encoding-readout",
+        var submitted = await _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _allen, "encoding-readout",
             JsonSerializer.SerializeToElement(new { responseSetId = _responseSet, maxEpochs = 150, patience = 150 }), seed: 4);
         // Stop the server while it trains, then start it again: the run resumes from its last checkpoint.
         var deadline = DateTime.UtcNow.AddMinutes(1);

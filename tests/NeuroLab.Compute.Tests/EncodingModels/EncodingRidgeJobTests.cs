@@ -56,12 +56,12 @@ public sealed class EncodingRidgeJobTests : IAsyncLifetime
     [Fact]
     public async Task Validation_ExplainsProblemsBeforeQueueing()
     {
-        var e = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _allen, "encoding-ridge",
+        var e = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _allen, "encoding-ridge",
             JsonSerializer.SerializeToElement(new { responseSetId = Guid.NewGuid(), features = "sift", folds = 1 })));
         Assert.Contains(e.Problems, p => p.Contains("sift", StringComparison.Ordinal));
         Assert.Contains(e.Problems, p => p.Contains("2 folds", StringComparison.Ordinal));
         Assert.Contains(e.Problems, p => p.Contains("not part of this dataset", StringComparison.Ordinal));
-        var tooMany = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _allen, "encoding-ridge",
+        var tooMany = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _allen, "encoding-ridge",
             JsonSerializer.SerializeToElement(new { responseSetId = _responseSet, folds = 60 })));
         Assert.Contains(tooMany.Problems, p => p.Contains("too few", StringComparison.Ordinal));
     }
@@ -149,7 +149,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         Assert.Contains(artifacts, a => a.Name == "q_values.npy");
         Assert.Contains(artifacts, a => a.Name == "fraction_of_ceiling_percent.npy");
 
-        var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
         {
             responseSetId = detail.ResponseSets[0].Id,
             features = "gabor",
@@ -292,7 +292,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         var bandedArtifacts = await _runs.ArtifactsAsync(_f.Alice, banded.Id);
         Assert.Contains(bandedArtifacts, a => a.Name == "band_weights.npy");
         Assert.Contains(bandedArtifacts, a => a.Name == "band_r2.npy");
-        var oneBand = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        var oneBand = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
         {
             responseSetId = detail.ResponseSets[0].Id,
             bands = new[] { "pixels" },
@@ -300,7 +300,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
         })));
         Assert.Contains(oneBand.Problems, m => m.Contains("two or more", StringComparison.Ordinal));
 
-        var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
         {
             responseSetId = detail.ResponseSets[0].Id,
             features = "torchscript",
@@ -309,7 +309,7 @@ public sealed class UploadedFeaturesTests : IAsyncLifetime
             split = "random",
         })));
         Assert.Contains(bad.Problems, m => m.Contains("layer 7 does not exist", StringComparison.Ordinal) && m.Contains("3 [1x3]", StringComparison.Ordinal));
-        var noModel = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
+        var noModel = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, dataset, "encoding-ridge", JsonSerializer.SerializeToElement(new
         {
             responseSetId = detail.ResponseSets[0].Id,
             features = "torchscript",

@@ -146,23 +146,23 @@ public sealed class HaxbyTrialEncodingTests : IAsyncLifetime
     public async Task Validation_NamesTrialAndLabelProblems()
     {
         var brain = Set("brain");
-        var tooMany = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _haxby, "encoding-ridge",
+        var tooMany = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, _haxby, "encoding-ridge",
             JsonSerializer.SerializeToElement(new { responseSetId = brain.Id, features = "labels", samples = "trials", testRepeats = 12 })));
         Assert.Contains(tooMany.Problems, p => p.Contains("testRepeats must be between 1 and 11", StringComparison.Ordinal));
-        var folds = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _haxby, "encoding-ridge",
+        var folds = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, _haxby, "encoding-ridge",
             JsonSerializer.SerializeToElement(new { responseSetId = brain.Id, features = "labels", samples = "trials", folds = 11 })));
         Assert.Contains(folds.Problems, p => p.Contains("10 training repeats are too few for 11-fold", StringComparison.Ordinal));
-        var images = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _haxby, "encoding-ridge",
+        var images = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, _haxby, "encoding-ridge",
             JsonSerializer.SerializeToElement(new { responseSetId = brain.Id, features = "gabor", samples = "trials" })));
         Assert.Contains(images.Problems, p => p.Contains("no image", StringComparison.Ordinal));
-        var unknown = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _haxby, "encoding-ridge",
+        var unknown = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, _haxby, "encoding-ridge",
             JsonSerializer.SerializeToElement(new { responseSetId = brain.Id, features = "labels", samples = "blocks" })));
         Assert.Contains(unknown.Problems, p => p.Contains("Unknown samples 'blocks'", StringComparison.Ordinal));
 
         // Allen V1: no single trials attached and no labels.
         var allen = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "allen-v1");
         var neurons = (await _h.F.Datasets.GetAsync(_h.F.Alice, allen)).ResponseSets[0];
-        var noTrials = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, allen, "encoding-ridge",
+        var noTrials = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, allen, "encoding-ridge",
             JsonSerializer.SerializeToElement(new { responseSetId = neurons.Id, features = "labels", samples = "trials" })));
         Assert.Contains(noTrials.Problems, p => p.Contains("has no single trials", StringComparison.Ordinal));
         Assert.Contains(noTrials.Problems, p => p.Contains("have no label", StringComparison.Ordinal));

@@ -42,7 +42,7 @@ public sealed class RunHarness : IAsyncDisposable
     /// <summary>Submits a run of any kind as Alice and waits until it has finished.</summary>
     public async Task<RunSummary> RunToEndAsync(Guid dataset, string kind, object parameters, int seed = 1, TimeSpan? timeout = null)
     {
-        var run = await Runs.SubmitAsync(F.Alice, dataset, kind, JsonSerializer.SerializeToElement(parameters), seed: seed);
+        var run = await Runs.SubmitAsync(F.Alice, F.WorkspaceId, dataset, kind, JsonSerializer.SerializeToElement(parameters), seed: seed);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(2));
         while (DateTime.UtcNow < deadline)
         {

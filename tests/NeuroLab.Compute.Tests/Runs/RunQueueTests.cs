@@ -128,7 +128,7 @@ public sealed class RunQueueTests : IAsyncLifetime
     [Fact]
     public async Task Submit_RunsToSuccess_WithProgressLogArtifactsAndProvenance()
     {
-        var queued = await _runs.SubmitAsync(_f.Alice, _dataset, "test-counting", Json(new { steps = 200 }), seed: 7);
+        var queued = await _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 200 }), seed: 7);
         var run = await WaitForAsync(queued.Id, r => r.Status == RunStatus.Succeeded);
         Assert.Equal(7, run.Seed);
         Assert.Equal(64, run.DatasetChecksum.Length);
@@ -158,7 +158,7 @@ public sealed class RunQueueTests : IAsyncLifetime
     [Fact]
     public async Task Cancel_RunningRun_StopsIt()
     {
-        var queued = await _runs.SubmitAsync(_f.Alice, _dataset, "test-counting", Json(new { steps = 50, blockAt = 5 }));
+        var queued = await _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 50, blockAt = 5 }));
         await _job.ReachedBlock.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await _runs.CancelAsync(_f.Alice, queued.Id);
         var run = await WaitForAsync(queued.Id, r => r.Status == RunStatus.Cancelled);
@@ -168,7 +168,7 @@ public sealed class RunQueueTests : IAsyncLifetime
     [Fact]
     public async Task FailingJob_IsFailedWithTheReason()
     {
-        var queued = await _runs.SubmitAsync(_f.Alice, _dataset, "test-counting", Json(new { steps = 20, failAt = 3 }));
+        var queued = await _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 20, failAt = 3 }));
         var run = await WaitForAsync(queued.Id, r => r.Status == RunStatus.Failed);
         Assert.Equal("Step 3 failed on purpose.", run.Error);
     }
@@ -176,7 +176,7 @@ public sealed class RunQueueTests : IAsyncLifetime
     [Fact]
     public async Task Restart_MarksRunningRunsInterrupted_AndResumesFromCheckpoint()
     {
-        var queued = await _runs.SubmitAsync(_f.Alice, _dataset, "test-counting", Json(new { steps = 40, blockAt = 25 }));
+        var queued = await _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 40, blockAt = 25 }));
         await _job.ReachedBlock.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await StopQueueAsync();
         Assert.Equal(RunStatus.Running, (await _runs.GetAsync(_f.Alice, queued.Id)).Status);
@@ -196,9 +196,9 @@ public sealed class RunQueueTests : IAsyncLifetime
     [Fact]
     public async Task InvalidSubmissions_AreRefusedBeforeQueueing()
     {
-        var unknown = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _dataset, "nope", Json(new { })));
+        var unknown = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "nope", Json(new { })));
         Assert.Contains("test-counting", unknown.Message, StringComparison.Ordinal);
-        var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _dataset, "test-counting", Json(new { steps = 0 })));
+        var bad = await Assert.ThrowsAsync<RunValidationException>(() => _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 0 })));
         Assert.Contains("steps must be a positive number.", bad.Problems);
         await using var db = await _f.Database.Factory.CreateDbContextAsync();
         Assert.Empty(await db.Runs.ToListAsync());
@@ -210,12 +210,12 @@ public sealed class RunQueueTests : IAsyncLifetime
         var bob = _f.Database.AddUser("bob@lab.org");
         var carol = _f.Database.AddUser("carol@lab.org");
         await _f.Workspaces.AddMemberAsync(_f.Alice, _f.WorkspaceId, "bob@lab.org", WorkspaceRole.Viewer);
-        await Assert.ThrowsAsync<WorkspaceForbiddenException>(() => _runs.SubmitAsync(bob, _dataset, "test-counting", Json(new { steps = 1 })));
-        var run = await _runs.SubmitAsync(_f.Alice, _dataset, "test-counting", Json(new { steps = 1 }));
+        await Assert.ThrowsAsync<WorkspaceForbiddenException>(() => _runs.SubmitAsync(bob, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 1 })));
+        var run = await _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 1 }));
         Assert.Equal(run.Id, (await _runs.GetAsync(bob, run.Id)).Id);
         await Assert.ThrowsAsync<WorkspaceForbiddenException>(() => _runs.CancelAsync(bob, run.Id));
         await Assert.ThrowsAsync<RunNotFoundException>(() => _runs.GetAsync(carol, run.Id));
-        await Assert.ThrowsAsync<NeuroLab.Data.Datasets.DatasetNotFoundException>(() => _runs.SubmitAsync(carol, _dataset, "test-counting", Json(new { steps = 1 })));
+        await Assert.ThrowsAsync<WorkspaceNotFoundException>(() => _runs.SubmitAsync(carol, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 1 })));
         Assert.False(await _runs.CanWatchRunAsync(carol, run.Id));
         Assert.True(await _runs.CanWatchRunAsync(bob, run.Id));
     }

@@ -284,33 +284,32 @@ public sealed class GiftiBadInputTests
     }
 
     [Fact]
-    public void Read_ExternalFileFromStream_AsksForAPath()
+    public void Read_ExternalFileWithoutCompanions_SaysToUploadThemTogether()
     {
         using var stream = File.OpenRead(GiftiTestFiles.Fixture("external.gii"));
 
         var e = Assert.Throws<FormatReadException>(() => GiftiReader.Read(stream, "external.gii"));
 
-        Assert.Contains("read the .gii from its path", e.Reason, StringComparison.Ordinal);
+        Assert.Contains("keeps its 24 bytes of data in an external file (ExternalFileBinary) that was not uploaded together with external.gii", e.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Read_ExternalFileEscapingTheFolder_OnlyLooksBesideTheGii()
+    [Theory]
+    [InlineData("../../../../etc/passwd", "leaves the .gii's folder")]
+    [InlineData("../external.gii.dat", "leaves the .gii's folder")]
+    [InlineData("/etc/passwd", "absolute path")]
+    [InlineData("C:\\x.dat", "absolute path")]
+    [InlineData("\\\\server\\share\\x.dat", "absolute path")]
+    [InlineData("file:///etc/passwd", "absolute path")]
+    [InlineData("   ", "empty ExternalFileName")]
+    public void Read_ExternalFileNameOutsideTheUpload_IsRefusedWithoutEchoingIt(string name, string expected)
     {
-        var folder = Directory.CreateTempSubdirectory("neurolab-gifti-").FullName;
-        try
-        {
-            var text = GiftiTestFiles.FixtureText("external.gii").Replace("ExternalFileName=\"external.gii.dat\"", "ExternalFileName=\"../../../../etc/passwd\"", StringComparison.Ordinal);
-            var path = Path.Combine(folder, "evil.gii");
-            File.WriteAllText(path, text);
+        var text = GiftiTestFiles.FixtureText("external.gii").Replace("ExternalFileName=\"external.gii.dat\"", $"ExternalFileName=\"{name}\"", StringComparison.Ordinal);
 
-            var e = Assert.Throws<FormatReadException>(() => GiftiReader.Read(path));
+        var e = Assert.Throws<FormatReadException>(() => GiftiReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(text)), "evil.gii", externalFiles: GiftiTestFiles.Companions("external.gii.dat")));
 
-            Assert.Contains("\"passwd\", which is not beside the .gii", e.Reason, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.Contains(expected, e.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("passwd", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("x.dat", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -319,13 +318,14 @@ public sealed class GiftiBadInputTests
         var folder = Directory.CreateTempSubdirectory("neurolab-gifti-").FullName;
         try
         {
-            File.WriteAllBytes(Path.Combine(folder, "external.gii.dat"), new byte[20]);
-            var path = Path.Combine(folder, "external.gii");
-            File.Copy(GiftiTestFiles.Fixture("external.gii"), path);
+            var data = Path.Combine(folder, "short.bin");
+            File.WriteAllBytes(data, new byte[20]);
+            var files = GiftiExternalFiles.FromFiles([KeyValuePair.Create("external.gii.dat", data)]);
 
-            var e = Assert.Throws<FormatReadException>(() => GiftiReader.Read(path));
+            var e = Assert.Throws<FormatReadException>(() => GiftiReader.Read(GiftiTestFiles.Fixture("external.gii"), externalFiles: files));
 
-            Assert.Contains("has 20 bytes, but [2, 3] float32 needs 24 bytes from offset 8", e.Reason, StringComparison.Ordinal);
+            Assert.Contains("the external file \"external.gii.dat\" has 20 bytes, but [2, 3] float32 needs 24 bytes from offset 8", e.Reason, StringComparison.Ordinal);
+            Assert.DoesNotContain(folder, e.Message, StringComparison.Ordinal);
         }
         finally
         {

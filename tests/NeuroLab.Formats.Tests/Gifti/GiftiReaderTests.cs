@@ -85,7 +85,8 @@ public sealed class GiftiReaderTests
     [MemberData(nameof(Fixtures))]
     public void Read_NibabelFixture_MatchesNibabel(string file)
     {
-        var gifti = GiftiReader.Read(GiftiTestFiles.Fixture(file));
+        // external.gii reads its data file only because it is handed over, as an upload's companion would be.
+        var gifti = GiftiReader.Read(GiftiTestFiles.Fixture(file), externalFiles: GiftiTestFiles.Companions("external.gii.dat"));
 
         AssertMatchesNibabel(gifti, GiftiTestFiles.Entry("fixtures", file), file);
     }
@@ -278,25 +279,24 @@ public sealed class GiftiReaderTests
     }
 
     [Fact]
-    public void Read_ExternalFileNamedWithAFolder_IsLookedUpBesideTheGiiOnly()
+    public void Read_ExternalFileNamedWithAFolder_FindsTheGivenFileOfThatName()
     {
-        var folder = Directory.CreateTempSubdirectory("neurolab-gifti-").FullName;
-        try
-        {
-            File.Copy(GiftiTestFiles.Fixture("external.gii.dat"), Path.Combine(folder, "external.gii.dat"));
-            var text = GiftiTestFiles.FixtureText("external.gii").Replace("ExternalFileName=\"external.gii.dat\"", "ExternalFileName=\"/somewhere/else/external.gii.dat\"", StringComparison.Ordinal);
-            var path = Path.Combine(folder, "moved.gii");
-            File.WriteAllText(path, text);
+        var text = GiftiTestFiles.FixtureText("external.gii").Replace("ExternalFileName=\"external.gii.dat\"", "ExternalFileName=\"data/external.gii.dat\"", StringComparison.Ordinal);
 
-            var gifti = GiftiReader.Read(path);
+        var gifti = GiftiReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(text)), "moved.gii", externalFiles: GiftiTestFiles.Companions("external.gii.dat"));
 
-            Assert.Equal(GiftiEncoding.ExternalFileBinary, gifti.DataArrays[0].Encoding);
-            Assert.Equal(new float[] { 0.25f, -1, 2, 3, 4, -5.5f }, gifti.DataArrays[0].Array.AsSpan<float>().ToArray());
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.Equal(GiftiEncoding.ExternalFileBinary, gifti.DataArrays[0].Encoding);
+        Assert.Equal("external.gii.dat", gifti.DataArrays[0].ExternalFile);
+        Assert.Equal(new float[] { 0.25f, -1, 2, 3, 4, -5.5f }, gifti.DataArrays[0].Array.AsSpan<float>().ToArray());
+    }
+
+    [Fact]
+    public void Read_ExternalFileFromPath_IsNotLookedUpBesideTheGii()
+    {
+        // external.gii.dat lies beside external.gii, but a file on disk is never a data file unless handed over.
+        var e = Assert.Throws<FormatReadException>(() => GiftiReader.Read(GiftiTestFiles.Fixture("external.gii")));
+
+        Assert.Contains("not uploaded together with external.gii", e.Reason, StringComparison.Ordinal);
     }
 
     internal static GiftiFile Read(string xml, string name) => GiftiReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(xml)), name);

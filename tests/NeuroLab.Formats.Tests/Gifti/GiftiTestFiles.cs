@@ -18,6 +18,10 @@ internal static class GiftiTestFiles
 
     public static string Fixture(string name) => Path.Combine(_fixtures.Value, name);
 
+    /// <summary>Fixtures handed to the reader as a document's companion data files, under their own names.</summary>
+    public static NeuroLab.Formats.Gifti.GiftiExternalFiles Companions(params string[] names) =>
+        NeuroLab.Formats.Gifti.GiftiExternalFiles.FromFiles(names.Select(n => KeyValuePair.Create(n, Fixture(n))));
+
     public static IEnumerable<JsonElement> Section(string name) => Reference.GetProperty(name).EnumerateArray();
 
     public static JsonElement Entry(string section, string file) =>

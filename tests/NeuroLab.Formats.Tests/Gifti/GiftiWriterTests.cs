@@ -28,4 +28,43 @@ public sealed class GiftiWriterTests
         Assert.Throws<ArgumentException>(() => GiftiWriter.WritePerVertex(Stream.Null, []));
         Assert.Throws<ArgumentException>(() => GiftiWriter.WritePerVertex(Stream.Null, [("a", new float[2]), ("b", new float[3])]));
     }
+
+    [Theory]
+    [InlineData("ascii_surface.gii")]
+    [InlineData("base64_labels.gii")]
+    [InlineData("colmajor.gii")]
+    [InlineData("bigendian.gii")]
+    [InlineData("base64_types.gii")]
+    [InlineData("external.gii")]
+    public void Write_WholeFile_ReadsBackTheSameDocumentWithoutExternalData(string fixture)
+    {
+        var original = GiftiReader.Read(GiftiTestFiles.Fixture(fixture), externalFiles: GiftiTestFiles.Companions("external.gii.dat"));
+        using var stream = new MemoryStream();
+
+        GiftiWriter.Write(stream, original);
+        stream.Position = 0;
+        var copy = GiftiReader.Read(stream, fixture);
+
+        Assert.Equal(original.MetaData.Entries, copy.MetaData.Entries);
+        Assert.Equal(original.LabelTable, copy.LabelTable);
+        Assert.Equal(original.DataArrays.Count, copy.DataArrays.Count);
+        for (int i = 0; i < original.DataArrays.Count; i++)
+        {
+            var (a, b) = (original.DataArrays[i], copy.DataArrays[i]);
+            Assert.Equal(GiftiEncoding.GZipBase64Binary, b.Encoding);
+            Assert.Null(b.ExternalFile);
+            Assert.Equal(a.Intent, b.Intent);
+            Assert.Equal(a.Array.Type, b.Array.Type);
+            Assert.Equal(a.Array.Shape, b.Array.Shape);
+            Assert.Equal(a.Array.Order, b.Array.Order);
+            Assert.Equal(a.Array.AsBytesSpan().ToArray(), b.Array.AsBytesSpan().ToArray());
+            Assert.Equal(a.MetaData.Entries, b.MetaData.Entries);
+            Assert.Equal(a.CoordinateSystems.Count, b.CoordinateSystems.Count);
+            for (int c = 0; c < a.CoordinateSystems.Count; c++)
+            {
+                Assert.Equal(a.CoordinateSystems[c].DataSpace, b.CoordinateSystems[c].DataSpace);
+                Assert.Equal(a.CoordinateSystems[c].Matrix, b.CoordinateSystems[c].Matrix);
+            }
+        }
+    }
 }
