@@ -32,6 +32,20 @@ internal static class BadRequestMessages
         return (exception.StatusCode, "Bad request", message);
     }
 
+    /// <summary>
+    /// Fills the detail of problems the framework writes without one. Routing itself answers 415 when a JSON
+    /// endpoint receives another content type (no exception is thrown for that), so this is the only place to say why.
+    /// </summary>
+    public static void AddMissingDetail(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Detail is null && problem.Status == StatusCodes.Status415UnsupportedMediaType)
+        {
+            var sent = string.IsNullOrEmpty(context.HttpContext.Request.ContentType) ? "no content type" : $"'{context.HttpContext.Request.ContentType}'";
+            problem.Detail = $"This endpoint takes a JSON body with Content-Type: application/json; the request had {sent}.";
+        }
+    }
+
     private static JsonException? FindJsonException(Exception exception)
     {
         for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)

@@ -84,7 +84,7 @@ public static class HostingExtensions
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = BadRequestMessages.AddMissingDetail);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Bad JSON, missing bodies and unparsable parameters throw, so ApiExceptionHandler can say what is wrong.
