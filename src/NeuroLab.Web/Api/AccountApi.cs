@@ -19,11 +19,11 @@ public static class AccountApi
     {
         var account = api.MapGroup("/account").WithTags("Account");
 
-        account.MapPost("/register", RegisterAsync).AllowAnonymous()
+        account.MapPost("/register", RegisterAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimiting.PolicyName)
             .WithSummary("Create a local account.");
-        account.MapPost("/login", LoginAsync).AllowAnonymous()
+        account.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimiting.PolicyName)
             .WithSummary("Sign in; returns {tokenType, accessToken, expiresIn, refreshToken}.");
-        account.MapPost("/refresh", RefreshAsync).AllowAnonymous()
+        account.MapPost("/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimiting.PolicyName)
             .WithSummary("Exchange a refresh token for a new access token.");
         account.MapGet("/me", MeAsync).WithSummary("The signed-in account.");
 

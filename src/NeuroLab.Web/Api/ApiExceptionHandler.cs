@@ -31,7 +31,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             WorkspaceRuleException e => (e.IsConflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, e.IsConflict ? "Conflict" : "Invalid request", e.Message),
             ArgumentException e => (StatusCodes.Status400BadRequest, "Invalid request", e.Message.Split(" (Parameter", 2)[0]),
             InvalidOperationException e when e.Source == typeof(Data.Identity.ApiTokenService).Assembly.GetName().Name => (StatusCodes.Status409Conflict, "Conflict", e.Message),
-            BadHttpRequestException e => (e.StatusCode, "Bad request", e.Message),
+            BadHttpRequestException e => BadRequestMessages.Describe(e),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error", "The server hit an unexpected error. Quote the trace id when reporting it."),
         };
         if (status >= 500)

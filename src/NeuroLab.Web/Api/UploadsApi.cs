@@ -1,8 +1,6 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -26,7 +24,8 @@ public static class UploadsApi
 
         uploads.MapPost("/", UploadAsync)
             // The body is read as a stream below; the framework's form binding (and its antiforgery check, which
-            // would also demand tokens from scripts) is not used. Browser (cookie) uploads are checked by hand.
+            // would also demand tokens from scripts) is not used. Browser (cookie) uploads are checked by the
+            // API-wide CookieAntiforgeryFilter, which reads the header and never the body.
             .DisableAntiforgery()
             .WithMetadata(new RequestSizeLimitAttribute(maxUpload * 4))
             .WithMetadata(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = maxUpload * 4 })
@@ -44,14 +43,10 @@ public static class UploadsApi
     }
 
     private static async Task<Results<Ok<List<StagedUploadView>>, ProblemHttpResult>> UploadAsync(
-        Guid workspaceId, HttpContext context, ClaimsPrincipal user, UploadService service, IAntiforgery antiforgery, IOptions<NeuroLabOptions> options, CancellationToken ct)
+        Guid workspaceId, HttpContext context, ClaimsPrincipal user, UploadService service, IOptions<NeuroLabOptions> options, CancellationToken ct)
     {
         var userId = user.RequireUserId();
         await service.RequireUploaderAsync(userId, workspaceId, ct);
-        if (AuthSchemes.Select(context) == IdentityConstants.ApplicationScheme && !await antiforgery.IsRequestValidAsync(context))
-        {
-            return TypedResults.Problem("Browser uploads must carry the page's antiforgery token (header RequestVerificationToken).", statusCode: StatusCodes.Status400BadRequest, title: "Missing antiforgery token");
-        }
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
             return TypedResults.Problem("Send the files as multipart/form-data.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type");

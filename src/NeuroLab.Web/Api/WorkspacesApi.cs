@@ -70,7 +70,9 @@ public static class NeuroLabApi
 {
     public static void MapNeuroLabApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
-        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        var api = app.MapGroup("/api/v1").RequireAuthorization()
+            // Cookie-authenticated POST/PUT/PATCH/DELETE need the antiforgery header; tokens do not.
+            .AddEndpointFilter<Security.CookieAntiforgeryFilter>();
         api.MapAccountApi();
         api.MapWorkspacesApi();
         api.MapDatasetsApi();

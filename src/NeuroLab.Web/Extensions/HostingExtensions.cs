@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -87,35 +86,16 @@ public static class HostingExtensions
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = BadRequestMessages.AddMissingDetail);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddExceptionHandler<ApiExceptionHandler>();
+        // Bad JSON, missing bodies and unparsable parameters throw, so ApiExceptionHandler can say what is wrong.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
-        services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                SignInRateLimiting.IsSignInAttempt(context.Request)
-                    ? RateLimitPartition.GetFixedWindowLimiter(
-                        context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                        _ => new FixedWindowRateLimiterOptions
-                        {
-                            PermitLimit = Math.Max(1, security.SignInPermitLimit),
-                            Window = TimeSpan.FromSeconds(Math.Max(1, security.SignInWindowSeconds)),
-                            QueueLimit = 0,
-                        })
-                    : RateLimitPartition.GetNoLimiter("unlimited"));
-            o.OnRejected = async (context, ct) =>
-            {
-                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(security.SignInWindowSeconds);
-                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Results.Problem(
-                    title: "Too many sign-in attempts",
-                    detail: $"Too many sign-in or registration attempts from your address. Try again in {Math.Ceiling(retry.TotalSeconds)} seconds.",
-                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context.HttpContext);
-            };
-        });
+        // Sign-in endpoints opt in to this policy (RequireRateLimiting / [EnableRateLimiting]).
+        services.AddRateLimiter(o => o.AddSignInPolicy(security));
+        services.AddNeuroLabForwardedHeaders(security.ForwardedHeaders);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = security.MaxRequestBodyBytes);
         services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = security.MaxRequestBodyBytes);
@@ -257,7 +237,10 @@ public static class HostingExtensions
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(Math.Max(1, security.LockoutMinutes));
             })
             .AddEntityFrameworkStores<NeuroLabDbContext>()
-            .AddSignInManager()
+            // Sessions of locked-out accounts end (refresh, cookie and bearer checks share this).
+            .AddSignInManager<NeuroLabSignInManager>()
+            // NIST SP 800-63B: refuse common, patterned and context-based passwords (no composition rules).
+            .AddPasswordValidator<Security.Passwords.WeakPasswordValidator>()
             .AddDefaultTokenProviders();
     }
 
@@ -294,10 +277,19 @@ public static class HostingExtensions
         app.Logger.LogInformation("Database ready: {DataSource}", db.Database.GetDbConnection().DataSource);
     }
 
-    /// <summary>Middleware order: errors, status pages, security headers, rate limits, auth, antiforgery.</summary>
+    /// <summary>Middleware order: forwarded headers, errors, status pages, security headers, rate limits, auth, account check, antiforgery.</summary>
     public static void UseNeuroLabPipeline(this WebApplication app)
     {
-        app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        var security = app.Configuration.GetSection(NeuroLabOptions.SectionName).Get<NeuroLabOptions>()?.Security ?? new SecurityOptions();
+        app.UseNeuroLabForwardedHeaders(security.ForwardedHeaders);
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandlingPath = "/Error",
+            CreateScopeForErrors = true,
+            // A malformed request to a page's endpoint (e.g. a form without its fields) is the client's 400, not a 500.
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
+        // Sent only on HTTPS requests (after forwarded headers), never for localhost.
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
@@ -323,6 +315,7 @@ public static class HostingExtensions
         app.UseMiddleware<SecurityHeaders>(SecurityHeaders.BuildPolicy(formActions));
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseMiddleware<ActiveAccountCheck>();
         app.UseAuthorization();
         app.UseAntiforgery();
     }

@@ -77,4 +77,7 @@ public sealed class SecurityOptions
 
     /// <summary>Lifetime of bearer access tokens issued by /api/v1/account/login, in minutes.</summary>
     public int AccessTokenMinutes { get; set; } = 60;
+
+    /// <summary>Trusting X-Forwarded-For/-Proto from a TLS-terminating reverse proxy (off by default).</summary>
+    public Security.ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
 }

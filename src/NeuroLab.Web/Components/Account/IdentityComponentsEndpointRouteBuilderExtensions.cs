@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
 using NeuroLab.Data.Identity;
 using NeuroLab.Web.Components.Account.Pages;
+using NeuroLab.Web.Security;
 
 namespace NeuroLab.Web.Components.Account;
 
@@ -37,10 +38,8 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             [FromForm] string? returnUrl) =>
         {
             await signInManager.SignOutAsync();
-            var target = string.IsNullOrEmpty(returnUrl) || !Uri.IsWellFormedUriString(returnUrl, UriKind.Relative) || returnUrl.StartsWith("//", StringComparison.Ordinal) || returnUrl.StartsWith("/\\", StringComparison.Ordinal)
-                ? string.Empty
-                : returnUrl.TrimStart('/');
-            return TypedResults.LocalRedirect($"~/{target}");
+            // Off-site return URLs go home (LocalUrl); LocalRedirect would throw on them.
+            return TypedResults.LocalRedirect($"~/{LocalUrl.OrHome(returnUrl).TrimStart('/')}");
         });
 
         return accountGroup;

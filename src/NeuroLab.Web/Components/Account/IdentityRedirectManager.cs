@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Identity;
 using NeuroLab.Data.Identity;
+using NeuroLab.Web.Security;
 
 namespace NeuroLab.Web.Components.Account;
 
@@ -20,11 +21,13 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
     {
         uri ??= "";
 
-        // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
+        // Prevent open redirects: an absolute URL on this site becomes base-relative; anything off-site
+        // ("https://evil", "//evil", "/\evil", "\\evil") goes to the home page instead of failing.
+        if (!LocalUrl.IsLocal(uri))
         {
-            uri = navigationManager.ToBaseRelativePath(uri);
+            uri = uri.StartsWith(navigationManager.BaseUri, StringComparison.OrdinalIgnoreCase)
+                ? LocalUrl.OrHome(navigationManager.ToBaseRelativePath(uri))
+                : string.Empty;
         }
 
         navigationManager.NavigateTo(uri);
