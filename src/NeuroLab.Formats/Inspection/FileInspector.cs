@@ -43,6 +43,11 @@ public static class FileInspector
         {
             throw new FormatReadException(fileName, "the file could not be read: " + e.Message, e);
         }
+        catch (FormatReadException e) when (e.FileName != fileName && !e.FileName.StartsWith(fileName, StringComparison.Ordinal))
+        {
+            // Readers opened by path name the file on disk (a content-store blob); messages name the user's file.
+            throw new FormatReadException(fileName, e.Reason, e);
+        }
     }
 
     private static FileInspection InspectNifti(string path, string fileName, InspectionLimits limits)

@@ -66,4 +66,23 @@ public sealed class SecurityRegressionUploadBombTests : IDisposable
         var listed = (await (await alice.GetAsync($"/api/v1/workspaces/{ws}/uploads")).JsonAsync()).EnumerateArray().ToList();
         Assert.Equal(4, listed.Count);
     }
+
+    [Fact]
+    public async Task UploadCorruptFiles_ErrorsNameTheUsersFile_NeverTheStoredBlob()
+    {
+        var alice = await _factory.RegisterAndSignInAsync("alice@lab.org");
+        var ws = (await (await alice.PostAsJsonAsync("/api/v1/workspaces", new { name = "Corrupt" })).JsonAsync()).GetProperty("id").GetGuid();
+        byte[] mat = [.. System.Text.Encoding.ASCII.GetBytes("MATLAB 5.0 MAT-file".PadRight(116)), .. new byte[8], 0x00, 0x01, (byte)'I', (byte)'M', 15, 0, 0, 0, 200, 0, 0, 0, 1, 2, 3];
+        byte[] png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 1, 0];
+
+        var response = await alice.PostAsync($"/api/v1/workspaces/{ws}/uploads", UploadsApiTests.Files(("recording.mat", mat), ("stimulus.png", png)));
+
+        var staged = (await response.JsonAsync()).EnumerateArray().ToList();
+        foreach (var (item, name) in staged.Zip(new[] { "recording.mat", "stimulus.png" }))
+        {
+            var error = item.GetProperty("error").GetString()!;
+            Assert.StartsWith(name + ": ", error, StringComparison.Ordinal);
+            Assert.DoesNotMatch("[0-9a-f]{32}", error);
+        }
+    }
 }
