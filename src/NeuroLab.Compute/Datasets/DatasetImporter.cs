@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using NeuroLab.Data;
 using NeuroLab.Data.Audit;
 using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Serialization;
 using NeuroLab.Data.Storage;
 using NeuroLab.Data.Workspaces;
 using NeuroLab.Formats;
@@ -184,10 +185,10 @@ public sealed class DatasetImporter(
                 Format = f.Inspection.Format,
                 Sha256 = f.Blob.Sha256,
                 SizeBytes = f.Blob.SizeBytes,
-                ShapeJson = f.Inspection.Shape is null ? null : JsonSerializer.Serialize(f.Inspection.Shape),
+                ShapeJson = f.Inspection.Shape is null ? null : JsonSerializer.Serialize(f.Inspection.Shape, NeuroLabJson.Web),
                 Dtype = f.Inspection.Dtype,
-                AffineJson = InspectionDocument.From(f.Inspection).Affine is { } a ? JsonSerializer.Serialize(a) : null,
-                VoxelSizeJson = f.Inspection.VoxelSize is null ? null : JsonSerializer.Serialize(f.Inspection.VoxelSize),
+                AffineJson = InspectionDocument.From(f.Inspection).Affine is { } a ? JsonSerializer.Serialize(a, NeuroLabJson.Web) : null,
+                VoxelSizeJson = f.Inspection.VoxelSize is null ? null : JsonSerializer.Serialize(f.Inspection.VoxelSize, NeuroLabJson.Web),
                 SummaryJson = JsonSerializer.Serialize(InspectionDocument.From(f.Inspection).Summary, UploadService.Json),
                 RunIndex = f.Source.RunIndex,
                 ImportedByUserId = request.UserId,
@@ -215,9 +216,9 @@ public sealed class DatasetImporter(
             UnitCoordinatesSha256 = r.UnitCoordinatesSha256,
             ReferenceFileId = r.ReferenceFile is null ? null : fileIds[r.ReferenceFile],
             TrialsSha256 = r.TrialsSha256,
-            TrialStimulusJson = r.TrialStimulus is null ? null : JsonSerializer.Serialize(r.TrialStimulus),
+            TrialStimulusJson = r.TrialStimulus is null ? null : JsonSerializer.Serialize(r.TrialStimulus, NeuroLabJson.Web),
             Provenance = r.Provenance,
-            ExcludedUnitsJson = r.ExcludedUnits.Count == 0 ? null : JsonSerializer.Serialize(r.ExcludedUnits),
+            ExcludedUnitsJson = r.ExcludedUnits.Count == 0 ? null : JsonSerializer.Serialize(r.ExcludedUnits, NeuroLabJson.Web),
         }));
         db.Datasets.Add(dataset);
         foreach (var (file, regions) in derived.AtlasRegions)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Data;
 using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Serialization;
 using NeuroLab.Data.Storage;
 using NeuroLab.Data.Workspaces;
 using NeuroLab.Formats;
@@ -20,7 +21,7 @@ public sealed record StagedUploadView(Guid Id, string FileName, long SizeBytes, 
 /// </summary>
 public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, ContentStore store, TimeProvider clock)
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    internal static JsonSerializerOptions Json => NeuroLabJson.Web;
 
     /// <summary>Checks the caller may upload into the workspace (Editors and Owners).</summary>
     public Task RequireUploaderAsync(string userId, Guid workspaceId, CancellationToken ct = default) =>

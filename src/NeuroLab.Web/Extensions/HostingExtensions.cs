@@ -86,7 +86,12 @@ public static class HostingExtensions
 
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
         services.AddProblemDetails();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            // Undefined statistics (NaN, infinities) answer as null instead of failing the response.
+            NeuroLab.Data.Serialization.NeuroLabJson.AddNonFiniteConverters(o.SerializerOptions);
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+        });
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
@@ -158,7 +163,8 @@ public static class HostingExtensions
             services.AddSingleton<Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>>(_ =>
                 Microsoft.Extensions.AI.OpenAIClientExtensions.AsIEmbeddingGenerator(new OpenAI.Embeddings.EmbeddingClient(model, new System.ClientModel.ApiKeyCredential(key), new OpenAI.OpenAIClientOptions { Endpoint = endpoint })));
         }
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024)
+            .AddJsonProtocol(o => NeuroLab.Data.Serialization.NeuroLabJson.AddNonFiniteConverters(o.PayloadSerializerOptions));
         services.AddHostedService<NeuroLab.Compute.Runs.RunEventDispatcher>();
         services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();
         if (compute.GetValue("RunQueueEnabled", true))
