@@ -39,7 +39,7 @@ public sealed class DatasetImportException(string message, IReadOnlyList<FilePro
 /// dataset rows exist and stored files that nothing references are removed.
 /// </summary>
 public sealed class DatasetImporter(
-    IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, DatasetService datasets, ContentStore store, TimeProvider clock, long workspaceQuotaBytes = 0)
+    IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, DatasetService datasets, ContentStore store, TimeProvider clock, long workspaceQuotaBytes = 0, UserLimits? userLimits = null)
 {
     /// <summary>Imports and returns the new dataset's id.</summary>
     /// <exception cref="DatasetImportException">Some files are unreadable or unfit for their role; nothing was created.</exception>
@@ -55,7 +55,7 @@ public sealed class DatasetImporter(
         try
         {
             var files = await StoreAndInspectAsync(request, progress, ct);
-            await CheckQuotaAsync(request.WorkspaceId, files, ct);
+            await CheckQuotaAsync(request.WorkspaceId, request.UserId, files, ct);
             progress?.Report(new ImportProgress("Deriving stimuli and responses", 0, 1, request.Recipe));
             var context = new RecipeContext(files, store, request.UserId, progress, ct);
             var derived = await SampleRecipes.RunAsync(request.Recipe, context);
@@ -64,7 +64,7 @@ public sealed class DatasetImporter(
             progress?.Report(new ImportProgress("Done", 1, 1));
             return id;
         }
-        catch (Exception e) when (e is DatasetImportException or FormatReadException or OperationCanceledException or StoreQuotaException)
+        catch (Exception e) when (e is DatasetImportException or FormatReadException or OperationCanceledException or StoreQuotaException or StorageLimitException)
         {
             await datasets.CollectGarbageAsync(CancellationToken.None);
             throw;
@@ -141,13 +141,17 @@ public sealed class DatasetImporter(
         return files;
     }
 
-    private async Task CheckQuotaAsync(Guid workspaceId, List<ImportedFile> files, CancellationToken ct)
+    private async Task CheckQuotaAsync(Guid workspaceId, string userId, List<ImportedFile> files, CancellationToken ct)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (userLimits is not null)
+        {
+            await userLimits.RequireRoomAsync(db, store, userId, files.Select(f => f.Blob), clock.GetUtcNow().UtcDateTime, ct);
+        }
         if (workspaceQuotaBytes <= 0)
         {
             return;
         }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var existing = await BlobReferences.CollectForWorkspaceAsync(db, workspaceId, ct);
         long used = existing.Where(store.Contains).Sum(store.SizeOf);
         long adding = files.Where(f => !existing.Contains(f.Blob.Sha256)).DistinctBy(f => f.Blob.Sha256).Sum(f => f.Blob.SizeBytes);

@@ -19,7 +19,7 @@ public sealed record StagedUploadView(Guid Id, string FileName, long SizeBytes, 
 /// inspects it with the format readers, and records a staged upload with the result, so the browser can show
 /// previews and per-file validation before anything becomes a dataset.
 /// </summary>
-public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, ContentStore store, TimeProvider clock)
+public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, ContentStore store, TimeProvider clock, UserLimits? limits = null)
 {
     internal static JsonSerializerOptions Json => NeuroLabJson.Web;
 
@@ -28,11 +28,27 @@ public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory
         workspaces.RequireRoleAsync(userId, workspaceId, WorkspaceRole.Editor, "uploading data", ct);
 
     /// <summary>Stores and inspects one uploaded file.</summary>
+    /// <exception cref="StoreQuotaException">The file is larger than <paramref name="maxBytes"/>.</exception>
+    /// <exception cref="StorageLimitException">The file does not fit in what is left of the user's quota (<see cref="UserLimits.UserQuotaBytes"/>).</exception>
     public async Task<StagedUploadView> StageAsync(string userId, Guid workspaceId, string fileName, Stream content, long maxBytes, CancellationToken ct = default)
     {
         await RequireUploaderAsync(userId, workspaceId, ct);
         var name = CleanFileName(fileName);
-        var blob = await store.AddAsync(content, maxBytes, ct);
+        long? userLeft = null;
+        if (limits is not null)
+        {
+            await using var quotaDb = await dbFactory.CreateDbContextAsync(ct);
+            userLeft = await limits.BytesLeftAsync(quotaDb, store, userId, clock.GetUtcNow().UtcDateTime, ct);
+        }
+        StoredBlob blob;
+        try
+        {
+            blob = await store.AddAsync(content, userLeft is { } left ? Math.Min(maxBytes, left) : maxBytes, ct);
+        }
+        catch (StoreQuotaException) when (userLeft is { } left && left < maxBytes)
+        {
+            throw limits!.QuotaExceeded(null, left);
+        }
         FileInspection? inspection = null;
         string? error = null;
         if (blob.SizeBytes == 0)
@@ -102,13 +118,21 @@ public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory
         return true;
     }
 
-    /// <summary>Keeps only the file name (folders from drag-and-drop are kept as a relative path, but never "..").</summary>
+    /// <summary>Longest stored file name (characters); longer names keep their end, which holds the extension.</summary>
+    public const int MaxFileNameLength = 300;
+
+    /// <summary>
+    /// Keeps only the file name (folders from drag-and-drop are kept as a relative path, but never ".."), without
+    /// control characters or invisible format characters such as a right-to-left override (see <see cref="UserText"/>).
+    /// </summary>
     public static string CleanFileName(string fileName)
     {
-        var parts = (fileName ?? string.Empty).Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
-            .Where(p => p is not "." and not "..").Select(p => new string([.. p.Where(c => !char.IsControl(c))])).Where(p => p.Length > 0).ToArray();
+        // Shortened before splitting, so a cut can never leave a ".." part behind.
+        var visible = UserText.KeepEnd(UserText.RemoveInvisible(fileName ?? string.Empty), MaxFileNameLength);
+        var parts = visible.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Trim()).Where(p => p is not ("" or "." or "..")).ToArray();
         var name = string.Join('/', parts);
-        return name.Length == 0 ? "unnamed" : name.Length > 300 ? name[^300..] : name;
+        return name.Length == 0 ? "unnamed" : name;
     }
 
     internal static StagedUploadView ToView(StagedUpload u)

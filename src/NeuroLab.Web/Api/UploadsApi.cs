@@ -64,21 +64,41 @@ public static class UploadsApi
         var maxBytes = options.Value.Storage.MaxUploadBytes;
         var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = maxBytes };
         var results = new List<StagedUploadView>();
-        MultipartSection? section;
-        while ((section = await reader.ReadNextSectionAsync(ct)) is not null)
+        while (true)
         {
+            MultipartSection? section;
+            try
+            {
+                section = await reader.ReadNextSectionAsync(ct);
+            }
+            catch (InvalidDataException e)
+            {
+                // Part headers over the reader's limit (e.g. a file name of 200,000 characters) or a broken multipart body.
+                return TypedResults.Problem(
+                    $"The multipart body could not be read: {e.Message} The headers of one part, file name included, may hold at most {reader.HeadersLengthLimit / 1024} KiB; file names are kept to {UploadService.MaxFileNameLength} characters.",
+                    statusCode: StatusCodes.Status400BadRequest, title: "Malformed upload");
+            }
+            if (section is null)
+            {
+                break;
+            }
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
             {
                 continue;
             }
-            var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+            var raw = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+            var name = UploadService.CleanFileName(raw ?? "unnamed");
             try
             {
-                results.Add(await service.StageAsync(userId, workspaceId, name ?? "unnamed", section.Body, maxBytes, ct));
+                results.Add(await service.StageAsync(userId, workspaceId, name, section.Body, maxBytes, ct));
             }
             catch (Exception e) when (e is Data.Storage.StoreQuotaException or InvalidDataException)
             {
                 return TypedResults.Problem($"{name} is larger than the upload limit of {maxBytes / (1 << 20):N0} MiB (NeuroLab:Storage:MaxUploadBytes).", statusCode: StatusCodes.Status413PayloadTooLarge, title: "File too large");
+            }
+            catch (Data.Storage.StorageLimitException e)
+            {
+                return TypedResults.Problem($"{name}: {e.Message}", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Storage quota exceeded");
             }
         }
         if (results.Count == 0)

@@ -68,7 +68,9 @@ public static class HostingExtensions
             sp.GetRequiredService<NeuroLab.Data.Datasets.DatasetService>(),
             sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>(),
             sp.GetRequiredService<TimeProvider>(),
-            options.Storage.WorkspaceQuotaBytes));
+            options.Storage.WorkspaceQuotaBytes,
+            sp.GetRequiredService<NeuroLab.Data.Storage.UserLimits>()));
+        services.AddSingleton(new NeuroLab.Data.Storage.UserLimits { MaxWorkspacesPerUser = options.Storage.MaxWorkspacesPerUser, UserQuotaBytes = options.Storage.UserQuotaBytes });
         services.AddHttpClient<NeuroLab.Compute.Samples.SampleFetcher>()
             .AddTypedClient((http, _) => new NeuroLab.Compute.Samples.SampleFetcher(http,
                 string.IsNullOrWhiteSpace(options.Samples.MirrorDirectory) ? null : Path.GetFullPath(options.Samples.MirrorDirectory)));
