@@ -326,11 +326,8 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             problems.Add($"{stimuli.Count} stimuli leave too few training samples for {p.Folds} folds.");
         }
-        if (p.Permutations > 0 && (long)p.Permutations * set.UnitCount > EncodingRidgeParameters.MaxPermutationWork)
-        {
-            problems.Add($"permutations x units must be at most {EncodingRidgeParameters.MaxPermutationWork:N0}: {p.Permutations:N0} permutations of {set.UnitCount:N0} units is too much; " +
-                $"use at most {EncodingRidgeParameters.MaxPermutationWork / Math.Max(1, set.UnitCount):N0} permutations (or 0 to skip the test).");
-        }
+        RunParameterChecks.ProductAtMost(problems, "permutations x units", p.Permutations, set.UnitCount, EncodingRidgeParameters.MaxPermutationWork,
+            $"use at most {EncodingRidgeParameters.MaxPermutationWork / Math.Max(1, set.UnitCount):N0} permutations for these {set.UnitCount:N0} units, or 0 to skip the test.");
         return problems;
     }
 

@@ -29,6 +29,16 @@ public static class RunParameterChecks
         }
     }
 
+    /// <summary>A product of two counts (the work they multiply into) at most <paramref name="max"/>, computed without overflow.</summary>
+    public static void ProductAtMost(List<string> problems, string what, long a, long b, long max, string advice)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        if (a > 0 && b > 0 && (a > max || b > max || a * b > max))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{what} must be at most {max:N0} (got {a:N0} x {b:N0}); {advice}"));
+        }
+    }
+
     /// <summary>A finite real strictly between the bounds.</summary>
     public static void Between(List<string> problems, string name, double value, double lowerExclusive, double upperExclusive)
     {
