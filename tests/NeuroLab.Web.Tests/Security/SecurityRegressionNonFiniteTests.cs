@@ -48,6 +48,13 @@ public sealed class SecurityRegressionNonFiniteTests
         Assert.Equal(0.1 + 0.2, JsonSerializer.Deserialize<double>(JsonSerializer.Serialize(0.1 + 0.2, NeuroLabJson.Web), NeuroLabJson.Web));
     }
 
+    /// <summary>The CSV artifacts format with the invariant culture; docs/api/run-events.md documents these spellings.</summary>
+    [Fact]
+    public void CsvCells_NonFinite_AreSpelledNaNInfinity()
+    {
+        Assert.Equal("NaN,Infinity,-Infinity", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{double.NaN:G6},{double.PositiveInfinity:G6},{double.NegativeInfinity:G6}"));
+    }
+
     [Fact]
     public void DefaultOptions_RefuseNaN_SoTheSharedOptionsAreNeeded()
     {
