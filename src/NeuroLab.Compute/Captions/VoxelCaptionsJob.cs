@@ -10,6 +10,7 @@ using NeuroLab.Compute.Runs;
 using NeuroLab.Data;
 using NeuroLab.Data.Datasets;
 using NeuroLab.Data.Runs;
+using NeuroLab.Data.Serialization;
 using NeuroLab.Data.Storage;
 using NeuroLab.Formats;
 using NeuroLab.Formats.Images;
@@ -86,8 +87,8 @@ public sealed class VoxelCaptionsJob(
         "(at most 15 words) starting with \"Prefers\" that names what the keywords have in common. Use only the given keywords " +
         "and words from the captions; do not guess beyond them.";
 
-    /// <summary>captions.json: camelCase, NaN scores (constant responses or similarities) written as "NaN".</summary>
-    public static readonly JsonSerializerOptions CaptionsJson = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    /// <summary>captions.json: camelCase, NaN scores (constant responses or similarities) written as null (older files' "NaN" still reads).</summary>
+    public static JsonSerializerOptions CaptionsJson => NeuroLabJson.Web;
 
     public string Kind => "voxel-captions";
 
@@ -103,21 +104,15 @@ public sealed class VoxelCaptionsJob(
             return [$"Parameters could not be read: {e.Message}"];
         }
         var problems = new List<string>();
-        if (p.TopN is < 1 or > 1000)
-        {
-            problems.Add("topN must be between 1 and 1,000.");
-        }
-        if (p.Keywords is < 1 or > 20)
-        {
-            problems.Add("keywords must be between 1 and 20.");
-        }
+        RunParameterChecks.InRange(problems, "topN", p.TopN, 1, 1000);
+        RunParameterChecks.InRange(problems, "keywords", p.Keywords, 1, 20);
         if (!(p.MinTestR is >= -1 and <= 1))
         {
             problems.Add("minTestR must be between -1 and 1.");
         }
-        if (p.PriorStrength is { } a0 && !(a0 > 0))
+        if (p.PriorStrength is { } a0)
         {
-            problems.Add("priorStrength must be positive.");
+            RunParameterChecks.Positive(problems, "priorStrength", a0);
         }
         if (p.Source is not (null or "measured" or "predicted" or "both"))
         {
@@ -127,10 +122,7 @@ public sealed class VoxelCaptionsJob(
         {
             problems.Add($"Unknown method '{p.Method}'. Use lavca or brainscuba.");
         }
-        if (!(p.Temperature > 0))
-        {
-            problems.Add("temperature must be positive.");
-        }
+        RunParameterChecks.Positive(problems, "temperature", p.Temperature);
         if (p.Composer is not ("statistical" or "llm"))
         {
             problems.Add($"Unknown composer '{p.Composer}'. Use statistical or llm.");

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using NeuroLab.Data;
 using NeuroLab.Data.Audit;
 using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Serialization;
 using NeuroLab.Data.Storage;
 using NeuroLab.Data.Workspaces;
 using NeuroLab.Formats;
@@ -40,7 +41,7 @@ public sealed class DatasetImportException(string message, IReadOnlyList<FilePro
 /// </summary>
 public sealed class DatasetImporter(
     IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, DatasetService datasets, ContentStore store, TimeProvider clock, long workspaceQuotaBytes = 0,
-    InspectionGate? inspections = null)
+    InspectionGate? inspections = null, UserLimits? userLimits = null)
 {
     /// <summary>Imports and returns the new dataset's id.</summary>
     /// <exception cref="DatasetImportException">Some files are unreadable or unfit for their role; nothing was created.</exception>
@@ -56,7 +57,7 @@ public sealed class DatasetImporter(
         try
         {
             var files = await StoreAndInspectAsync(request, progress, ct);
-            await CheckQuotaAsync(request.WorkspaceId, files, ct);
+            await CheckQuotaAsync(request.WorkspaceId, request.UserId, files, ct);
             progress?.Report(new ImportProgress("Deriving stimuli and responses", 0, 1, request.Recipe));
             var context = new RecipeContext(files, store, request.UserId, progress, ct);
             var derived = await SampleRecipes.RunAsync(request.Recipe, context);
@@ -65,7 +66,7 @@ public sealed class DatasetImporter(
             progress?.Report(new ImportProgress("Done", 1, 1));
             return id;
         }
-        catch (Exception e) when (e is DatasetImportException or FormatReadException or OperationCanceledException or StoreQuotaException)
+        catch (Exception e) when (e is DatasetImportException or FormatReadException or OperationCanceledException or StoreQuotaException or StorageLimitException)
         {
             await datasets.CollectGarbageAsync(CancellationToken.None);
             throw;
@@ -169,13 +170,17 @@ public sealed class DatasetImporter(
         return await store.AddAsync(output => GiftiWriter.Write(output, gifti), ct);
     }
 
-    private async Task CheckQuotaAsync(Guid workspaceId, List<ImportedFile> files, CancellationToken ct)
+    private async Task CheckQuotaAsync(Guid workspaceId, string userId, List<ImportedFile> files, CancellationToken ct)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (userLimits is not null)
+        {
+            await userLimits.RequireRoomAsync(db, store, userId, files.Select(f => f.Blob), clock.GetUtcNow().UtcDateTime, ct);
+        }
         if (workspaceQuotaBytes <= 0)
         {
             return;
         }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var existing = await BlobReferences.CollectForWorkspaceAsync(db, workspaceId, ct);
         long used = existing.Where(store.Contains).Sum(store.SizeOf);
         long adding = files.Where(f => !existing.Contains(f.Blob.Sha256)).DistinctBy(f => f.Blob.Sha256).Sum(f => f.Blob.SizeBytes);
@@ -213,10 +218,10 @@ public sealed class DatasetImporter(
                 Format = f.Inspection.Format,
                 Sha256 = f.Blob.Sha256,
                 SizeBytes = f.Blob.SizeBytes,
-                ShapeJson = f.Inspection.Shape is null ? null : JsonSerializer.Serialize(f.Inspection.Shape),
+                ShapeJson = f.Inspection.Shape is null ? null : JsonSerializer.Serialize(f.Inspection.Shape, NeuroLabJson.Web),
                 Dtype = f.Inspection.Dtype,
-                AffineJson = InspectionDocument.From(f.Inspection).Affine is { } a ? JsonSerializer.Serialize(a) : null,
-                VoxelSizeJson = f.Inspection.VoxelSize is null ? null : JsonSerializer.Serialize(f.Inspection.VoxelSize),
+                AffineJson = InspectionDocument.From(f.Inspection).Affine is { } a ? JsonSerializer.Serialize(a, NeuroLabJson.Web) : null,
+                VoxelSizeJson = f.Inspection.VoxelSize is null ? null : JsonSerializer.Serialize(f.Inspection.VoxelSize, NeuroLabJson.Web),
                 SummaryJson = JsonSerializer.Serialize(InspectionDocument.From(f.Inspection).Summary, UploadService.Json),
                 RunIndex = f.Source.RunIndex,
                 ImportedByUserId = request.UserId,
@@ -244,9 +249,9 @@ public sealed class DatasetImporter(
             UnitCoordinatesSha256 = r.UnitCoordinatesSha256,
             ReferenceFileId = r.ReferenceFile is null ? null : fileIds[r.ReferenceFile],
             TrialsSha256 = r.TrialsSha256,
-            TrialStimulusJson = r.TrialStimulus is null ? null : JsonSerializer.Serialize(r.TrialStimulus),
+            TrialStimulusJson = r.TrialStimulus is null ? null : JsonSerializer.Serialize(r.TrialStimulus, NeuroLabJson.Web),
             Provenance = r.Provenance,
-            ExcludedUnitsJson = r.ExcludedUnits.Count == 0 ? null : JsonSerializer.Serialize(r.ExcludedUnits),
+            ExcludedUnitsJson = r.ExcludedUnits.Count == 0 ? null : JsonSerializer.Serialize(r.ExcludedUnits, NeuroLabJson.Web),
         }));
         db.Datasets.Add(dataset);
         foreach (var (file, regions) in derived.AtlasRegions)

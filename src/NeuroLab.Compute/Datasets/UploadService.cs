@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Data;
 using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Serialization;
 using NeuroLab.Data.Storage;
 using NeuroLab.Data.Workspaces;
 using NeuroLab.Formats;
@@ -21,9 +22,9 @@ public sealed record StagedUploadView(Guid Id, string FileName, long SizeBytes, 
 /// inspects it with the format readers, and records a staged upload with the result, so the browser can show
 /// previews and per-file validation before anything becomes a dataset.
 /// </summary>
-public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, ContentStore store, TimeProvider clock, InspectionGate inspections)
+public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, ContentStore store, TimeProvider clock, InspectionGate inspections, UserLimits? limits = null)
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    internal static JsonSerializerOptions Json => NeuroLabJson.Web;
 
     /// <summary>Checks the caller may upload into the workspace (Editors and Owners).</summary>
     public Task RequireUploaderAsync(string userId, Guid workspaceId, CancellationToken ct = default) =>
@@ -32,12 +33,33 @@ public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory
     /// <summary>
     /// Stores one uploaded file (streamed, never whole in memory) without inspecting it yet: the files of one
     /// request are inspected together by <see cref="StageAsync"/>, once all of them are stored.
+    /// <paramref name="pendingBytes"/> are the bytes of this request's files stored before this one (not yet staged,
+    /// so not yet counted in the user's quota).
     /// </summary>
-    public async Task<UploadedFile> StoreAsync(string userId, Guid workspaceId, string fileName, Stream content, long maxBytes, CancellationToken ct = default)
+    /// <exception cref="StoreQuotaException">The file is larger than <paramref name="maxBytes"/>.</exception>
+    /// <exception cref="StorageLimitException">The file does not fit in what is left of the user's quota (<see cref="UserLimits.UserQuotaBytes"/>).</exception>
+    public async Task<UploadedFile> StoreAsync(string userId, Guid workspaceId, string fileName, Stream content, long maxBytes, long pendingBytes = 0, CancellationToken ct = default)
     {
         await RequireUploaderAsync(userId, workspaceId, ct);
         var name = CleanFileName(fileName);
-        return new UploadedFile(name, await store.AddAsync(content, maxBytes, ct));
+        long? userLeft = null;
+        if (limits is not null)
+        {
+            await using var quotaDb = await dbFactory.CreateDbContextAsync(ct);
+            // Null: the user has no quota.
+            if (await limits.BytesLeftAsync(quotaDb, store, userId, clock.GetUtcNow().UtcDateTime, ct) is { } left)
+            {
+                userLeft = Math.Max(0, left - pendingBytes);
+            }
+        }
+        try
+        {
+            return new UploadedFile(name, await store.AddAsync(content, userLeft is { } left ? Math.Min(maxBytes, left) : maxBytes, ct));
+        }
+        catch (StoreQuotaException) when (userLeft is { } left && left < maxBytes)
+        {
+            throw limits!.QuotaExceeded(null, left);
+        }
     }
 
     /// <summary>
@@ -121,13 +143,21 @@ public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory
         return true;
     }
 
-    /// <summary>Keeps only the file name (folders from drag-and-drop are kept as a relative path, but never "..").</summary>
+    /// <summary>Longest stored file name (characters); longer names keep their end, which holds the extension.</summary>
+    public const int MaxFileNameLength = 300;
+
+    /// <summary>
+    /// Keeps only the file name (folders from drag-and-drop are kept as a relative path, but never ".."), without
+    /// control characters or invisible format characters such as a right-to-left override (see <see cref="UserText"/>).
+    /// </summary>
     public static string CleanFileName(string fileName)
     {
-        var parts = (fileName ?? string.Empty).Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
-            .Where(p => p is not "." and not "..").Select(p => new string([.. p.Where(c => !char.IsControl(c))])).Where(p => p.Length > 0).ToArray();
+        // Shortened before splitting, so a cut can never leave a ".." part behind.
+        var visible = UserText.KeepEnd(UserText.RemoveInvisible(fileName ?? string.Empty), MaxFileNameLength);
+        var parts = visible.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Trim()).Where(p => p is not ("" or "." or "..")).ToArray();
         var name = string.Join('/', parts);
-        return name.Length == 0 ? "unnamed" : name.Length > 300 ? name[^300..] : name;
+        return name.Length == 0 ? "unnamed" : name;
     }
 
     internal static StagedUploadView ToView(StagedUpload u)

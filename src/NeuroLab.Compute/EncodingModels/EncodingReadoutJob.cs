@@ -57,6 +57,9 @@ public sealed record EncodingReadoutParameters
 /// </summary>
 public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store) : IRunJob
 {
+    /// <summary>The Gabor scales (cycles per image) the readout can use; those with fewer than 3.2 pixels per cycle at the working size are dropped.</summary>
+    private static readonly double[] GaborScales = [1, 2, 4, 8, 16, 32];
+
     public string Kind => "encoding-readout";
 
     public async Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct)
@@ -71,21 +74,21 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
             return [$"Parameters could not be read: {e.Message}"];
         }
         var problems = new List<string>();
-        if (p.MaxEpochs is < 1 or > 10_000)
+        RunParameterChecks.InRange(problems, "maxEpochs", p.MaxEpochs, 1, 10_000);
+        RunParameterChecks.InRange(problems, "patience", p.Patience, 1, 10_000);
+        RunParameterChecks.Between(problems, "validationFraction", p.ValidationFraction, 0, 1);
+        RunParameterChecks.Between(problems, "testFraction", p.TestFraction, 0, 1);
+        RunParameterChecks.Positive(problems, "learningRate", p.LearningRate);
+        RunParameterChecks.NonNegative(problems, "maskL1", p.MaskL1);
+        RunParameterChecks.NonNegative(problems, "featureL1", p.FeatureL1);
+        RunParameterChecks.InRange(problems, "imageSize", p.ImageSize, EncodingRidgeParameters.MinImageSize, EncodingRidgeParameters.MaxImageSize);
+        if (p.CyclesPerImage is { } cycles && !GaborScales.Contains(cycles))
         {
-            problems.Add("maxEpochs must be between 1 and 10,000.");
+            problems.Add($"cyclesPerImage must be one of {string.Join(", ", GaborScales)} (got {cycles}).");
         }
-        if (p.Patience < 1)
+        if (p.Split is not ("dataset" or "random"))
         {
-            problems.Add("patience must be at least 1.");
-        }
-        if (p.ValidationFraction is <= 0 or >= 1 || p.TestFraction is <= 0 or >= 1)
-        {
-            problems.Add("validationFraction and testFraction must be between 0 and 1.");
-        }
-        if (!(p.LearningRate > 0))
-        {
-            problems.Add("learningRate must be positive.");
+            problems.Add($"Unknown split '{p.Split}'. Use dataset (the stimuli's train/test marks) or random.");
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var set = await db.ResponseSets.SingleOrDefaultAsync(r => r.Id == p.ResponseSetId && r.DatasetId == submission.DatasetId, ct);
@@ -98,6 +101,10 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         if (stimuli.Any(s => s.ImageSha256 is null))
         {
             problems.Add("Every stimulus needs an image: the readout learns from Gabor energy maps of the images.");
+        }
+        if (problems.Count > 0)
+        {
+            return problems;
         }
         int train = p.Split == "dataset" ? stimuli.Count(s => s.Split == "train") : (int)(stimuli.Count * (1 - p.TestFraction));
         int test = p.Split == "dataset" ? stimuli.Count(s => s.Split == "test") : stimuli.Count - train;
@@ -135,7 +142,7 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         using var scope = NewDisposeScope();
         var images = await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct);
         int size = Math.Min(p.ImageSize ?? 64, (int)images.shape[1]);
-        var cycles = new[] { 1.0, 2, 4, 8, 16, 32 }.Where(c => size / c >= 3.2).ToArray();
+        var cycles = GaborScales.Where(c => size / c >= 3.2).ToArray();
         using var gabor = new GaborPyramid(new GaborPyramidOptions { Size = size, CyclesPerImage = cycles });
         var scale = p.CyclesPerImage is { } wanted
             ? gabor.Scales.FirstOrDefault(s => Math.Abs(s.CyclesPerImage - wanted) < 1e-9) ?? throw new ArgumentException($"No Gabor scale at {wanted} cycles per image; available: {string.Join(", ", gabor.Scales.Select(s => s.CyclesPerImage))}.")

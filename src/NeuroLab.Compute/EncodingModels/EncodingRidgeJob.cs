@@ -99,6 +99,30 @@ public sealed record EncodingRidgeParameters
     /// <summary>False discovery rate for the significance mask (Benjamini-Hochberg).</summary>
     public double FdrQ { get; init; } = 0.05;
 
+    /// <summary>Most cross-validation folds.</summary>
+    public const int MaxFolds = 100;
+
+    /// <summary>Largest working image size (pixels per side; the stimuli's own size caps it further).</summary>
+    public const int MaxImageSize = 512;
+
+    /// <summary>Smallest working image size (the coarsest Gabor scale needs a few pixels per cycle).</summary>
+    public const int MinImageSize = 8;
+
+    /// <summary>Most PCA components.</summary>
+    public const int MaxPcaComponents = 10_000;
+
+    /// <summary>Most alphas in the grid (each costs a cross-validation pass).</summary>
+    public const int MaxAlphas = 100;
+
+    /// <summary>Most permutations of the test.</summary>
+    public const int MaxPermutations = 100_000;
+
+    /// <summary>Most permutations x units (the test's work), e.g. 10,000 permutations of 100,000 voxels.</summary>
+    public const long MaxPermutationWork = 1_000_000_000;
+
+    /// <summary>Largest TorchScript output index.</summary>
+    public const int MaxLayer = 1_000;
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static EncodingRidgeParameters Parse(JsonElement json) =>
@@ -141,25 +165,35 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             problems.Add("Banded ridge needs two or more different feature spaces in bands, e.g. [\"gabor\", \"pca\"].");
         }
-        if (p.Bands is not null && p.BandCandidates is < 1 or > 1000)
+        if (p.Bands is not null)
         {
-            problems.Add("bandCandidates must be between 1 and 1,000.");
+            RunParameterChecks.InRange(problems, "bandCandidates", p.BandCandidates, 1, 1000);
         }
         if (p.Split is not ("dataset" or "random"))
         {
             problems.Add($"Unknown split '{p.Split}'. Use dataset (the stimuli's train/test marks) or random.");
         }
-        if (p.Folds < 2)
-        {
-            problems.Add("Cross-validation needs at least 2 folds.");
-        }
+        RunParameterChecks.InRange(problems, "folds", p.Folds, 2, EncodingRidgeParameters.MaxFolds);
         if (p.Alphas is { } alphas && (alphas.Length == 0 || alphas.Any(a => !(a > 0) || !double.IsFinite(a))))
         {
             problems.Add("Alphas must be a non-empty list of positive numbers.");
         }
-        if (p.TestFraction is <= 0 or >= 1)
+        else if (p.Alphas is not null)
         {
-            problems.Add("testFraction must be between 0 and 1.");
+            RunParameterChecks.InRange(problems, "the number of alphas", p.Alphas.Length, 1, EncodingRidgeParameters.MaxAlphas);
+        }
+        RunParameterChecks.Between(problems, "testFraction", p.TestFraction, 0, 1);
+        RunParameterChecks.InRange(problems, "imageSize", p.ImageSize, EncodingRidgeParameters.MinImageSize, EncodingRidgeParameters.MaxImageSize);
+        RunParameterChecks.InRange(problems, "layer", p.Layer, 0, EncodingRidgeParameters.MaxLayer);
+        if (p.InputChannels is not (null or 1 or 3))
+        {
+            problems.Add($"inputChannels must be 1 or 3 (got {p.InputChannels}).");
+        }
+        RunParameterChecks.InRange(problems, "permutations", p.Permutations, 0, EncodingRidgeParameters.MaxPermutations);
+        RunParameterChecks.Between(problems, "fdrQ", p.FdrQ, 0, 1);
+        if (p.FeatureKinds.Contains("pca"))
+        {
+            RunParameterChecks.InRange(problems, "pcaComponents", p.PcaComponents, 1, EncodingRidgeParameters.MaxPcaComponents);
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var set = await db.ResponseSets.SingleOrDefaultAsync(r => r.Id == p.ResponseSetId && r.DatasetId == submission.DatasetId, ct);
@@ -270,7 +304,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
                 {
                     problems.Add($"testRepeats must be between 1 and {repeats - 1} ({set.Name} has {repeats} repeats).");
                 }
-                else if (repeats - testRepeats < p.Folds)
+                else if (repeats - testRepeats < (long)p.Folds)
                 {
                     problems.Add($"{repeats - testRepeats} training repeats are too few for {p.Folds}-fold cross-validation by repeat; lower folds or testRepeats.");
                 }
@@ -283,27 +317,17 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             {
                 problems.Add($"The dataset marks {train} training and {test} test stimuli; use split \"random\" or import a split.");
             }
-            else if (train < p.Folds * 2)
+            else if (train < 2L * p.Folds)
             {
-                problems.Add($"{train} training stimuli are too few for {p.Folds}-fold cross-validation (need at least {p.Folds * 2}).");
+                problems.Add($"{train} training stimuli are too few for {p.Folds}-fold cross-validation (need at least {2L * p.Folds}).");
             }
         }
-        else if ((int)(stimuli.Count * (1 - p.TestFraction)) < p.Folds * 2)
+        else if (stimuli.Count * (1 - p.TestFraction) < 2.0 * p.Folds)
         {
             problems.Add($"{stimuli.Count} stimuli leave too few training samples for {p.Folds} folds.");
         }
-        if (p.Permutations is < 0 or > 100_000)
-        {
-            problems.Add("permutations must be between 0 and 100,000.");
-        }
-        if (p.FdrQ is <= 0 or >= 1)
-        {
-            problems.Add("fdrQ must be between 0 and 1.");
-        }
-        if (p.FeatureKinds.Contains("pca") && p.PcaComponents < 1)
-        {
-            problems.Add("pcaComponents must be at least 1.");
-        }
+        RunParameterChecks.ProductAtMost(problems, "permutations x units", p.Permutations, set.UnitCount, EncodingRidgeParameters.MaxPermutationWork,
+            $"use at most {EncodingRidgeParameters.MaxPermutationWork / Math.Max(1, set.UnitCount):N0} permutations for these {set.UnitCount:N0} units, or 0 to skip the test.");
         return problems;
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NeuroLab.Data;
 using NeuroLab.Data.Runs;
+using NeuroLab.Data.Serialization;
 using NeuroLab.Data.Storage;
 using NeuroLab.Formats;
 using NeuroLab.Formats.Numpy;
@@ -203,7 +204,7 @@ public sealed class RunQueue(
                 RunId = run.Id, ExperimentId = run.ExperimentId, WorkspaceId = run.WorkspaceId, Type = "progress",
                 Stage = stage, Step = step, Total = total, EtaSeconds = eta, Metrics = metrics, Series = series, AtUtc = now,
             };
-            LastProgressJson = JsonSerializer.Serialize(new { stage, step, total, etaSeconds = eta, metrics });
+            LastProgressJson = JsonSerializer.Serialize(new { stage, step, total, etaSeconds = eta, metrics }, NeuroLabJson.Web);
             bool important = stage != _lastStage || step >= total;
             _lastStage = stage;
             if (important || now - _lastSent >= queue.Options.ProgressInterval)
@@ -257,7 +258,7 @@ public sealed class RunQueue(
             var artifact = new RunArtifact
             {
                 RunId = run.Id, Name = name, Kind = kind, Format = format, Sha256 = blob.Sha256, SizeBytes = blob.SizeBytes,
-                ShapeJson = shape is null ? null : JsonSerializer.Serialize(shape), CreatedAtUtc = queue.Clock.GetUtcNow().UtcDateTime,
+                ShapeJson = shape is null ? null : JsonSerializer.Serialize(shape, NeuroLabJson.Web), CreatedAtUtc = queue.Clock.GetUtcNow().UtcDateTime,
             };
             await using var db = await queue.DbFactory.CreateDbContextAsync(CancellationToken.None);
             // A resumed run replaces artifacts of the same name from its earlier attempt.
@@ -284,8 +285,8 @@ public sealed class RunQueue(
 
         public override async Task SetSummaryAsync(object summary)
         {
-            // Scores can be NaN (no finite unit); they are written as "NaN" rather than failing a finished run.
-            var json = JsonSerializer.Serialize(summary, new JsonSerializerOptions(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+            // Scores can be NaN (no finite unit); they are written as null rather than failing a finished run.
+            var json = JsonSerializer.Serialize(summary, NeuroLabJson.Web);
             await using var db = await queue.DbFactory.CreateDbContextAsync(CancellationToken.None);
             await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.SummaryJson, json), CancellationToken.None);
         }

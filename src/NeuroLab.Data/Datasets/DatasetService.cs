@@ -143,7 +143,7 @@ public sealed class DatasetService(IDbContextFactory<NeuroLabDbContext> dbFactor
     /// <summary>Trims and checks a dataset name.</summary>
     public static string ValidateName(string? name)
     {
-        var clean = name?.Trim() ?? string.Empty;
+        var clean = UserText.RemoveFormatCharacters(name ?? string.Empty).Trim();
         if (clean.Length == 0 || clean.Length > Dataset.MaxNameLength || clean.Any(char.IsControl))
         {
             throw new WorkspaceRuleException($"A dataset needs a name of 1 to {Dataset.MaxNameLength} characters without control characters.");

@@ -25,9 +25,23 @@ public static class BlobReferences
     }
 
     /// <summary>Addresses referenced by one workspace's datasets (each counted once for its quota).</summary>
-    public static async Task<HashSet<string>> CollectForWorkspaceAsync(NeuroLabDbContext db, Guid workspaceId, CancellationToken ct = default)
+    public static Task<HashSet<string>> CollectForWorkspaceAsync(NeuroLabDbContext db, Guid workspaceId, CancellationToken ct = default) =>
+        CollectForDatasetsAsync(db, db.Datasets.Where(d => d.WorkspaceId == workspaceId).Select(d => d.Id), ct);
+
+    /// <summary>
+    /// Addresses one user added, in every workspace: the data of the datasets they created and their staged uploads
+    /// that have not expired (each counted once for their quota, wherever it is stored).
+    /// </summary>
+    public static async Task<HashSet<string>> CollectForUserAsync(NeuroLabDbContext db, string userId, DateTime nowUtc, CancellationToken ct = default)
     {
-        var datasets = db.Datasets.Where(d => d.WorkspaceId == workspaceId).Select(d => d.Id);
+        var referenced = await CollectForDatasetsAsync(db, db.Datasets.Where(d => d.CreatedByUserId == userId).Select(d => d.Id), ct);
+        var cutoff = nowUtc - StagedUploadLifetime;
+        referenced.UnionWith(await db.StagedUploads.Where(u => u.UserId == userId && u.CreatedAtUtc > cutoff).Select(u => u.Sha256).ToListAsync(ct));
+        return referenced;
+    }
+
+    private static async Task<HashSet<string>> CollectForDatasetsAsync(NeuroLabDbContext db, IQueryable<Guid> datasets, CancellationToken ct)
+    {
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         referenced.UnionWith(await db.DatasetFiles.Where(f => datasets.Contains(f.DatasetId)).Select(f => f.Sha256).ToListAsync(ct));
         referenced.UnionWith(await db.Stimuli.Where(s => datasets.Contains(s.DatasetId) && s.ImageSha256 != null).Select(s => s.ImageSha256!).ToListAsync(ct));

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Data.Audit;
 using NeuroLab.Data.Identity;
+using NeuroLab.Data.Storage;
 
 namespace NeuroLab.Data.Workspaces;
 
@@ -19,7 +20,7 @@ public sealed record ActivitySummary(string Action, string? Detail, string Actor
 /// Every method takes the acting user's id and checks their membership first: a workspace the
 /// caller does not belong to raises <see cref="WorkspaceNotFoundException"/>, never a hint that it exists.
 /// </summary>
-public sealed class WorkspaceService(IDbContextFactory<NeuroLabDbContext> dbFactory, ILookupNormalizer normalizer, TimeProvider clock)
+public sealed class WorkspaceService(IDbContextFactory<NeuroLabDbContext> dbFactory, ILookupNormalizer normalizer, TimeProvider clock, UserLimits? limits = null)
 {
     /// <summary>Workspaces the user belongs to, by name.</summary>
     public async Task<IReadOnlyList<WorkspaceSummary>> ListAsync(string userId, CancellationToken ct = default)
@@ -64,10 +65,18 @@ public sealed class WorkspaceService(IDbContextFactory<NeuroLabDbContext> dbFact
     }
 
     /// <summary>Creates a workspace with the caller as its first Owner.</summary>
+    /// <exception cref="WorkspaceRuleException">Conflict: the caller already owns <see cref="UserLimits.MaxWorkspacesPerUser"/> workspaces.</exception>
     public async Task<WorkspaceSummary> CreateAsync(string userId, string name, CancellationToken ct = default)
     {
         var clean = ValidateName(name);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (limits is { MaxWorkspacesPerUser: > 0 and var most }
+            && await db.Memberships.CountAsync(m => m.UserId == userId && m.Role == WorkspaceRole.Owner, ct) is var owned && owned >= most)
+        {
+            throw new WorkspaceRuleException(
+                $"You own {owned} workspaces, the most allowed per user (NeuroLab:Storage:MaxWorkspacesPerUser = {most}). " +
+                "Work in one you have, or make someone else Owner of one you no longer need and leave it.", isConflict: true);
+        }
         var now = clock.GetUtcNow().UtcDateTime;
         var workspace = new Workspace { Name = clean, CreatedAtUtc = now };
         workspace.Members.Add(new Membership { UserId = userId, Role = WorkspaceRole.Owner, JoinedAtUtc = now });
@@ -207,7 +216,8 @@ public sealed class WorkspaceService(IDbContextFactory<NeuroLabDbContext> dbFact
     /// <exception cref="WorkspaceRuleException">Empty, too long, or containing control characters.</exception>
     public static string ValidateName(string? name)
     {
-        var clean = name?.Trim() ?? string.Empty;
+        // Invisible bidi overrides and zero-width characters would let a name display as another.
+        var clean = UserText.RemoveFormatCharacters(name ?? string.Empty).Trim();
         if (clean.Length == 0)
         {
             throw new WorkspaceRuleException("A workspace needs a name.");

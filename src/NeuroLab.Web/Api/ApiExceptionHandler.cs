@@ -23,6 +23,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             WorkspaceNotFoundException e => (StatusCodes.Status404NotFound, "Workspace not found", $"No workspace with id {e.WorkspaceId} exists among your workspaces."),
             Data.Datasets.DatasetNotFoundException e => (StatusCodes.Status404NotFound, "Dataset not found", $"No dataset with id {e.DatasetId} exists among your workspaces."),
             Data.Storage.StoreQuotaException e => (StatusCodes.Status413PayloadTooLarge, "Too large", e.Message),
+            Data.Storage.StorageLimitException e => (StatusCodes.Status413PayloadTooLarge, "Storage quota exceeded", e.Message),
             Data.Storage.BlobCorruptedException e => (StatusCodes.Status500InternalServerError, "Stored data damaged", e.Message),
             Formats.FormatReadException e => (StatusCodes.Status422UnprocessableEntity, "Unreadable file", e.Message),
             Compute.Runs.RunNotFoundException e => (StatusCodes.Status404NotFound, "Not found", $"No run, experiment or artifact with id {e.Id} exists among your workspaces."),

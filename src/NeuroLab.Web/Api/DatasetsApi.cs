@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Serialization;
 using NeuroLab.Data.Storage;
 using NeuroLab.Web.Security;
 
@@ -133,7 +134,7 @@ public static class DatasetsApi
         [.. d.ResponseSets.Select(r => new ResponseSetResponse(r.Id, r.Name, r.UnitKind.ToString().ToLowerInvariant(), r.StimulusCount, r.UnitCount, r.Provenance, r.HasUnitCoordinates, r.HasTrials, Parse<int[]>(r.ExcludedUnitsJson)))],
         d.Summary.StimulusCount, d.Summary.ResponseSetCount == 0 ? 0 : d.ResponseSets.Max(r => r.UnitCount), [], d.StimulusLabels);
 
-    private static T? Parse<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json);
+    private static T? Parse<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, NeuroLabJson.Web);
 }
 
 public sealed record DatasetNameRequest(string? Name);

@@ -59,21 +59,44 @@ public static class UploadsApi
         var maxBytes = options.Value.Storage.MaxUploadBytes;
         var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = maxBytes };
         var stored = new List<UploadedFile>();
-        MultipartSection? section;
-        while ((section = await reader.ReadNextSectionAsync(ct)) is not null)
+        long pending = 0;
+        while (true)
         {
+            MultipartSection? section;
+            try
+            {
+                section = await reader.ReadNextSectionAsync(ct);
+            }
+            catch (InvalidDataException e)
+            {
+                // Part headers over the reader's limit (e.g. a file name of 200,000 characters) or a broken multipart body.
+                return TypedResults.Problem(
+                    $"The multipart body could not be read: {e.Message} The headers of one part, file name included, may hold at most {reader.HeadersLengthLimit / 1024} KiB; file names are kept to {UploadService.MaxFileNameLength} characters.",
+                    statusCode: StatusCodes.Status400BadRequest, title: "Malformed upload");
+            }
+            if (section is null)
+            {
+                break;
+            }
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
             {
                 continue;
             }
-            var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+            var raw = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+            var name = UploadService.CleanFileName(raw ?? "unnamed");
             try
             {
-                stored.Add(await service.StoreAsync(userId, workspaceId, name ?? "unnamed", section.Body, maxBytes, ct));
+                var file = await service.StoreAsync(userId, workspaceId, name, section.Body, maxBytes, pending, ct);
+                pending += file.Blob.SizeBytes;
+                stored.Add(file);
             }
             catch (Exception e) when (e is Data.Storage.StoreQuotaException or InvalidDataException)
             {
                 return TypedResults.Problem($"{name} is larger than the upload limit of {maxBytes / (1 << 20):N0} MiB (NeuroLab:Storage:MaxUploadBytes).", statusCode: StatusCodes.Status413PayloadTooLarge, title: "File too large");
+            }
+            catch (Data.Storage.StorageLimitException e)
+            {
+                return TypedResults.Problem($"{name}: {e.Message}", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Storage quota exceeded");
             }
         }
         if (stored.Count == 0)

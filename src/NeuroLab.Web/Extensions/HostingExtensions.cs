@@ -69,7 +69,9 @@ public static class HostingExtensions
             sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>(),
             sp.GetRequiredService<TimeProvider>(),
             options.Storage.WorkspaceQuotaBytes,
-            sp.GetRequiredService<NeuroLab.Compute.Datasets.InspectionGate>()));
+            sp.GetRequiredService<NeuroLab.Compute.Datasets.InspectionGate>(),
+            sp.GetRequiredService<NeuroLab.Data.Storage.UserLimits>()));
+        services.AddSingleton(new NeuroLab.Data.Storage.UserLimits { MaxWorkspacesPerUser = options.Storage.MaxWorkspacesPerUser, UserQuotaBytes = options.Storage.UserQuotaBytes });
         services.AddHttpClient<NeuroLab.Compute.Samples.SampleFetcher>()
             .AddTypedClient((http, _) => new NeuroLab.Compute.Samples.SampleFetcher(http,
                 string.IsNullOrWhiteSpace(options.Samples.MirrorDirectory) ? null : Path.GetFullPath(options.Samples.MirrorDirectory)));
@@ -87,7 +89,12 @@ public static class HostingExtensions
 
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
         services.AddProblemDetails(o => o.CustomizeProblemDetails = BadRequestMessages.AddMissingDetail);
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            // Undefined statistics (NaN, infinities) answer as null instead of failing the response.
+            NeuroLab.Data.Serialization.NeuroLabJson.AddNonFiniteConverters(o.SerializerOptions);
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+        });
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Bad JSON, missing bodies and unparsable parameters throw, so ApiExceptionHandler can say what is wrong.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -140,7 +147,8 @@ public static class HostingExtensions
             services.AddSingleton<Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>>(_ =>
                 Microsoft.Extensions.AI.OpenAIClientExtensions.AsIEmbeddingGenerator(new OpenAI.Embeddings.EmbeddingClient(model, new System.ClientModel.ApiKeyCredential(key), new OpenAI.OpenAIClientOptions { Endpoint = endpoint })));
         }
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024)
+            .AddJsonProtocol(o => NeuroLab.Data.Serialization.NeuroLabJson.AddNonFiniteConverters(o.PayloadSerializerOptions));
         services.AddHostedService<NeuroLab.Compute.Runs.RunEventDispatcher>();
         services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();
         if (compute.GetValue("RunQueueEnabled", true))

@@ -45,6 +45,12 @@ public sealed class StorageOptions
 
     /// <summary>Most bytes of stored data per workspace (0 = unlimited).</summary>
     public long WorkspaceQuotaBytes { get; set; } = 50L * 1024 * 1024 * 1024;
+
+    /// <summary>Most workspaces one user may own (0 = unlimited); the workspace quota alone could be multiplied by creating workspaces.</summary>
+    public int MaxWorkspacesPerUser { get; set; } = 20;
+
+    /// <summary>Most bytes of data one user may add over all workspaces: datasets they created and staged uploads (0 = unlimited).</summary>
+    public long UserQuotaBytes { get; set; } = 100L * 1024 * 1024 * 1024;
 }
 
 /// <summary>The <c>NeuroLab:Samples</c> section.</summary>
