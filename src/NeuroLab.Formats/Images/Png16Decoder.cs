@@ -14,7 +14,8 @@ internal static class Png16Decoder
 {
     private static readonly uint[] _crcTable = BuildCrcTable();
 
-    private static readonly (int X0, int Y0, int Dx, int Dy)[] _adam7 =
+    /// <summary>The seven Adam7 passes: first column and row, column and row steps.</summary>
+    internal static readonly (int X0, int Y0, int Dx, int Dy)[] Adam7 =
         [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
 
     /// <summary>Decodes to unpremultiplied RGBA floats in [0, 1], [height, width, 4] row-major.</summary>
@@ -116,7 +117,7 @@ internal static class Png16Decoder
         int pass = 0;
         foreach (var (passWidth, passHeight) in Passes(width, height, interlaced))
         {
-            var (x0, y0, dx, dy) = interlaced ? _adam7[PassIndex(width, height, pass++)] : (0, 0, 1, 1);
+            var (x0, y0, dx, dy) = interlaced ? Adam7[PassIndex(width, height, pass++)] : (0, 0, 1, 1);
             int stride = passWidth * bytesPerPixel;
             var previous = new byte[stride];
             for (int row = 0; row < passHeight; row++)
@@ -169,7 +170,8 @@ internal static class Png16Decoder
         }
     }
 
-    private static void Unfilter(byte filter, Span<byte> line, ReadOnlySpan<byte> previous, int bpp, string fileName)
+    /// <summary>Reverses a PNG row filter in place (also used by <see cref="PngRowSampler"/>).</summary>
+    internal static void Unfilter(byte filter, Span<byte> line, ReadOnlySpan<byte> previous, int bpp, string fileName)
     {
         switch (filter)
         {
@@ -220,7 +222,7 @@ internal static class Png16Decoder
             yield return (width, height);
             yield break;
         }
-        foreach (var (x0, y0, dx, dy) in _adam7)
+        foreach (var (x0, y0, dx, dy) in Adam7)
         {
             int w = (width - x0 + dx - 1) / dx;
             int h = (height - y0 + dy - 1) / dy;
@@ -234,9 +236,9 @@ internal static class Png16Decoder
     /// <summary>Index into the Adam7 table of the <paramref name="nonEmpty"/>-th non-empty pass.</summary>
     private static int PassIndex(int width, int height, int nonEmpty)
     {
-        for (int p = 0; p < _adam7.Length; p++)
+        for (int p = 0; p < Adam7.Length; p++)
         {
-            var (x0, y0, dx, dy) = _adam7[p];
+            var (x0, y0, dx, dy) = Adam7[p];
             if (width > x0 && height > y0 && nonEmpty-- == 0)
             {
                 return p;
@@ -245,14 +247,16 @@ internal static class Png16Decoder
         throw new InvalidOperationException("No such Adam7 pass.");
     }
 
-    private static uint Crc(ReadOnlySpan<byte> data)
+    private static uint Crc(ReadOnlySpan<byte> data) => UpdateCrc(0xFFFF_FFFF, data) ^ 0xFFFF_FFFF;
+
+    /// <summary>Running CRC-32 (ISO 3309, as PNG uses): start at 0xFFFFFFFF, finish with xor 0xFFFFFFFF.</summary>
+    internal static uint UpdateCrc(uint crc, ReadOnlySpan<byte> data)
     {
-        uint c = 0xFFFF_FFFF;
         foreach (var b in data)
         {
-            c = _crcTable[(c ^ b) & 0xFF] ^ (c >> 8);
+            crc = _crcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
         }
-        return c ^ 0xFFFF_FFFF;
+        return crc;
     }
 
     private static uint[] BuildCrcTable()

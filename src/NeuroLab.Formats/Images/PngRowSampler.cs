@@ -13,9 +13,6 @@ namespace NeuroLab.Formats.Images;
 /// </summary>
 internal static class PngRowSampler
 {
-    private static readonly (int X0, int Y0, int Dx, int Dy)[] _adam7 =
-        [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
-
     /// <summary>
     /// Decodes every row of the PNG at <paramref name="path"/>; <paramref name="pixel"/> gets (x, y, gray or red,
     /// green, blue) for each pixel, green and blue equal to the first value for gray images.
@@ -37,7 +34,7 @@ internal static class PngRowSampler
             throw new FormatReadException(fileName, "corrupt PNG: a palette image without a PLTE chunk.");
         }
         using var inflater = new ZLibStream(idat, CompressionMode.Decompress);
-        var passes = interlaced ? _adam7 : [(0, 0, 1, 1)];
+        var passes = interlaced ? Png16Decoder.Adam7 : [(0, 0, 1, 1)];
         foreach (var (x0, y0, dx, dy) in passes)
         {
             int passWidth = info.Width > x0 ? (info.Width - x0 + dx - 1) / dx : 0;
@@ -53,7 +50,7 @@ internal static class PngRowSampler
             {
                 Read(inflater, line, fileName, info);
                 var data = line.AsSpan(1);
-                Unfilter(line[0], data, previous, filterUnit, fileName);
+                Png16Decoder.Unfilter(line[0], data, previous, filterUnit, fileName);
                 data.CopyTo(previous);
                 int y = y0 + row * dy;
                 for (int col = 0; col < passWidth; col++)
@@ -109,47 +106,6 @@ internal static class PngRowSampler
         _ => (uint)(row[index * bitDepth / 8] >> (8 - bitDepth - (index * bitDepth % 8))) & (uint)((1 << bitDepth) - 1),
     };
 
-    private static void Unfilter(byte filter, Span<byte> line, ReadOnlySpan<byte> previous, int bpp, string fileName)
-    {
-        switch (filter)
-        {
-            case 0:
-                return;
-            case 1:
-                for (int i = bpp; i < line.Length; i++)
-                {
-                    line[i] += line[i - bpp];
-                }
-                return;
-            case 2:
-                for (int i = 0; i < line.Length; i++)
-                {
-                    line[i] += previous[i];
-                }
-                return;
-            case 3:
-                for (int i = 0; i < line.Length; i++)
-                {
-                    int left = i >= bpp ? line[i - bpp] : 0;
-                    line[i] += (byte)((left + previous[i]) >> 1);
-                }
-                return;
-            case 4:
-                for (int i = 0; i < line.Length; i++)
-                {
-                    int a = i >= bpp ? line[i - bpp] : 0;
-                    int b = previous[i];
-                    int c = i >= bpp ? previous[i - bpp] : 0;
-                    int p = a + b - c;
-                    int pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
-                    line[i] += (byte)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
-                }
-                return;
-            default:
-                throw new FormatReadException(fileName, $"corrupt PNG: unknown row filter type {filter}.");
-        }
-    }
-
     /// <summary>The concatenated payloads of a PNG's IDAT chunks, read from the file chunk by chunk with CRCs checked.</summary>
     private sealed class IdatStream : Stream
     {
@@ -188,14 +144,14 @@ internal static class PngRowSampler
                     {
                         int n = (int)Math.Min(left, scratch.Length);
                         StreamReading.ReadExactly(file, scratch.AsSpan(0, n), fileName, $"the {type} chunk");
-                        _crc = Crc32.Update(_crc, scratch.AsSpan(0, n));
+                        _crc = Png16Decoder.UpdateCrc(_crc, scratch.AsSpan(0, n));
                         left -= n;
                     }
                 }
                 else
                 {
                     StreamReading.ReadExactly(file, data, fileName, $"the {type} chunk");
-                    _crc = Crc32.Update(_crc, data);
+                    _crc = Png16Decoder.UpdateCrc(_crc, data);
                 }
                 CheckCrc(type);
                 if (type == "IHDR")
@@ -259,7 +215,7 @@ internal static class PngRowSampler
             {
                 throw new FormatReadException(_fileName, "PNG file ends early inside image data: the file is truncated.");
             }
-            _crc = Crc32.Update(_crc, buffer[..n]);
+            _crc = Png16Decoder.UpdateCrc(_crc, buffer[..n]);
             _left -= n;
             return n;
         }
@@ -272,7 +228,7 @@ internal static class PngRowSampler
             {
                 throw new FormatReadException(_fileName, $"corrupt PNG: chunk length {length:N0} is over the PNG maximum of 2^31-1.");
             }
-            _crc = Crc32.Update(0xFFFFFFFFu, _chunkHeader.AsSpan(4, 4));
+            _crc = Png16Decoder.UpdateCrc(0xFFFFFFFFu, _chunkHeader.AsSpan(4, 4));
             return (System.Text.Encoding.ASCII.GetString(_chunkHeader, 4, 4), length);
         }
 
@@ -295,28 +251,5 @@ internal static class PngRowSampler
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    /// <summary>CRC-32 (ISO 3309, as PNG uses), running: start with 0xFFFFFFFF, finish by xor with 0xFFFFFFFF.</summary>
-    private static class Crc32
-    {
-        private static readonly uint[] _table = Enumerable.Range(0, 256).Select(n =>
-        {
-            uint c = (uint)n;
-            for (int k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            return c;
-        }).ToArray();
-
-        public static uint Update(uint crc, ReadOnlySpan<byte> data)
-        {
-            foreach (var b in data)
-            {
-                crc = _table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-            }
-            return crc;
-        }
     }
 }

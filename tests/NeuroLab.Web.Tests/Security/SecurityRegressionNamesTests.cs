@@ -140,15 +140,5 @@ public sealed class SecurityRegressionNamesTests : IDisposable
         return (alice, id);
     }
 
-    private static MultipartFormDataContent Files(params (string Name, byte[] Bytes)[] files)
-    {
-        var form = new MultipartFormDataContent();
-        foreach (var (name, bytes) in files)
-        {
-            var part = new ByteArrayContent(bytes);
-            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            form.Add(part, "files", name);
-        }
-        return form;
-    }
+    private static MultipartFormDataContent Files(params (string Name, byte[] Bytes)[] files) => Api.UploadsApiTests.Files(files);
 }
