@@ -12,7 +12,7 @@ public sealed class InspectionGate(InspectionLimits limits, int maxConcurrent = 
 {
     private readonly SemaphoreSlim _slots = new(Math.Max(1, maxConcurrent), Math.Max(1, maxConcurrent));
 
-    /// <summary>An ungated instance with the default limits (tests, tools).</summary>
+    /// <summary>A shared instance with the default limits and two slots (tests, tools, importers built by hand).</summary>
     public static InspectionGate Default { get; } = new(InspectionLimits.Default);
 
     public InspectionLimits Limits { get; } = limits ?? throw new ArgumentNullException(nameof(limits));

@@ -110,24 +110,47 @@ public static class PreviewRenderer
         var grid = new GridAverager(rows, cols, Math.Min(maxSide, MaxGridSide));
         bool fortran = array.Order == ArrayOrder.Fortran && shape.Count > 1;
         long sliceElements = rows * cols;
+        // Cell of each column, computed once (divisions per element dominated the pass); huge vectors compute on the fly.
+        int[]? colCells = cols <= 1 << 22 ? [.. Enumerable.Range(0, (int)cols).Select(c => grid.ColCell(c))] : null;
         array.Scan((start, values) =>
         {
-            for (int k = 0; k < values.Length; k++)
+            if (fortran)
             {
-                long i = start + k;
-                if (fortran)
+                // [r, c, rest...] with r fastest: the first slice is the first rows x cols elements.
+                long r = start % rows, c = start / rows;
+                for (int k = 0; k < values.Length; k++)
                 {
-                    // [r, c, rest...] with r fastest: the first slice is the first rows x cols elements.
-                    if (i >= sliceElements)
+                    if (c >= cols)
                     {
                         return false;
                     }
-                    grid.Add(i % rows, i / rows, values[k]);
+                    grid.AddCell(grid.RowCell(r), colCells?[c] ?? grid.ColCell(c), values[k]);
+                    if (++r == rows)
+                    {
+                        r = 0;
+                        c++;
+                    }
                 }
-                else if (i % inner == 0)
+                return start + values.Length < sliceElements;
+            }
+            // C order: [r, c, rest...] with the rest fastest; the first slice takes the first of every `inner` elements.
+            long element = start / inner, offset = start % inner;
+            long row = element / cols, col = element % cols;
+            int rowCell = grid.RowCell(row);
+            for (int k = 0; k < values.Length; k++)
+            {
+                if (offset == 0)
                 {
-                    long rc = i / inner;
-                    grid.Add(rc / cols, rc % cols, values[k]);
+                    grid.AddCell(rowCell, colCells?[col] ?? grid.ColCell(col), values[k]);
+                }
+                if (++offset == inner)
+                {
+                    offset = 0;
+                    if (++col == cols)
+                    {
+                        col = 0;
+                        rowCell = grid.RowCell(++row);
+                    }
                 }
             }
             return true;

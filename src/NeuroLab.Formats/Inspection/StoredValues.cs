@@ -263,13 +263,22 @@ internal sealed class GridAverager
 
     public int OutCols { get; }
 
-    public void Add(long row, long col, double v)
+    public void Add(long row, long col, double v) => AddCell(RowCell(row), ColCell(col), v);
+
+    /// <summary>The output row a source row falls in (rows past the end give OutRows, which callers never add to).</summary>
+    public int RowCell(long row) => (int)Math.Min(OutRows, row * OutRows / Rows);
+
+    /// <summary>The output column a source column falls in.</summary>
+    public int ColCell(long col) => (int)(col * OutCols / Cols);
+
+    /// <summary>Adds a finite value to the cell (<paramref name="rowCell"/>, <paramref name="colCell"/>).</summary>
+    public void AddCell(int rowCell, int colCell, double v)
     {
-        if (!double.IsFinite(v))
+        if (!double.IsFinite(v) || rowCell >= OutRows)
         {
             return;
         }
-        int cell = (int)(row * OutRows / Rows) * OutCols + (int)(col * OutCols / Cols);
+        int cell = rowCell * OutCols + colCell;
         _sums[cell] += v;
         _counts[cell]++;
     }

@@ -1,0 +1,86 @@
+using NeuroLab.Formats.Inspection;
+using NeuroLab.Formats.Nifti;
+using NeuroLab.Formats.Numpy;
+
+namespace NeuroLab.Formats.Tests.Inspection;
+
+/// <summary>
+/// The streamed previews and histograms (files read in chunks, never held) give exactly what the whole-array
+/// functions give on the same data: <see cref="PreviewRenderer.Heatmap"/> and <see cref="PreviewRenderer.Histogram"/>
+/// over the array read whole by <see cref="NpyReader"/>.
+/// </summary>
+public sealed class StreamedPreviewTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("neurolab-streamed-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    public static TheoryData<string, long[], bool> Arrays => new()
+    {
+        { "matrix", [700, 300], false },
+        { "matrix-fortran", [700, 300], true },
+        { "small", [5, 7], false },
+        { "vector", [100_000], false },
+        { "rank3", [40, 600, 3], false },
+        { "rank3-fortran", [40, 600, 3], true },
+        { "tall", [300_000, 2], false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Arrays))]
+    public void NpyPreviewAndHistogram_Streamed_EqualWholeArrayFunctions(string name, long[] shape, bool fortran)
+    {
+        var random = new Random(name.Length * 7919);
+        long n = shape.Aggregate(1L, (a, d) => a * d);
+        var values = new float[n];
+        for (long i = 0; i < n; i++)
+        {
+            values[i] = i % 97 == 5 ? float.NaN : (float)(random.NextDouble() * 10 - 3 + (i % 1000) * 0.01);
+        }
+        var array = new NumericArray(NumericType.Float32, shape, values, fortran ? ArrayOrder.Fortran : ArrayOrder.C);
+        var path = Path.Combine(_folder.FullName, name + ".npy");
+        NpyWriter.Write(path, array);
+        var whole = NpyReader.Read(path);
+
+        var streamed = PreviewRenderer.RenderPng(path, name + ".npy", 256);
+        var histogram = PreviewRenderer.FileHistogram(path, 40);
+
+        Assert.Equal(PreviewRenderer.Heatmap(whole, 256), streamed);
+        var expected = PreviewRenderer.Histogram(whole.ToFloat64(), 40);
+        Assert.Equal(expected.Counts, histogram!.Value.Counts);
+        Assert.Equal(expected.Edges, histogram.Value.Edges);
+    }
+
+    [Fact]
+    public void NiftiSliceAndHistogram_Streamed_MatchTheWholeVolume()
+    {
+        // A scaled int16 4-D image: the preview is the middle slice of volume 1, the histogram all of volume 1, scaled.
+        long[] shape = [9, 11, 7, 3];
+        var data = new short[9 * 11 * 7 * 3];
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = (short)((i * 37 % 401) - 200);
+        }
+        var path = Path.Combine(_folder.FullName, "scaled.nii");
+        NiftiWriter.Write(path, new NumericArray(NumericType.Int16, shape, data, ArrayOrder.Fortran), new double[,] { { 2, 0, 0, 0 }, { 0, 2, 0, 0 }, { 0, 0, 2, 0 }, { 0, 0, 0, 1 } });
+        // scl_slope and scl_inter live at bytes 112 and 116 of the NIfTI-1 header (float32).
+        var bytes = File.ReadAllBytes(path);
+        System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(112), 0.5f);
+        System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(116), 10f);
+        File.WriteAllBytes(path, bytes);
+        Assert.True(NiftiReader.ReadHeader(path).HasScaling);
+
+        var histogram = PreviewRenderer.FileHistogram(path, 20)!.Value;
+        var png = PreviewRenderer.RenderPng(path, "scaled.nii", 64);
+
+        var firstVolume = data.Take(9 * 11 * 7).Select(v => v * 0.5 + 10);
+        var expected = PreviewRenderer.Histogram(firstVolume, 20);
+        Assert.Equal(expected.Counts, histogram.Counts);
+        Assert.Equal(expected.Edges, histogram.Edges);
+        Assert.NotNull(png);
+        var info = NeuroLab.Formats.Images.ImageReader.ReadInfo(new MemoryStream(png), "slice.png");
+        // The 9 x 11 slice, x across and y down, at its own size (previews are never enlarged).
+        Assert.Equal(11, info.Height);
+        Assert.Equal(9, info.Width);
+    }
+}
