@@ -29,7 +29,20 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.FillAsync("#Input\\.ConfirmPassword", password);
         await page.ClickAsync("[data-testid=register-submit]");
         await page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await SendAntiforgeryTokenAsync(page);
         return page;
+    }
+
+    /// <summary>
+    /// Makes the page's context send the signed-in page's antiforgery token with every request, as the app's own
+    /// scripts do: API writes authenticated by the browser cookie are refused without it (a CSRF defence), so tests
+    /// that call the API through <c>page.Context.APIRequest</c> need it.
+    /// </summary>
+    public static async Task SendAntiforgeryTokenAsync(IPage page)
+    {
+        var token = await page.Locator("input[name=__RequestVerificationToken]").First.GetAttributeAsync("value");
+        Assert.False(string.IsNullOrEmpty(token), "the signed-in page renders no antiforgery token");
+        await page.Context.SetExtraHTTPHeadersAsync(new Dictionary<string, string> { ["RequestVerificationToken"] = token! });
     }
 
     /// <summary>

@@ -52,6 +52,7 @@ public sealed class TeamWorkflowTests(BrowserFixture fixture) : IClassFixture<Br
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
         await WaitInteractiveAsync(page);
         await Assertions.Expect(page.Locator("[data-testid=signed-in-user]")).ToHaveTextAsync(email);
+        await BrowserFixture.SendAntiforgeryTokenAsync(page);
     }
 
     [Fact]
