@@ -79,7 +79,8 @@ public static class FileInspector
                 summary["binary"] = true;
             }
         }
-        AddRange(summary, stats);
+        // The range in the values people see: scl_slope/scl_inter applied (as in the preview and histogram).
+        AddRange(summary, stats, h.HasScaling ? h.SclSlope : 1, h.HasScaling && !double.IsNaN(h.SclInter) ? h.SclInter : 0);
         if (h.RepetitionTimeSeconds is { } tr)
         {
             summary["repetitionTimeSeconds"] = tr;
@@ -117,15 +118,19 @@ public static class FileInspector
         return stats;
     }
 
-    private static void AddRange(Dictionary<string, object?> summary, ValueStatistics stats)
+    /// <summary>Adds min, max and mean (after value = stored x slope + inter), to 6 significant digits.</summary>
+    private static void AddRange(Dictionary<string, object?> summary, ValueStatistics stats, double slope = 1, double inter = 0)
     {
         // Only finite numbers go into the summary: it is stored and served as JSON.
         if (stats.Finite > 0)
         {
-            summary["min"] = stats.Min;
-            summary["max"] = stats.Max;
-            summary["mean"] = stats.Mean;
+            double low = stats.Min * slope + inter, high = stats.Max * slope + inter;
+            summary["min"] = Significant(Math.Min(low, high));
+            summary["max"] = Significant(Math.Max(low, high));
+            summary["mean"] = Significant(stats.Mean * slope + inter);
         }
+
+        static double Significant(double v) => double.Parse(v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static FileInspection InspectOther(string format, string path, string fileName, InspectionLimits limits) => format switch

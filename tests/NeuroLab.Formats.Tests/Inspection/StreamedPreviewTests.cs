@@ -73,6 +73,12 @@ public sealed class StreamedPreviewTests : IDisposable
         var histogram = PreviewRenderer.FileHistogram(path, 20)!.Value;
         var png = PreviewRenderer.RenderPng(path, "scaled.nii", 64);
 
+        var inspection = FileInspector.Inspect(path, "scaled.nii");
+        // The summary's range is in scaled values, over every volume (closed form: stored x 0.5 + 10).
+        Assert.Equal(data.Min() * 0.5 + 10, (double)inspection.Summary["min"]!);
+        Assert.Equal(data.Max() * 0.5 + 10, (double)inspection.Summary["max"]!);
+        Assert.Equal(data.Average(v => (double)v) * 0.5 + 10, (double)inspection.Summary["mean"]!, 4);
+
         var firstVolume = data.Take(9 * 11 * 7).Select(v => v * 0.5 + 10);
         var expected = PreviewRenderer.Histogram(firstVolume, 20);
         Assert.Equal(expected.Counts, histogram.Counts);
