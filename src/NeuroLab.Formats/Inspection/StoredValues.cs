@@ -29,7 +29,20 @@ internal static class StoredValues
         {
             int n = (int)Math.Min(ChunkElements, count - start);
             var bytes = raw.AsSpan(0, n * size);
-            StreamReading.ReadExactly(stream, bytes, fileName, what);
+            int got;
+            try
+            {
+                got = StreamReading.ReadUpTo(stream, bytes);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new FormatReadException(fileName, $"corrupt compressed data while reading {what} ({e.Message})", e);
+            }
+            if (got < bytes.Length)
+            {
+                // Name the whole array's size, not the chunk's: that is what the header promised.
+                throw new FormatReadException(fileName, $"file ends early: {what} needs {count * size:N0} bytes, only {start * size + got:N0} are present.");
+            }
             if (littleEndian != BitConverter.IsLittleEndian)
             {
                 StreamReading.ReverseEndianness(bytes, complex ? size / 2 : size);
