@@ -22,7 +22,7 @@ internal static class HostileFilesBench
             foreach (var (format, fileName) in HostileFiles.All.Where(f => only is null || f.Format == only))
             {
                 var path = Path.Combine(folder.FullName, fileName);
-                long declared = format is "png" or "png-interlaced" or "jpeg" ? 13000L * 13000 * 3 : 2_000_000_000L;
+                long declared = Declared(format);
                 HostileFiles.Write(format, path, declared);
                 var m = Child.Run("hostile", path);
                 rows.Add(m with { Name = $"{format} ({new FileInfo(path).Length / 1024.0 / 1024:0.0} MiB file, {declared / 1e9:0.0} GB declared)" });
@@ -35,6 +35,18 @@ internal static class HostileFilesBench
             folder.Delete(recursive: true);
         }
     }
+
+    /// <summary>Writes every hostile file to <paramref name="folder"/> (for bench/hostile-server.sh).</summary>
+    public static void WriteAll(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var (format, fileName) in HostileFiles.All)
+        {
+            HostileFiles.Write(format, Path.Combine(folder, fileName), Declared(format));
+        }
+    }
+
+    private static long Declared(string format) => format is "png" or "png-interlaced" or "jpeg" ? 13000L * 13000 * 3 : 2_000_000_000L;
 
     /// <summary>What the server does with a staged upload: inspect it, then render its preview and histogram.</summary>
     public static Measurement Inspect(string path)

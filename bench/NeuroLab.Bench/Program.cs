@@ -19,6 +19,9 @@ switch (suite)
     case "hostile":
         HostileFilesBench.Run(args.Length > 1 ? args[1] : null);
         break;
+    case "hostile-write":
+        HostileFilesBench.WriteAll(args[1]);
+        break;
     case "ridge":
         RidgeBench.Fit(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null, wholeBrain: false);
         break;
@@ -33,7 +36,7 @@ switch (suite)
         Console.WriteLine(JsonSerializer.Serialize(result with { PeakRssMiB = Memory.PeakRssMiB() }));
         break;
     default:
-        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | captions | hostile [format] | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR");
+        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | captions | hostile [format] | hostile-write DIR | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR");
         break;
 }
 
