@@ -39,6 +39,26 @@ public sealed record ReadLimits
     /// <summary>Most dimensions of one array.</summary>
     public int MaxRank { get; init; } = 32;
 
+    /// <summary>
+    /// Largest decoded total of all arrays of one file, for readers that hold several (MATLAB variables and cells);
+    /// unlimited by default.
+    /// </summary>
+    public long MaxTotalBytes { get; init; } = long.MaxValue;
+
+    /// <summary>
+    /// Adds an array's decoded bytes to a file's running <paramref name="total"/> and checks it against
+    /// <see cref="MaxTotalBytes"/>.
+    /// </summary>
+    public void AddToTotal(string fileName, ref long total, long count, NumericType type, string what)
+    {
+        long bytes = count * NumericTypes.SizeOf(type);
+        total = bytes > long.MaxValue - total ? long.MaxValue : total + bytes;
+        if (total > MaxTotalBytes)
+        {
+            throw new FormatReadException(fileName, $"{what} takes the file's arrays past {MaxTotalBytes / (1 << 20):N0} MiB decoded in total{SettingSuffix}.");
+        }
+    }
+
     /// <summary>The configuration key that sets <see cref="MaxArrayBytes"/>, named in messages (null: none).</summary>
     public string? Setting { get; init; }
 

@@ -19,11 +19,13 @@ public static class HostileFiles
         ("nifti", "bomb.nii.gz"),
         ("png", "bomb.png"),
         ("png-interlaced", "bomb-interlaced.png"),
+        ("png-wide", "bomb-wide.png"),
         ("jpeg", "bomb.jpg"),
         ("gifti", "bomb.gii"),
         ("npy", "bomb.npy.gz"),
         ("npz", "bomb.npz"),
         ("mat", "bomb.mat"),
+        ("mat-many", "bomb-many.mat"),
         ("csv", "bomb.csv.gz"),
     ];
 
@@ -52,6 +54,10 @@ public static class HostileFiles
                 WritePng(path, side, side, interlaced: format == "png-interlaced");
                 break;
             }
+            case "png-wide":
+                // One row, hundreds of millions of pixels wide: small in total, huge per row.
+                WritePng(path, (int)Math.Min(int.MaxValue / 3, decodedBytes / 3), 1, interlaced: false);
+                break;
             case "jpeg":
             {
                 int side = (int)Math.Sqrt(decodedBytes / 3.0);
@@ -94,7 +100,11 @@ public static class HostileFiles
                 break;
             }
             case "mat":
-                WriteMat(path, decodedBytes / 8);
+                WriteMat(path, decodedBytes / 8, variables: 1);
+                break;
+            case "mat-many":
+                // Eight variables, each an eighth of the total: every one under a per-array limit, all together over it.
+                WriteMat(path, decodedBytes / 8 / 8, variables: 8);
                 break;
             case "csv":
             {
@@ -146,10 +156,29 @@ public static class HostileFiles
         Zeros(stream, count / 1000 * 1000 * 4);
     }
 
-    /// <summary>A MATLAB v5 file with one compressed double matrix of zeros, [n/1000, 1000].</summary>
-    private static void WriteMat(string path, long count)
+    /// <summary>A MATLAB v5 file with <paramref name="variables"/> compressed double matrices of zeros, [n/1000, 1000] each.</summary>
+    private static void WriteMat(string path, long count, int variables)
     {
-        int rows = (int)(count / 1000), cols = 1000;
+        using var file = File.Create(path);
+        var header = new byte[128];
+        Encoding.ASCII.GetBytes("MATLAB 5.0 MAT-file, hostile test file".PadRight(116)).CopyTo(header, 0);
+        BinaryPrimitives.WriteInt16LittleEndian(header.AsSpan(124), 0x0100);
+        header[126] = (byte)'I';
+        header[127] = (byte)'M';
+        file.Write(header);
+        for (int v = 0; v < variables; v++)
+        {
+            var matrix = CompressedMatrix($"x{v}", (int)(count / 1000), 1000);
+            var tag = new byte[8];
+            BinaryPrimitives.WriteInt32LittleEndian(tag, 15); // miCOMPRESSED
+            BinaryPrimitives.WriteInt32LittleEndian(tag.AsSpan(4), (int)matrix.Length);
+            file.Write(tag);
+            file.Write(matrix.GetBuffer(), 0, (int)matrix.Length);
+        }
+    }
+
+    private static MemoryStream CompressedMatrix(string name, int rows, int cols)
+    {
         long dataBytes = (long)rows * cols * 8;
         var matrix = new MemoryStream();
         using (var z = new ZLibStream(matrix, CompressionLevel.Optimal, leaveOpen: true))
@@ -166,26 +195,15 @@ public static class HostileFiles
             BinaryPrimitives.WriteInt32LittleEndian(h[28..], 8);
             BinaryPrimitives.WriteInt32LittleEndian(h[32..], rows);
             BinaryPrimitives.WriteInt32LittleEndian(h[36..], cols);
-            BinaryPrimitives.WriteInt32LittleEndian(h[40..], 1); // miINT8 name "x"
-            BinaryPrimitives.WriteInt32LittleEndian(h[44..], 1);
-            h[48] = (byte)'x';
+            BinaryPrimitives.WriteInt32LittleEndian(h[40..], 1); // miINT8 name, up to 8 characters
+            BinaryPrimitives.WriteInt32LittleEndian(h[44..], name.Length);
+            Encoding.ASCII.GetBytes(name).CopyTo(h[48..]);
             BinaryPrimitives.WriteInt32LittleEndian(h[56..], 9); // miDOUBLE
             BinaryPrimitives.WriteInt32LittleEndian(h[60..], (int)Math.Min(int.MaxValue, dataBytes));
             z.Write(head);
             Zeros(z, dataBytes);
         }
-        using var file = File.Create(path);
-        var header = new byte[128];
-        Encoding.ASCII.GetBytes("MATLAB 5.0 MAT-file, hostile test file".PadRight(116)).CopyTo(header, 0);
-        BinaryPrimitives.WriteInt16LittleEndian(header.AsSpan(124), 0x0100);
-        header[126] = (byte)'I';
-        header[127] = (byte)'M';
-        file.Write(header);
-        var tag = new byte[8];
-        BinaryPrimitives.WriteInt32LittleEndian(tag, 15); // miCOMPRESSED
-        BinaryPrimitives.WriteInt32LittleEndian(tag.AsSpan(4), (int)matrix.Length);
-        file.Write(tag);
-        file.Write(matrix.GetBuffer(), 0, (int)matrix.Length);
+        return matrix;
     }
 
     /// <summary>An 8-bit RGB PNG of zeros (filter byte 0 per row), optionally Adam7-interlaced.</summary>

@@ -29,22 +29,30 @@ public static class BatchInspection
     public static GiftiExternalFiles ExternalFiles(IEnumerable<BatchFile> files) =>
         GiftiExternalFiles.FromFiles(files.Select(f => KeyValuePair.Create(f.FileName, f.LocalPath)));
 
-    /// <summary>Inspects every file, in the order given.</summary>
-    public static IReadOnlyList<BatchFileResult> Inspect(IReadOnlyList<BatchFile> files, InspectionLimits? limits = null)
+    /// <summary>
+    /// Inspects every file, in the order given, each through <paramref name="gate"/> on its own (so one large
+    /// request does not hold a slot for all its files while other users wait), stopping when cancelled.
+    /// </summary>
+    public static async Task<IReadOnlyList<BatchFileResult>> InspectAsync(IReadOnlyList<BatchFile> files, InspectionGate gate, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(gate);
         var external = ExternalFiles(files);
         var results = new BatchFileResult[files.Count];
         for (int i = 0; i < files.Count; i++)
         {
-            try
+            var file = files[i];
+            results[i] = await gate.RunAsync(limits =>
             {
-                results[i] = new(files[i], FileInspector.Inspect(files[i].LocalPath, files[i].FileName, limits, external), null);
-            }
-            catch (FormatReadException e)
-            {
-                results[i] = new(files[i], null, e);
-            }
+                try
+                {
+                    return new BatchFileResult(file, FileInspector.Inspect(file.LocalPath, file.FileName, limits, external), null);
+                }
+                catch (FormatReadException e)
+                {
+                    return new BatchFileResult(file, null, e);
+                }
+            }, ct);
         }
         var readers = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var r in results)

@@ -127,7 +127,7 @@ public sealed class DatasetImporter(
         // The files chosen for this dataset are inspected together: a .gii reads its external data file from
         // among them (the same user's files of this import, by name), never from anywhere else in the store.
         var batch = stored.Select(s => new BatchFile(UploadService.CleanFileName(s.Source.FileName), store.LocalPath(s.Blob.Sha256))).ToList();
-        var inspected = await (inspections ?? InspectionGate.Default).RunAsync(limits => BatchInspection.Inspect(batch, limits), ct);
+        var inspected = await BatchInspection.InspectAsync(batch, inspections ?? InspectionGate.Default, ct);
         for (int i = 0; i < stored.Count; i++)
         {
             var (source, blob) = stored[i];

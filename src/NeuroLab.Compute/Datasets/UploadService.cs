@@ -11,7 +11,11 @@ using NeuroLab.Formats.Inspection;
 namespace NeuroLab.Compute.Datasets;
 
 /// <summary>An uploaded file stored under the user's (cleaned) name, not yet inspected.</summary>
-public sealed record UploadedFile(string FileName, StoredBlob Blob);
+/// <summary>
+/// A file of an upload request, stored but not yet staged. <paramref name="Pin"/> keeps its blob from garbage
+/// collection until the staged-upload row refers to it (<see cref="UploadService.StageAsync"/> releases it).
+/// </summary>
+public sealed record UploadedFile(string FileName, StoredBlob Blob, IDisposable? Pin = null);
 
 /// <summary>A staged upload as shown before saving: what the file is, or why it cannot be used.</summary>
 public sealed record StagedUploadView(Guid Id, string FileName, long SizeBytes, string? Format, IReadOnlyList<long>? Shape, string? Dtype,
@@ -54,7 +58,8 @@ public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory
         }
         try
         {
-            return new UploadedFile(name, await store.AddAsync(content, userLeft is { } left ? Math.Min(maxBytes, left) : maxBytes, ct));
+            var (blob, pin) = await store.AddPinnedAsync(content, userLeft is { } left ? Math.Min(maxBytes, left) : maxBytes, ct);
+            return new UploadedFile(name, blob, pin);
         }
         catch (StoreQuotaException) when (userLeft is { } left && left < maxBytes)
         {
@@ -72,7 +77,7 @@ public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory
         ArgumentNullException.ThrowIfNull(files);
         await RequireUploaderAsync(userId, workspaceId, ct);
         var readable = files.Where(f => f.Blob.SizeBytes > 0).Select(f => new BatchFile(f.FileName, store.LocalPath(f.Blob.Sha256))).ToList();
-        var results = await inspections.RunAsync(limits => BatchInspection.Inspect(readable, limits), ct);
+        var results = await BatchInspection.InspectAsync(readable, inspections, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var rows = new List<StagedUpload>();
         int next = 0;
@@ -106,7 +111,18 @@ public sealed class UploadService(IDbContextFactory<NeuroLabDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.StagedUploads.AddRange(rows);
         await db.SaveChangesAsync(ct);
+        // The rows refer to the blobs now: collection keeps them without the pins.
+        Release(files);
         return [.. rows.Select(ToView)];
+    }
+
+    /// <summary>Releases the pins of stored files (after staging, or when the request fails and they are not staged).</summary>
+    public static void Release(IEnumerable<UploadedFile> files)
+    {
+        foreach (var file in files)
+        {
+            file.Pin?.Dispose();
+        }
     }
 
     /// <summary>The caller's staged uploads in a workspace that have not expired, oldest first.</summary>

@@ -38,7 +38,44 @@ public sealed class ContentStore
     /// Copies <paramref name="content"/> into the store, hashing as it goes; refuses (and leaves nothing
     /// behind) once more than <paramref name="maxBytes"/> bytes arrive.
     /// </summary>
-    public async Task<StoredBlob> AddAsync(Stream content, long maxBytes = long.MaxValue, CancellationToken ct = default)
+    public async Task<StoredBlob> AddAsync(Stream content, long maxBytes = long.MaxValue, CancellationToken ct = default) =>
+        (await AddCoreAsync(content, maxBytes, pin: false, ct)).Blob;
+
+    /// <summary>
+    /// As <see cref="AddAsync(Stream, long, CancellationToken)"/>, and keeps the blob from
+    /// <see cref="DeleteUnreferenced"/> until the returned pin is disposed: for files stored before anything in the
+    /// database refers to them (an upload request's files, inspected once all have arrived). The pin is taken
+    /// before the file appears in the store, so no collection can slip in between.
+    /// </summary>
+    public async Task<(StoredBlob Blob, IDisposable Pin)> AddPinnedAsync(Stream content, long maxBytes = long.MaxValue, CancellationToken ct = default)
+    {
+        var (blob, pin) = await AddCoreAsync(content, maxBytes, pin: true, ct);
+        return (blob, pin!);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _pins = new(StringComparer.Ordinal);
+
+    private IDisposable PinBlob(string sha256)
+    {
+        _pins.AddOrUpdate(sha256, 1, (_, n) => n + 1);
+        return new BlobPin(this, sha256);
+    }
+
+    private sealed class BlobPin(ContentStore store, string sha256) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                store._pins.AddOrUpdate(sha256, 0, (_, n) => n - 1);
+                store._pins.TryRemove(KeyValuePair.Create(sha256, 0));
+            }
+        }
+    }
+
+    private async Task<(StoredBlob Blob, IDisposable? Pin)> AddCoreAsync(Stream content, long maxBytes, bool pin, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(content);
         var temp = Path.Combine(_staging, Guid.NewGuid().ToString("N") + ".part");
@@ -64,6 +101,7 @@ public sealed class ContentStore
             }
             var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
             var target = PathFor(sha);
+            var held = pin ? PinBlob(sha) : null;
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             if (File.Exists(target))
             {
@@ -73,7 +111,7 @@ public sealed class ContentStore
             {
                 File.Move(temp, target);
             }
-            return new StoredBlob(sha, size);
+            return (new StoredBlob(sha, size), held);
         }
         finally
         {
@@ -139,7 +177,7 @@ public sealed class ContentStore
         return memory.ToArray();
     }
 
-    /// <summary>Deletes every blob whose hash is not in <paramref name="referenced"/>; returns how many bytes were freed.</summary>
+    /// <summary>Deletes every blob whose hash is not in <paramref name="referenced"/> and is not pinned; returns how many bytes were freed.</summary>
     public long DeleteUnreferenced(IReadOnlySet<string> referenced)
     {
         ArgumentNullException.ThrowIfNull(referenced);
@@ -147,7 +185,7 @@ public sealed class ContentStore
         foreach (var file in Directory.EnumerateFiles(_root, "*.blob", SearchOption.AllDirectories))
         {
             var sha = Path.GetFileNameWithoutExtension(file);
-            if (!referenced.Contains(sha))
+            if (!referenced.Contains(sha) && !_pins.ContainsKey(sha))
             {
                 freed += new FileInfo(file).Length;
                 File.Delete(file);

@@ -79,6 +79,8 @@ internal static class PngRowSampler
         // Reading past the image data makes zlib check the Adler-32 at the end of the stream.
         Span<byte> probe = stackalloc byte[1];
         Read(inflater, probe, fileName, info, allowEnd: true);
+        // zlib stops reading at its end, so the last IDAT chunk's CRC is checked here.
+        idat.Finish();
     }
 
     private static void Read(Stream inflater, Span<byte> buffer, string fileName, ImageInfo info, bool allowEnd = false)
@@ -153,7 +155,9 @@ internal static class PngRowSampler
                     StreamReading.ReadExactly(file, data, fileName, $"the {type} chunk");
                     _crc = Png16Decoder.UpdateCrc(_crc, data);
                 }
-                CheckCrc(type);
+                // Critical chunks (upper-case first letter) must be intact; damaged ancillary chunks (text, ICC profiles)
+                // are ignored, as libpng does.
+                CheckCrc(type, critical: char.IsUpper(type[0]));
                 if (type == "IHDR")
                 {
                     Header = data ?? throw new FormatReadException(fileName, "corrupt PNG: oversized IHDR.");
@@ -232,11 +236,20 @@ internal static class PngRowSampler
             return (System.Text.Encoding.ASCII.GetString(_chunkHeader, 4, 4), length);
         }
 
-        private void CheckCrc(string type)
+        /// <summary>Reads what is left of the image data, so the last IDAT chunk's CRC is checked.</summary>
+        public void Finish()
+        {
+            Span<byte> scratch = stackalloc byte[4096];
+            while (Read(scratch) > 0)
+            {
+            }
+        }
+
+        private void CheckCrc(string type, bool critical = true)
         {
             Span<byte> stored = stackalloc byte[4];
             StreamReading.ReadExactly(_file, stored, _fileName, $"the CRC of the {type} chunk");
-            if ((_crc ^ 0xFFFFFFFFu) != BinaryPrimitives.ReadUInt32BigEndian(stored))
+            if (critical && (_crc ^ 0xFFFFFFFFu) != BinaryPrimitives.ReadUInt32BigEndian(stored))
             {
                 throw new FormatReadException(_fileName, $"corrupt PNG: CRC mismatch in the {type} chunk.");
             }

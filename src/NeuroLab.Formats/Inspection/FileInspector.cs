@@ -41,7 +41,8 @@ public static class FileInspector
         }
         catch (IOException e)
         {
-            throw new FormatReadException(fileName, "the file could not be read: " + e.Message, e);
+            // The exception's message names the path on the server; say only what happened.
+            throw new FormatReadException(fileName, $"the stored file could not be read ({e.GetType().Name}); upload it again.", e);
         }
         catch (FormatReadException e) when (e.FileName != fileName && !e.FileName.StartsWith(fileName, StringComparison.Ordinal))
         {
@@ -295,6 +296,9 @@ public static class FileInspector
     {
         string what = $"the {info.Width}x{info.Height} {info.Format} image";
         limits.CheckDecoded(fileName, (long)info.Width * info.Height * info.Channels * 4, what);
+        // Streaming holds two rows (the current and the previous, up to 8 bytes a pixel for 16-bit RGBA): a picture
+        // one row high and hundreds of millions wide must fit the budget too.
+        limits.CheckWhole(fileName, (long)info.Width * 16, $"one row of {what}");
         if (info.MultiPass && info.Format == ImageFormat.Jpeg)
         {
             // libjpeg holds a progressive JPEG's coefficients for the whole image (2 bytes a sample, 3 samples a pixel at most).

@@ -29,8 +29,8 @@ public sealed record InspectionLimits
 
     /// <summary>Limits for formats decoded whole: the budget, or the decoded limit when that is smaller.</summary>
     internal ReadLimits Whole => MemoryBudgetBytes < MaxDecodedBytes
-        ? new() { MaxArrayBytes = MemoryBudgetBytes, Setting = "NeuroLab:Uploads:InspectionMemoryBytes: the inspection memory budget for formats decoded whole; large arrays are best saved as .npy or NIfTI" }
-        : Decoded;
+        ? new() { MaxArrayBytes = MemoryBudgetBytes, MaxTotalBytes = MemoryBudgetBytes, Setting = "NeuroLab:Uploads:InspectionMemoryBytes: the inspection memory budget for formats decoded whole; large arrays are best saved as .npy or NIfTI" }
+        : Decoded with { MaxTotalBytes = MaxDecodedBytes };
 
     /// <summary>Checks a declared decoded size of a whole-decoded format against both bounds.</summary>
     internal void CheckWhole(string fileName, long bytes, string what)

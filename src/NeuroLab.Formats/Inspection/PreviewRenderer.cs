@@ -311,14 +311,21 @@ public static class PreviewRenderer
         {
             return ([min - 0.5, min + 0.5], [finite.Length]);
         }
-        var edges = Enumerable.Range(0, bins + 1).Select(i => min + (max - min) * i / bins).ToArray();
         var counts = new long[bins];
+        // Halved, so a range spanning most of the float64 line (max - min = infinity) still bins correctly.
+        double half = max / 2 - min / 2;
         foreach (var v in finite)
         {
-            counts[Math.Min(bins - 1, (int)((v - min) / (max - min) * bins))]++;
+            counts[Math.Clamp((int)((v / 2 - min / 2) / half * bins), 0, bins - 1)]++;
         }
-        return (edges, counts);
+        return (Edges(min, max, bins), counts);
     }
+
+    /// <summary>Equal-width bin edges from min to max, computed without forming max - min (which can overflow).</summary>
+    internal static double[] Edges(double min, double max, int bins) =>
+        double.IsFinite(max - min)
+            ? [.. Enumerable.Range(0, bins + 1).Select(i => min + (max - min) * i / bins)]
+            : [.. Enumerable.Range(0, bins + 1).Select(i => min * (1 - (double)i / bins) + max * ((double)i / bins))];
 
     private static (double Low, double High) Percentiles(double[] values, double low, double high)
     {

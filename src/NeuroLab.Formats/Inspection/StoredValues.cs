@@ -219,12 +219,13 @@ internal sealed class HistogramAccumulator
             return;
         }
         int bins = _counts.Length;
-        double width = _max - _min;
+        // Halved, so a range spanning most of the float64 line (max - min = infinity) still bins correctly.
+        double min = _min / 2, width = _max / 2 - _min / 2;
         foreach (var v in values)
         {
             if (double.IsFinite(v))
             {
-                _counts[Math.Min(bins - 1, (int)((v - _min) / width * bins))]++;
+                _counts[Math.Clamp((int)((v / 2 - min) / width * bins), 0, bins - 1)]++;
             }
         }
     }
@@ -240,7 +241,7 @@ internal sealed class HistogramAccumulator
             return ([_min - 0.5, _min + 0.5], [.. _counts]);
         }
         int bins = _counts.Length;
-        return ([.. Enumerable.Range(0, bins + 1).Select(i => _min + (_max - _min) * i / bins)], [.. _counts]);
+        return (PreviewRenderer.Edges(_min, _max, bins), [.. _counts]);
     }
 }
 

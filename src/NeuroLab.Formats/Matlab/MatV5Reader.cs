@@ -54,6 +54,7 @@ internal sealed class MatV5Reader
 
     private readonly string _fileName;
     private readonly ReadLimits _limits;
+    private long _decodedTotal;
     private readonly bool _littleEndian;
     private readonly bool _strict;
     private readonly OrderedDictionary<string, MatValue> _variables = new(StringComparer.Ordinal);
@@ -296,6 +297,7 @@ internal sealed class MatV5Reader
         var partType = header.Logical ? NumericType.Bool : MatShared.NumericTypeOfClass(_classNames[header.Class])!.Value;
         var type = header.Complex ? MatShared.ComplexTypeOf(partType) : partType;
         long count = _limits.Check(_fileName, header.Dims, type, where);
+        _limits.AddToTotal(_fileName, ref _decodedTotal, count, type, where);
         var real = ReadNumericPart(content, count, partType, header.Dims, where, "data");
         Array data = real;
         if (header.Complex)
@@ -344,6 +346,7 @@ internal sealed class MatV5Reader
     {
         var where = MatShared.Describe(path);
         long count = _limits.Check(_fileName, header.Dims, NumericType.UInt16, where);
+        _limits.AddToTotal(_fileName, ref _decodedTotal, count, NumericType.UInt16, where);
         if (header.Complex)
         {
             throw new FormatReadException(_fileName, $"{where}: a char array cannot be complex.");

@@ -27,6 +27,7 @@ internal sealed class MatV73Reader
 {
     private readonly string _fileName;
     private readonly ReadLimits _limits;
+    private long _decodedTotal;
     private readonly NativeFile _file;
     private readonly HashSet<NativeObjectReference1> _active = [];
     private int _values;
@@ -174,6 +175,7 @@ internal sealed class MatV73Reader
             ?? throw new FormatReadException(_fileName, $"{where}: HDF5 type {type.Class} of {type.Size} bytes cannot hold MATLAB class '{className}'.");
         long count = _limits.Check(_fileName, shape, partType, where);
         _limits.Check(_fileName, shape, stored, where);
+        _limits.AddToTotal(_fileName, ref _decodedTotal, count, NumericTypes.SizeOf(stored) > NumericTypes.SizeOf(partType) ? stored : partType, where);
         var values = ReadArray(dataset, stored);
         if (values.Length != count)
         {
@@ -210,6 +212,7 @@ internal sealed class MatV73Reader
         }
         var complexType = MatShared.ComplexTypeOf(partType == NumericType.Bool ? NumericType.Float64 : partType);
         long count = _limits.Check(_fileName, shape, complexType, where);
+        _limits.AddToTotal(_fileName, ref _decodedTotal, count, complexType, where);
         if (count > 0 && count > _limits.MaxArrayBytes / type.Size)
         {
             throw new FormatReadException(_fileName, $"{where}: {count:N0} complex values of {type.Size} bytes are over the limit of {_limits.MaxArrayBytes / (1 << 20):N0} MiB.");
@@ -240,6 +243,7 @@ internal sealed class MatV73Reader
         var shape = Shape(dataset, where);
         var stored = StoredType(dataset.Type);
         long count = _limits.Check(_fileName, shape, NumericType.UInt16, where);
+        _limits.AddToTotal(_fileName, ref _decodedTotal, count, NumericType.UInt16, where);
         if (stored is null || stored is NumericType.Float32 or NumericType.Float64 or NumericType.Int64 or NumericType.UInt64)
         {
             throw new FormatReadException(_fileName, $"{where}: characters stored as HDF5 {dataset.Type.Class} of {dataset.Type.Size} bytes; expected uint16 code units.");

@@ -134,7 +134,8 @@ public static class NiftiReader
         {
             volumeShape = [.. volumeShape, 1];
         }
-        long count = volumeLimits.Check(fileName, volumeShape, type, "first volume");
+        // Callers convert the volume to float32: the larger of the stored and the converted size must fit.
+        long count = volumeLimits.Check(fileName, volumeShape, NumericTypes.SizeOf(type) >= 4 ? type : NumericType.Float32, "first volume");
         var data = StreamReading.ReadElements(stream, type, count, !header.BigEndian, fileName, $"the first volume ({ShapeText(volumeShape)} {NumericTypes.Name(type)})");
         return new NiftiImage(header, new NumericArray(type, volumeShape, data, ArrayOrder.Fortran));
     }

@@ -59,6 +59,20 @@ public static class UploadsApi
         var maxBytes = options.Value.Storage.MaxUploadBytes;
         var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = maxBytes };
         var stored = new List<UploadedFile>();
+        try
+        {
+            return await StoreAndStageAsync(workspaceId, userId, reader, stored, service, maxBytes, ct);
+        }
+        finally
+        {
+            // Staged files are referenced by their rows; files of a failed request become collectable again.
+            UploadService.Release(stored);
+        }
+    }
+
+    private static async Task<Results<Ok<List<StagedUploadView>>, ProblemHttpResult>> StoreAndStageAsync(
+        Guid workspaceId, string userId, MultipartReader reader, List<UploadedFile> stored, UploadService service, long maxBytes, CancellationToken ct)
+    {
         long pending = 0;
         while (true)
         {

@@ -67,6 +67,23 @@ public sealed class ContentStoreTests : IDisposable
         Assert.False(_store.Contains(drop.Sha256));
     }
 
+    [Fact]
+    public async Task DeleteUnreferenced_PinnedBlob_KeptUntilThePinIsReleased()
+    {
+        // An upload's files are stored before their rows exist; a collection in between must not take them.
+        var (blob, pin) = await _store.AddPinnedAsync(Text("uploading"));
+        var (again, second) = await _store.AddPinnedAsync(Text("uploading"));
+
+        Assert.Equal(0, _store.DeleteUnreferenced(new HashSet<string>()));
+        pin.Dispose();
+        pin.Dispose();
+        Assert.Equal(0, _store.DeleteUnreferenced(new HashSet<string>()));
+        Assert.True(_store.Contains(blob.Sha256));
+        second.Dispose();
+        Assert.Equal(again.SizeBytes, _store.DeleteUnreferenced(new HashSet<string>()));
+        Assert.False(_store.Contains(blob.Sha256));
+    }
+
     [Theory]
     [InlineData("../../etc/passwd")]
     [InlineData("ABC")]

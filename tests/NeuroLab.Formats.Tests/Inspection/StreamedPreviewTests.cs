@@ -90,3 +90,48 @@ public sealed class StreamedPreviewTests : IDisposable
         Assert.Equal(9, info.Width);
     }
 }
+
+/// <summary>Edge cases of histograms and of the streaming PNG decoder's chunk checks.</summary>
+public sealed class PreviewEdgeCaseTests
+{
+    [Fact]
+    public void Histogram_RangeWiderThanTheLargestDouble_BinsCorrectlyWithFiniteEdges()
+    {
+        // max - min overflows to infinity; closed form: -1e308 in bin 0, 0 and 1e308 in bin 1 of 2.
+        var (edges, counts) = PreviewRenderer.Histogram([-1e308, 0, 1e308], 2);
+
+        Assert.Equal([1L, 2L], counts);
+        Assert.All(edges, e => Assert.True(double.IsFinite(e)));
+        Assert.Equal(-1e308, edges[0]);
+        Assert.Equal(1e308, edges[2]);
+    }
+
+    [Fact]
+    public void PngSampler_DamagedCrcOfTheLastImageChunk_IsRefused_DamagedTextChunkIsIgnored()
+    {
+        var original = File.ReadAllBytes(Support.TestFiles.Fixture("images", "rgb8_filters.png"));
+        var folder = Directory.CreateTempSubdirectory("neurolab-png-crc-");
+        try
+        {
+            // The last IDAT's CRC sits just before the 12-byte IEND chunk.
+            var badIdat = (byte[])original.Clone();
+            badIdat[^13] ^= 0xFF;
+            var idatPath = Path.Combine(folder.FullName, "bad-idat.png");
+            File.WriteAllBytes(idatPath, badIdat);
+            // A tEXt chunk with a wrong CRC right after IHDR (8 signature + 25 IHDR bytes).
+            byte[] text = [0, 0, 0, 1, (byte)'t', (byte)'E', (byte)'X', (byte)'t', (byte)'A', 0xDE, 0xAD, 0xBE, 0xEF];
+            var textPath = Path.Combine(folder.FullName, "bad-text.png");
+            File.WriteAllBytes(textPath, [.. original[..33], .. text, .. original[33..]]);
+
+            var e = Assert.Throws<FormatReadException>(() => NeuroLab.Formats.Images.ImageSampler.Sample(idatPath, "bad-idat.png", NeuroLab.Formats.Images.ImageReader.ReadInfo(idatPath), 32));
+            var sampled = NeuroLab.Formats.Images.ImageSampler.Sample(textPath, "bad-text.png", NeuroLab.Formats.Images.ImageReader.ReadInfo(textPath), 32);
+
+            Assert.Contains("CRC mismatch in the IDAT chunk", e.Message, StringComparison.Ordinal);
+            Assert.Equal(3, sampled.Shape[2]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}
