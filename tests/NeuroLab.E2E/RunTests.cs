@@ -114,6 +114,43 @@ public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
     }
 }
 
+/// <summary>A new user's first model: from the dataset page, the form's defaults start a run on the first START.</summary>
+public sealed class FirstRunTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task Haxby_FitAModelFromDatasetPage_DefaultsStartOnFirstClick()
+    {
+        var alice = await fixture.RegisterAsync("firstrun@lab.org");
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "First run");
+        var created = await alice.Context.APIRequest.PostAsync($"api/v1/workspaces/{workspace}/datasets", new APIRequestContextOptions { DataObject = new { sample = "haxby2001-sub1" } });
+        Assert.Equal(201, created.Status);
+        var dataset = (await created.JsonAsync<System.Text.Json.JsonElement>()).GetProperty("dataset").GetProperty("id").GetString();
+
+        await alice.GotoAsync($"w/{workspace}/datasets/{dataset}");
+        await alice.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await alice.ClickAsync("[data-testid=dataset-fit-model]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/new\\?datasetId={dataset}$"));
+        await alice.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        // Nothing touched: the defaults that fit Haxby's GLM conditions (labels, single trials split by run).
+        await alice.ClickAsync("[data-testid=run-submit]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
+        await Assertions.Expect(alice.Locator("[data-testid=run-problems]")).ToHaveCountAsync(0);
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+        await Assertions.Expect(alice.Locator("[data-testid=run-summary]")).ToContainTextAsync("category labels, one-hot over 8");
+        await Assertions.Expect(alice.Locator("[data-testid=run-log]")).ToContainTextAsync("repeats 1-10 train");
+
+        // Choices that do not fit are refused in the form's own words, not the API's parameter names.
+        await alice.GotoAsync($"w/{workspace}/runs/new?datasetId={dataset}");
+        await alice.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await alice.ClickAsync("[data-testid=run-samples]");
+        await alice.ClickAsync("text=One per stimulus (trial means)");
+        await alice.ClickAsync("[data-testid=run-split]");
+        await alice.ClickAsync("text=As marked in the dataset");
+        await alice.ClickAsync("[data-testid=run-submit]");
+        await Assertions.Expect(alice.Locator("[data-testid=run-problems]")).ToContainTextAsync("use Train/test split \"Random 80/20 (seeded)\"");
+    }
+}
+
 /// <summary>Neural readout from the browser with a live training curve, watched live by a Viewer, and cancelled.</summary>
 public sealed class ReadoutRunTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
