@@ -148,6 +148,7 @@ public sealed class FirstRunTests(BrowserFixture fixture) : IClassFixture<Browse
         await alice.ClickAsync("text=As marked in the dataset");
         await alice.ClickAsync("[data-testid=run-submit]");
         await Assertions.Expect(alice.Locator("[data-testid=run-problems]")).ToContainTextAsync("use Train/test split \"Random 80/20 (seeded)\"");
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "23b-new-run-labelled-error.png"), FullPage = true });
     }
 }
 
