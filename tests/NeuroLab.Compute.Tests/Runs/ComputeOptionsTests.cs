@@ -120,6 +120,11 @@ public sealed class ComputeOptionsTests : IAsyncLifetime
     {
         await using var slow = new QueueHost(_f, new CountingJob(), new ComputeOptions { PollInterval = TimeSpan.FromHours(1) });
         await slow.StartAsync();
+        // A signalled run first, so the queue has done its start-up pass and waits for its next poll.
+        var signalled = await SubmitAsync(new { steps = 1 });
+        slow.Signals.RunQueued();
+        Assert.Equal(RunStatus.Succeeded, await StatusAfterAsync(signalled.Id, TimeSpan.FromSeconds(30), RunStatus.Succeeded));
+        await Task.Delay(300);
         var first = await SubmitAsync(new { steps = 1 });
         Assert.Equal(RunStatus.Queued, await StatusAfterAsync(first.Id, TimeSpan.FromSeconds(1.5)));
         await slow.StopAsync();
