@@ -143,6 +143,7 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
             r.Property(x => x.DatasetChecksum).HasMaxLength(64);
             r.Property(x => x.CodeVersion).HasMaxLength(64);
             r.Property(x => x.CheckpointSha256).HasMaxLength(64);
+            r.Property(x => x.LeaseOwner).HasMaxLength(128);
             r.HasIndex(x => new { x.Status, x.CreatedAtUtc });
             r.HasIndex(x => x.WorkspaceId);
             r.HasIndex(x => x.ExperimentId);

@@ -44,10 +44,24 @@ public sealed record RunEvent
 }
 
 /// <summary>
-/// The one stream of run events: compute publishes without ever waiting (a bounded channel that drops the
+/// The one stream of run events: compute publishes, subscribers (the SignalR forwarder, Blazor pages) receive.
+/// Publishing never waits on subscribers. <see cref="RunEventBus"/> is the in-process implementation; a bus across
+/// processes (Redis, PostgreSQL LISTEN/NOTIFY) implements the same two methods.
+/// </summary>
+public interface IRunEventBus
+{
+    /// <summary>Sends an event to every subscriber; never blocks.</summary>
+    void Publish(RunEvent e);
+
+    /// <summary>Adds a handler called for every event (never on the compute thread) until the result is disposed.</summary>
+    IDisposable Subscribe(Func<RunEvent, Task> handler);
+}
+
+/// <summary>
+/// The in-process run event bus: compute publishes without ever waiting (a bounded channel that drops the
 /// oldest events when consumers fall behind); a dispatcher forwards to subscribers (SignalR, Blazor pages).
 /// </summary>
-public sealed class RunEventBus
+public sealed class RunEventBus : IRunEventBus
 {
     private readonly Channel<RunEvent> _channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(10_000)
     {

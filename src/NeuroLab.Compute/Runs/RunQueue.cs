@@ -1,39 +1,25 @@
 using System.Diagnostics;
 using System.Reflection;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NeuroLab.Data;
 using NeuroLab.Data.Runs;
-using NeuroLab.Data.Serialization;
 using NeuroLab.Data.Storage;
 using NeuroLab.Formats;
-using NeuroLab.Formats.Numpy;
 
 namespace NeuroLab.Compute.Runs;
 
-/// <summary>Settings of the compute host (<c>NeuroLab:Compute</c>).</summary>
-public sealed record ComputeOptions
-{
-    /// <summary>Runs executed at the same time.</summary>
-    public int MaxConcurrentRuns { get; init; } = 1;
-
-    /// <summary>How often the queue looks for work when nothing signalled it (another process may have queued).</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>Shortest interval between two progress events of one run (stage changes and the end always pass).</summary>
-    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
-}
-
 /// <summary>
-/// The durable run queue: claims queued runs from the database (an atomic status update, so several
-/// worker processes could share one database), executes them on dedicated threads with cancellation, and
-/// records status, timings, log, progress and artifacts. On start-up, runs left "running" by a stopped
-/// server are marked interrupted and queued again; jobs resume from their last checkpoint.
+/// The durable run queue: claims queued runs from the database (an atomic status update that also takes a lease
+/// for this host, so several hosts can share one database without running one run twice), executes them on dedicated
+/// threads with cancellation, and records status, timings, log, progress and artifacts. While a run executes its
+/// lease is renewed and its row is polled for a cancel requested through another process; every write is refused
+/// once the lease is lost. On start-up, and every lease period after, runs left "running" whose lease expired (their
+/// host stopped) are marked interrupted and queued again; jobs resume from their last checkpoint.
 /// </summary>
-public sealed class RunQueue(
-    IDbContextFactory<NeuroLabDbContext> dbFactory, IEnumerable<IRunJob> jobs, RunSignals signals, RunEventBus bus,
+public sealed partial class RunQueue(
+    IDbContextFactory<NeuroLabDbContext> dbFactory, IEnumerable<IRunJob> jobs, IRunSignals signals, IRunEventBus bus,
     ContentStore store, ComputeOptions options, TimeProvider clock, ILogger<RunQueue> logger) : BackgroundService
 {
     private static readonly string _codeVersion =
@@ -41,9 +27,12 @@ public sealed class RunQueue(
 
     private readonly Dictionary<string, IRunJob> _jobs = jobs.ToDictionary(j => j.Kind, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The name this host writes on the runs it claims (<see cref="Run.LeaseOwner"/>).</summary>
+    public string HostId { get; } = options.HostId is { Length: > 0 } id ? id : RunLease.NewHostId();
+
     private IDbContextFactory<NeuroLabDbContext> DbFactory => dbFactory;
 
-    private RunEventBus Bus => bus;
+    private IRunEventBus Bus => bus;
 
     private ContentStore Store => store;
 
@@ -53,21 +42,31 @@ public sealed class RunQueue(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await RecoverInterruptedAsync(stoppingToken);
+        if (!options.RunQueueEnabled)
+        {
+            logger.LogInformation("The run queue is disabled on this host ({Section}:RunQueueEnabled = false); another host executes runs.", ComputeOptions.SectionName);
+            return;
+        }
         var running = new List<Task>();
+        var recoveredAt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            running.RemoveAll(t => t.IsCompleted);
-            while (running.Count < Math.Max(1, options.MaxConcurrentRuns) && await ClaimNextAsync(stoppingToken) is { } run)
-            {
-                // A dedicated thread: numerics must not occupy the thread pool the web requests use.
-                running.Add(Task.Factory.StartNew(() => ExecuteRunAsync(run, stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap());
-            }
             try
             {
+                if (clock.GetUtcNow() - recoveredAt >= options.LeaseDuration)
+                {
+                    recoveredAt = clock.GetUtcNow();
+                    await RecoverInterruptedAsync(stoppingToken);
+                }
+                running.RemoveAll(t => t.IsCompleted);
+                while (running.Count < Math.Max(1, options.MaxConcurrentRuns) && await ClaimNextAsync(stoppingToken) is { } run)
+                {
+                    // A dedicated thread: numerics must not occupy the thread pool the web requests use.
+                    running.Add(Task.Factory.StartNew(() => ExecuteRunAsync(run, stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap());
+                }
                 await signals.WaitForWorkAsync(options.PollInterval, stoppingToken);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
@@ -75,21 +74,38 @@ public sealed class RunQueue(
         await Task.WhenAll(running);
     }
 
-    /// <summary>Marks runs left running as interrupted and queues them again.</summary>
+    /// <summary>
+    /// Marks runs left running whose lease expired as interrupted and queues them again (or cancels them when a
+    /// cancel was requested). A run whose host still renews its lease is left alone.
+    /// </summary>
     internal async Task RecoverInterruptedAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var stale = await db.Runs.Where(r => r.Status == RunStatus.Running).ToListAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var stale = await db.Runs.Where(r => r.Status == RunStatus.Running && (r.LeaseExpiresAtUtc == null || r.LeaseExpiresAtUtc < now)).ToListAsync(ct);
+        int recovered = 0;
         foreach (var run in stale)
         {
-            db.RunLog.Add(new RunLogEntry { RunId = run.Id, Level = "warning", Message = "The server stopped during this run; it was marked interrupted and queued again.", AtUtc = clock.GetUtcNow().UtcDateTime });
-            run.Status = run.CancelRequested ? RunStatus.Cancelled : RunStatus.Queued;
+            var status = run.CancelRequested ? RunStatus.Cancelled : RunStatus.Queued;
+            DateTime? finished = run.CancelRequested ? now : null;
+            // Conditioned on the attempt and the expiry seen: only one host takes a run over, and not one renewed meanwhile.
+            int taken = await db.Runs
+                .Where(r => r.Id == run.Id && r.Status == RunStatus.Running && r.Attempt == run.Attempt && (r.LeaseExpiresAtUtc == null || r.LeaseExpiresAtUtc < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status).SetProperty(r => r.FinishedAtUtc, finished)
+                    .SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAtUtc, (DateTime?)null), ct);
+            if (taken == 0)
+            {
+                continue;
+            }
+            recovered++;
+            db.RunLog.Add(new RunLogEntry { RunId = run.Id, Level = "warning", Message = "The server stopped during this run; it was marked interrupted and queued again.", AtUtc = now });
             bus.Publish(StatusEvent(run, "interrupted", "The server restarted during this run; it is queued again."));
         }
         await db.SaveChangesAsync(ct);
-        if (stale.Count > 0)
+        if (recovered > 0)
         {
-            logger.LogWarning("Re-queued {Count} runs interrupted by a restart.", stale.Count);
+            logger.LogWarning("Re-queued {Count} runs whose host stopped (lease expired).", recovered);
+            signals.RunQueued();
         }
     }
 
@@ -100,9 +116,11 @@ public sealed class RunQueue(
         foreach (var id in candidates)
         {
             var now = clock.GetUtcNow().UtcDateTime;
-            // Only the claimant whose update changes the row runs it.
+            var expires = now + options.LeaseDuration;
+            // Only the claimant whose update changes the row runs it; the same update takes the lease.
             int claimed = await db.Runs.Where(r => r.Id == id && r.Status == RunStatus.Queued)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAtUtc, now).SetProperty(r => r.Attempt, r => r.Attempt + 1).SetProperty(r => r.CodeVersion, _codeVersion), ct);
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAtUtc, now).SetProperty(r => r.Attempt, r => r.Attempt + 1)
+                    .SetProperty(r => r.CodeVersion, _codeVersion).SetProperty(r => r.LeaseOwner, HostId).SetProperty(r => r.LeaseExpiresAtUtc, expires), ct);
             if (claimed == 1)
             {
                 return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id, ct);
@@ -113,13 +131,62 @@ public sealed class RunQueue(
 
     private async Task ExecuteRunAsync(Run run, CancellationToken stoppingToken)
     {
+        var lease = new RunLease(run.Id, HostId, run.Attempt);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        signals.Register(run.Id, cts);
-        var context = new DbRunContext(this, run, cts.Token);
+        using var watchStop = new CancellationTokenSource();
+        var watcher = WatchLeaseAsync(lease, cts, watchStop.Token);
+        var context = new DbRunContext(this, run, lease, cts.Token);
         var sw = Stopwatch.StartNew();
         bus.Publish(StatusEvent(run, "running", run.Attempt > 1 ? $"Attempt {run.Attempt}." : null));
         RunStatus final;
         string? error = null;
+        try
+        {
+            using (signals.WatchCancel(run.Id, cts))
+            {
+                (final, error) = await ExecuteJobAsync(run, context, lease, sw, stoppingToken);
+            }
+        }
+        finally
+        {
+            await watchStop.CancelAsync();
+            await watcher;
+        }
+        if (lease.Lost)
+        {
+            logger.LogWarning("Run {RunId}: this host ({Host}) lost its lease; attempt {Attempt}'s outcome is discarded.", run.Id, HostId, run.Attempt);
+            return;
+        }
+        if (stoppingToken.IsCancellationRequested && final == RunStatus.Running)
+        {
+            // The host is stopping: leave the run "running" but let its lease go, so the next host to start (this
+            // one restarted, or another) marks it interrupted and resumes it without waiting for the lease to expire.
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            var now = clock.GetUtcNow().UtcDateTime;
+            await lease.Held(db.Runs).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAtUtc, now), CancellationToken.None);
+            return;
+        }
+        int written;
+        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
+        {
+            written = await lease.Held(db.Runs).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, final)
+                .SetProperty(r => r.Error, error)
+                .SetProperty(r => r.FinishedAtUtc, clock.GetUtcNow().UtcDateTime)
+                .SetProperty(r => r.ProgressJson, context.LastProgressJson)
+                .SetProperty(r => r.LeaseExpiresAtUtc, (DateTime?)null), CancellationToken.None);
+        }
+        if (written == 0)
+        {
+            logger.LogWarning("Run {RunId}: this host ({Host}) lost its lease before recording the outcome; it is discarded.", run.Id, HostId);
+            return;
+        }
+        bus.Publish(StatusEvent(run, final.ToString().ToLowerInvariant(), error));
+    }
+
+    /// <summary>Runs the job and says how it ended; <see cref="RunStatus.Running"/> when the host is stopping.</summary>
+    private async Task<(RunStatus Final, string? Error)> ExecuteJobAsync(Run run, DbRunContext context, RunLease lease, Stopwatch sw, CancellationToken stoppingToken)
+    {
         try
         {
             if (await IsCancelRequestedAsync(run.Id))
@@ -131,40 +198,99 @@ public sealed class RunQueue(
             // On one dedicated thread: TorchSharp's dispose scopes must not hop threads across awaits (see JobThread).
             await JobThread.RunAsync($"run {run.Id}", () => job.ExecuteAsync(context));
             context.Flush();
-            final = RunStatus.Succeeded;
             await context.LogAsync($"Finished in {sw.Elapsed.TotalSeconds:0.0} s.");
+            return (RunStatus.Succeeded, null);
+        }
+        catch (Exception) when (lease.Lost)
+        {
+            // Another host owns the run now: whatever happened here is not recorded.
+            return (RunStatus.Running, null);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // The host is stopping: leave the run "running" so the next start marks it interrupted and resumes it.
-            signals.Unregister(run.Id);
-            return;
+            return (RunStatus.Running, null);
         }
         catch (OperationCanceledException)
         {
-            final = RunStatus.Cancelled;
-            await context.LogAsync("Cancelled.", "warning");
+            return await RecordAsync(RunStatus.Cancelled, null, () => context.LogAsync("Cancelled.", "warning"));
         }
         catch (Exception e)
         {
-            final = RunStatus.Failed;
-            error = e is RunValidationException or FormatReadException or ArgumentException or InvalidOperationException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            var error = e is RunValidationException or FormatReadException or ArgumentException or InvalidOperationException ? e.Message : $"{e.GetType().Name}: {e.Message}";
             logger.LogError(e, "Run {RunId} ({Kind}) failed.", run.Id, run.Kind);
-            await context.LogAsync(error, "error");
+            return await RecordAsync(RunStatus.Failed, error, () => context.LogAsync(error, "error"));
         }
-        finally
+    }
+
+    private static async Task<(RunStatus, string?)> RecordAsync(RunStatus status, string? error, Func<Task> log)
+    {
+        try
         {
-            signals.Unregister(run.Id);
+            await log();
         }
-        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
+        catch (RunLeaseLostException)
         {
-            await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, final)
-                .SetProperty(r => r.Error, error)
-                .SetProperty(r => r.FinishedAtUtc, clock.GetUtcNow().UtcDateTime)
-                .SetProperty(r => r.ProgressJson, context.LastProgressJson), CancellationToken.None);
+            // The final status write is refused as well; the caller sees the lease as lost.
         }
-        bus.Publish(StatusEvent(run, final.ToString().ToLowerInvariant(), error));
+        return (status, error);
+    }
+
+    /// <summary>
+    /// While the run executes: every <see cref="ComputeOptions.PollInterval"/> (at most a third of the lease) checks
+    /// that the row is still this attempt's and whether a cancel was recorded; every third of
+    /// <see cref="ComputeOptions.LeaseDuration"/> renews the lease. A lost lease or a recorded cancel cancels the job.
+    /// </summary>
+    private async Task WatchLeaseAsync(RunLease lease, CancellationTokenSource job, CancellationToken stop)
+    {
+        var renewEvery = options.LeaseDuration / 3;
+        var tick = options.PollInterval < renewEvery ? options.PollInterval : renewEvery;
+        var renewedAt = clock.GetUtcNow();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(tick, clock, stop);
+                await using var db = await dbFactory.CreateDbContextAsync(stop);
+                var now = clock.GetUtcNow();
+                if (now - renewedAt >= renewEvery)
+                {
+                    var expires = (now + options.LeaseDuration).UtcDateTime;
+                    if (await lease.Held(db.Runs).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAtUtc, expires), stop) == 0)
+                    {
+                        LoseLease(lease, job);
+                        return;
+                    }
+                    renewedAt = now;
+                }
+                bool? cancel = await lease.Held(db.Runs).Select(r => (bool?)r.CancelRequested).SingleOrDefaultAsync(stop);
+                if (cancel is null)
+                {
+                    LoseLease(lease, job);
+                    return;
+                }
+                if (cancel.Value && !job.IsCancellationRequested)
+                {
+                    logger.LogInformation("Run {RunId}: cancel recorded in the database; stopping it.", lease.RunId);
+                    await job.CancelAsync();
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+            {
+                // A busy or briefly unreachable database: try again at the next tick (the lease has slack for that).
+                logger.LogWarning(e, "Run {RunId}: could not check or renew the lease.", lease.RunId);
+            }
+        }
+    }
+
+    private void LoseLease(RunLease lease, CancellationTokenSource job)
+    {
+        _ = lease.MarkLost();
+        logger.LogWarning("Run {RunId}: host {Host} no longer holds it (attempt {Attempt}); stopping its job.", lease.RunId, lease.Owner, lease.Attempt);
+        job.Cancel();
     }
 
     private async Task<bool> IsCancelRequestedAsync(Guid runId)
@@ -175,122 +301,6 @@ public sealed class RunQueue(
 
     private static RunEvent StatusEvent(Run run, string status, string? message) =>
         new() { RunId = run.Id, ExperimentId = run.ExperimentId, WorkspaceId = run.WorkspaceId, Type = "status", Status = status, Message = message };
-
-    /// <summary>The job's handle on the host, backed by the database, the content store and the event bus.</summary>
-    private sealed class DbRunContext(RunQueue queue, Run run, CancellationToken ct) : RunContext
-    {
-        private readonly JsonElement _parameters = JsonDocument.Parse(run.ParametersJson).RootElement.Clone();
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private DateTime _lastSent = DateTime.MinValue;
-        private DateTime _lastSaved = DateTime.MinValue;
-        private string? _lastStage;
-        private RunEvent? _pending;
-
-        public override Run Run => run;
-
-        public override JsonElement Parameters => _parameters;
-
-        public override CancellationToken Cancellation => ct;
-
-        public string? LastProgressJson { get; private set; }
-
-        public override void Report(string stage, long step, long total, IReadOnlyDictionary<string, double>? metrics = null, IReadOnlyDictionary<string, double[]>? series = null)
-        {
-            ct.ThrowIfCancellationRequested();
-            var now = DateTime.UtcNow;
-            double? eta = step > 0 && total > step ? _clock.Elapsed.TotalSeconds / step * (total - step) : null;
-            var e = new RunEvent
-            {
-                RunId = run.Id, ExperimentId = run.ExperimentId, WorkspaceId = run.WorkspaceId, Type = "progress",
-                Stage = stage, Step = step, Total = total, EtaSeconds = eta, Metrics = metrics, Series = series, AtUtc = now,
-            };
-            LastProgressJson = JsonSerializer.Serialize(new { stage, step, total, etaSeconds = eta, metrics }, NeuroLabJson.Web);
-            bool important = stage != _lastStage || step >= total;
-            _lastStage = stage;
-            if (important || now - _lastSent >= queue.Options.ProgressInterval)
-            {
-                // A throttled event of the previous stage goes out first, so each stage ends on its last step.
-                if (important && _pending is { } previous)
-                {
-                    queue.Bus.Publish(previous);
-                }
-                queue.Bus.Publish(e);
-                _lastSent = now;
-                _pending = null;
-            }
-            else
-            {
-                _pending = e;
-            }
-            if (now - _lastSaved >= TimeSpan.FromSeconds(1))
-            {
-                _lastSaved = now;
-                var json = LastProgressJson;
-                using var db = queue.DbFactory.CreateDbContext();
-                db.Runs.Where(r => r.Id == run.Id).ExecuteUpdate(s => s.SetProperty(r => r.ProgressJson, json));
-            }
-        }
-
-        /// <summary>Sends the last throttled event so watchers see the final state.</summary>
-        public void Flush()
-        {
-            if (_pending is { } e)
-            {
-                queue.Bus.Publish(e);
-                _pending = null;
-            }
-        }
-
-        public override async Task LogAsync(string message, string level = "info")
-        {
-            await using var db = await queue.DbFactory.CreateDbContextAsync(CancellationToken.None);
-            db.RunLog.Add(new RunLogEntry { RunId = run.Id, Level = level, Message = message.Length > 4000 ? message[..4000] : message, AtUtc = queue.Clock.GetUtcNow().UtcDateTime });
-            await db.SaveChangesAsync(CancellationToken.None);
-            queue.Bus.Publish(new RunEvent { RunId = run.Id, ExperimentId = run.ExperimentId, WorkspaceId = run.WorkspaceId, Type = "log", Message = message, Stage = level });
-        }
-
-        public override Task<Guid> SaveArrayAsync(string name, NumericArray array, string kind = "array") =>
-            SaveFileAsync(name.EndsWith(".npy", StringComparison.Ordinal) ? name : name + ".npy", kind, "npy", s => NpyWriter.Write(s, array), array.Shape);
-
-        public override async Task<Guid> SaveFileAsync(string name, string kind, string format, Action<Stream> write, IReadOnlyList<long>? shape = null)
-        {
-            var blob = await queue.Store.AddAsync(write, ct);
-            var artifact = new RunArtifact
-            {
-                RunId = run.Id, Name = name, Kind = kind, Format = format, Sha256 = blob.Sha256, SizeBytes = blob.SizeBytes,
-                ShapeJson = shape is null ? null : JsonSerializer.Serialize(shape, NeuroLabJson.Web), CreatedAtUtc = queue.Clock.GetUtcNow().UtcDateTime,
-            };
-            await using var db = await queue.DbFactory.CreateDbContextAsync(CancellationToken.None);
-            // A resumed run replaces artifacts of the same name from its earlier attempt.
-            await db.RunArtifacts.Where(a => a.RunId == run.Id && a.Name == name).ExecuteDeleteAsync(CancellationToken.None);
-            db.RunArtifacts.Add(artifact);
-            await db.SaveChangesAsync(CancellationToken.None);
-            return artifact.Id;
-        }
-
-        public override async Task SaveCheckpointAsync(byte[] state)
-        {
-            using var memory = new MemoryStream(state);
-            var blob = await queue.Store.AddAsync(memory, long.MaxValue, ct);
-            await using var db = await queue.DbFactory.CreateDbContextAsync(CancellationToken.None);
-            await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.CheckpointSha256, blob.Sha256), CancellationToken.None);
-        }
-
-        public override async Task<byte[]?> LoadCheckpointAsync()
-        {
-            await using var db = await queue.DbFactory.CreateDbContextAsync(ct);
-            var sha = await db.Runs.Where(r => r.Id == run.Id).Select(r => r.CheckpointSha256).SingleAsync(ct);
-            return sha is null || !queue.Store.Contains(sha) ? null : await queue.Store.ReadAllBytesAsync(sha, ct);
-        }
-
-        public override async Task SetSummaryAsync(object summary)
-        {
-            // Scores can be NaN (no finite unit); they are written as null rather than failing a finished run.
-            var json = JsonSerializer.Serialize(summary, NeuroLabJson.Web);
-            await using var db = await queue.DbFactory.CreateDbContextAsync(CancellationToken.None);
-            await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.SummaryJson, json), CancellationToken.None);
-        }
-    }
 }
 
 /// <summary>Forwards run events from the bus to subscribers (SignalR, pages) for the host's lifetime.</summary>

@@ -26,7 +26,7 @@ public sealed class RunNotFoundException(Guid id) : Exception($"Run or experimen
 /// Submitting, reading and cancelling runs and experiments, scoped to workspace membership: Viewers read,
 /// Editors and Owners submit and cancel.
 /// </summary>
-public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, IEnumerable<IRunJob> jobs, RunSignals signals, TimeProvider clock, NeuroLab.Data.Storage.ContentStore store)
+public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, IEnumerable<IRunJob> jobs, IRunSignals signals, TimeProvider clock, NeuroLab.Data.Storage.ContentStore store)
 {
     private readonly Dictionary<string, IRunJob> _jobs = jobs.ToDictionary(j => j.Kind, StringComparer.OrdinalIgnoreCase);
 
@@ -141,7 +141,10 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
         return [.. (await SummariesAsync(db, query, ct)).OrderByDescending(r => r.CreatedAtUtc)];
     }
 
-    /// <summary>Cancels a run (Editors and Owners): a queued run stops at once, a running one at its next check.</summary>
+    /// <summary>
+    /// Cancels a run (Editors and Owners): a queued run stops at once, a running one at its next check. The request is
+    /// recorded on the run's row, which the host executing it polls, so it works whichever process receives it.
+    /// </summary>
     public async Task<RunSummary> CancelAsync(string userId, Guid runId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -243,28 +246,4 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
                select new RunSummary(r.Id, r.WorkspaceId, r.ExperimentId, r.DatasetId, r.Kind, r.Status, r.ParametersJson, r.Seed, r.CodeVersion, r.DatasetChecksum,
                    r.ProgressJson, r.SummaryJson, r.Error, r.Attempt, u != null ? u.Email ?? u.UserName ?? "?" : "(deleted user)", r.CreatedAtUtc, r.StartedAtUtc, r.FinishedAtUtc))
               .ToListAsync(ct);
-}
-
-/// <summary>In-process signals between the service (submit, cancel) and the queue (wake up, cancel tokens).</summary>
-public sealed class RunSignals
-{
-    private readonly SemaphoreSlim _queued = new(0);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
-
-    public void RunQueued() => _queued.Release();
-
-    /// <summary>Waits until a run is queued or <paramref name="timeout"/> passes.</summary>
-    public Task WaitForWorkAsync(TimeSpan timeout, CancellationToken ct) => _queued.WaitAsync(timeout, ct);
-
-    public void CancelRequested(Guid runId)
-    {
-        if (_running.TryGetValue(runId, out var cts))
-        {
-            cts.Cancel();
-        }
-    }
-
-    internal void Register(Guid runId, CancellationTokenSource cts) => _running[runId] = cts;
-
-    internal void Unregister(Guid runId) => _running.TryRemove(runId, out _);
 }

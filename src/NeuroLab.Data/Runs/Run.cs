@@ -68,7 +68,20 @@ public sealed class Run
 
     public string? Error { get; set; }
 
+    /// <summary>
+    /// Someone asked to stop the run. Recorded here, not only signalled in-process, so the host executing the run
+    /// observes it even when the request reached another process.
+    /// </summary>
     public bool CancelRequested { get; set; }
+
+    /// <summary>The compute host that claimed the run (machine, process and a random suffix); kept after it finishes.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>
+    /// Until when <see cref="LeaseOwner"/> holds the run. The owner renews it while the run executes; once it has
+    /// passed, another host may take the run over, and the former owner's writes are refused.
+    /// </summary>
+    public DateTime? LeaseExpiresAtUtc { get; set; }
 
     /// <summary>How many times the run has been started (re-queued runs count up).</summary>
     public int Attempt { get; set; }

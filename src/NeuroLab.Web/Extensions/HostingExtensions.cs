@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Identity.Web;
 using MudBlazor.Services;
+using NeuroLab.Compute.Extensions;
 using NeuroLab.Data;
 using NeuroLab.Data.Identity;
 using NeuroLab.Data.Workspaces;
@@ -113,21 +114,10 @@ public static class HostingExtensions
         });
     }
 
-    /// <summary>The in-process compute host: run queue, event bus and its SignalR forwarder.</summary>
+    /// <summary>The in-process compute host (see AddNeuroLabCompute), the chat models captions may use, and the SignalR forwarder.</summary>
     private static void AddCompute(IServiceCollection services, IConfiguration configuration)
     {
-        var compute = configuration.GetSection("NeuroLab:Compute");
-        var options = new NeuroLab.Compute.Runs.ComputeOptions
-        {
-            MaxConcurrentRuns = compute.GetValue("MaxConcurrentRuns", 1),
-        };
-        services.AddSingleton(options);
-        services.AddSingleton<NeuroLab.Compute.Runs.RunEventBus>();
-        services.AddSingleton<NeuroLab.Compute.Runs.RunSignals>();
-        services.AddScoped<NeuroLab.Compute.Runs.RunService>();
-        services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.EncodingModels.EncodingRidgeJob>();
-        services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.EncodingModels.EncodingReadoutJob>();
-        services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.Captions.VoxelCaptionsJob>();
+        services.AddNeuroLabCompute();
         // A chat model for voxel captions (composer = llm) only when an endpoint and a model are configured.
         var captions = configuration.GetSection("NeuroLab:Captions");
         if (!string.IsNullOrWhiteSpace(captions["ChatEndpoint"]) && !string.IsNullOrWhiteSpace(captions["ChatModel"]))
@@ -149,13 +139,7 @@ public static class HostingExtensions
         }
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024)
             .AddJsonProtocol(o => NeuroLab.Data.Serialization.NeuroLabJson.AddNonFiniteConverters(o.PayloadSerializerOptions));
-        services.AddHostedService<NeuroLab.Compute.Runs.RunEventDispatcher>();
         services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();
-        if (compute.GetValue("RunQueueEnabled", true))
-        {
-            services.AddSingleton<NeuroLab.Compute.Runs.RunQueue>();
-            services.AddHostedService(sp => sp.GetRequiredService<NeuroLab.Compute.Runs.RunQueue>());
-        }
     }
 
     private static void AddDatabase(IServiceCollection services, IConfiguration configuration, NeuroLabOptions options)

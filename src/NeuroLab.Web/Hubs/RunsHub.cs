@@ -43,7 +43,7 @@ public sealed class RunsHub(RunService runs) : Hub
 }
 
 /// <summary>Sends every run event to the SignalR groups of its run and experiment.</summary>
-public sealed class RunHubForwarder(RunEventBus bus, IHubContext<RunsHub> hub) : IHostedService
+public sealed class RunHubForwarder(IRunEventBus bus, IHubContext<RunsHub> hub) : IHostedService
 {
     private IDisposable? _subscription;
 

@@ -19,11 +19,15 @@ internal sealed class CountingJob : IRunJob
 
     public TaskCompletionSource ReachedBlock { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>How many times each run was executed by this job instance.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<Guid, int> Executions { get; } = new();
+
     public Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<string>>(submission.Parameters.TryGetProperty("steps", out var s) && s.GetInt32() > 0 ? [] : ["steps must be a positive number."]);
 
     public async Task ExecuteAsync(RunContext context)
     {
+        Executions.AddOrUpdate(context.Run.Id, 1, (_, n) => n + 1);
         int steps = context.Parameters.GetProperty("steps").GetInt32();
         int blockAt = context.Parameters.TryGetProperty("blockAt", out var b) ? b.GetInt32() : -1;
         int failAt = context.Parameters.TryGetProperty("failAt", out var f) ? f.GetInt32() : -1;

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NeuroLab.Compute.Captions;
+using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.Runs;
+
+namespace NeuroLab.Compute.Extensions;
+
+/// <summary>The compute host's wiring, shared by the web app and any process that hosts compute.</summary>
+public static class ComputeServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the run service, the run kinds, the in-process event bus and signals, and the run queue, with
+    /// <see cref="ComputeOptions"/> bound from <c>NeuroLab:Compute</c> (checked at start-up). Needs the database
+    /// factory, the content store and the workspace service registered by the host.
+    /// </summary>
+    public static IServiceCollection AddNeuroLabCompute(this IServiceCollection services)
+    {
+        services.AddOptions<ComputeOptions>()
+            .BindConfiguration(ComputeOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ComputeOptions>, ComputeOptionsValidator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<ComputeOptions>>().Value);
+        services.TryAddSingleton(TimeProvider.System);
+
+        // In-process today; an event bus or signals across processes replace these two registrations.
+        services.TryAddSingleton<RunEventBus>();
+        services.TryAddSingleton<IRunEventBus>(sp => sp.GetRequiredService<RunEventBus>());
+        services.AddHostedService<RunEventDispatcher>();
+        services.TryAddSingleton<IRunSignals, RunSignals>();
+
+        services.AddScoped<RunService>();
+        services.AddSingleton<IRunJob, EncodingRidgeJob>();
+        services.AddSingleton<IRunJob, EncodingReadoutJob>();
+        services.AddSingleton<IRunJob, VoxelCaptionsJob>();
+
+        // Registered whatever RunQueueEnabled says: the queue reads the option and stays idle when it is false.
+        services.TryAddSingleton<RunQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
+        return services;
+    }
+
+    private sealed class ComputeOptionsValidator : IValidateOptions<ComputeOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ComputeOptions options) =>
+            options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+    }
+}
