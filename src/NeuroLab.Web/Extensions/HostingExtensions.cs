@@ -125,6 +125,7 @@ public static class HostingExtensions
         services.AddSingleton<NeuroLab.Compute.Runs.RunEventBus>();
         services.AddSingleton<NeuroLab.Compute.Runs.RunSignals>();
         services.AddScoped<NeuroLab.Compute.Runs.RunService>();
+        NeuroLab.Compute.Features.FeatureSpaceServiceCollectionExtensions.AddFeatureSpaces(services);
         services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.EncodingModels.EncodingRidgeJob>();
         services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.EncodingModels.EncodingReadoutJob>();
         services.AddSingleton<NeuroLab.Compute.Runs.IRunJob, NeuroLab.Compute.Captions.VoxelCaptionsJob>();
