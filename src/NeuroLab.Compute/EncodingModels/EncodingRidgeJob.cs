@@ -169,6 +169,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             return [$"Parameters could not be read: {e.Message}"];
         }
+        problems.AddRange(features.CheckNames(p.FeatureParameterName, p.FeatureKinds));
         if (p.Samples is not ("stimuli" or "trials"))
         {
             problems.Add($"Unknown samples '{p.Samples}'. Use stimuli (one per stimulus) or trials (one per single trial, split by repeat).");

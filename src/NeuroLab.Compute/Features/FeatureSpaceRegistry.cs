@@ -45,6 +45,10 @@ public sealed class FeatureSpaceRegistry
     public string UnknownMessage(string parameter, string name) =>
         $"{parameter}: unknown feature space '{name}'. Allowed: {string.Join(", ", Names)}.";
 
+    /// <summary>The refusals of the names in <paramref name="names"/> that the registry does not hold (a check that needs no data).</summary>
+    public IEnumerable<string> CheckNames(string parameter, IEnumerable<string> names) =>
+        names.Distinct(StringComparer.Ordinal).Where(n => !_byName.ContainsKey(n)).Select(n => UnknownMessage(parameter, n));
+
     /// <summary>
     /// Checks the spaces a run names in <paramref name="parameter"/>: unknown names, each space's own parameters and
     /// data, and that every stimulus has an image when a space needs images.
