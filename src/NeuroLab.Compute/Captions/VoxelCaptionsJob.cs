@@ -6,6 +6,7 @@ using Microsoft.Extensions.AI;
 using NeuroLab.Analysis.Captions;
 using NeuroLab.Analysis.Encoding;
 using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.Features;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Data;
 using NeuroLab.Data.Datasets;
@@ -78,7 +79,7 @@ public sealed record CaptionEvidence(string Source, int Index, string Name, stri
 /// with LaVCa's sentence-level evaluation on the encoding run's held-out samples (TF-IDF embedding, Spearman).
 /// </summary>
 public sealed class VoxelCaptionsJob(
-    IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, IChatClient? chat = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) : IRunJob
+    IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features, IChatClient? chat = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) : IRunJob
 {
     /// <summary>The instruction given to a chat model when <c>composer = llm</c> (documented in docs/api/voxel-captions.md).</summary>
     public const string Prompt =
@@ -148,7 +149,7 @@ public sealed class VoxelCaptionsJob(
         {
             problems.Add("Captions from banded ridge runs are not supported yet; caption a single-feature-space run.");
         }
-        bool imageEncoder = encoding.NeedsImages;
+        bool imageEncoder = features.NeedsImages(encoding.FeatureKinds);
         if (p.Method == "brainscuba")
         {
             if (encoding.Features != "file" || encoding.Bands is not null)
@@ -218,8 +219,8 @@ public sealed class VoxelCaptionsJob(
             testRSha = await db.RunArtifacts.Where(a => a.RunId == encodingRun.Id && a.Name == "test_r.npy").Select(a => a.Sha256).SingleAsync(ct);
         }
         var encoding = EncodingRidgeParameters.Parse(JsonDocument.Parse(encodingRun.ParametersJson).RootElement);
-        string source = p.Source ?? (p.Method == "brainscuba" ? "predicted" : encoding.NeedsImages ? "both" : "measured");
-        var encoder = new EncodingRidgeJob(dbFactory, store);
+        string source = p.Source ?? (p.Method == "brainscuba" ? "predicted" : features.NeedsImages(encoding.FeatureKinds) ? "both" : "measured");
+        var encoder = new EncodingRidgeJob(dbFactory, store, features);
         var samples = await encoder.SamplesAsync(encoding, set, [.. stimuli.Select(s => (s.Name, s.Sha, s.Split, s.Label))], encodingRun.Seed, ct);
         double[] testR;
         await using (var stream = store.OpenRead(testRSha))
@@ -485,13 +486,12 @@ public sealed class VoxelCaptionsJob(
         var shas = stimuli.Select(s => s.Sha!).Concat(pool.Select(x => x.Sha!)).ToList();
         using var scope = NewDisposeScope();
         var images = await EncodingJobSupport.LoadImagesAsync(store, context, shas, ct);
-        int size = Math.Min(encoding.ImageSize ?? 64, (int)images.shape[1]);
+        int size = FeatureInput.WorkingSize(encoding.ImageSize, (int)images.shape[1]);
         var trainIndex = tensor(samples.TrainRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
         // One feature pass over the pool followed by the held-out samples (PCA, if any, fitted on the training rows).
         long[] heldOut = [.. samples.TestRows.Select(r => (long)samples.StimulusOfSample[r])];
         var scoredIndex = tensor([.. Enumerable.Range(stimuli.Count, pool.Count).Select(i => (long)i), .. heldOut]);
-        int trainStimuli = samples.TrainRows.Select(r => samples.StimulusOfSample[r]).Distinct().Count();
-        var (trainFeatures, scoredFeatures, description) = await encoder.FeaturesAsync(encoding.Features, encoding, context, images, size, trainIndex, scoredIndex, trainStimuli,
+        var (trainFeatures, scoredFeatures, description) = await encoder.FeaturesAsync(encoding.Features, encoding, context, images, size, trainIndex, scoredIndex,
             [.. stimuli.Select(s => s.Label), .. pool.Select(_ => (string?)null)]);
         var poolFeatures = scoredFeatures.narrow(0, 0, pool.Count);
         var testFeatures = scoredFeatures.narrow(0, pool.Count, heldOut.Length);
@@ -534,7 +534,7 @@ public sealed class VoxelCaptionsJob(
                 items = [.. rows.Select(s => (stimuli[s].Name, stimuli[s].Sha, stimulusCaptions[s]))];
             }
         }
-        var matrix = encoder.FeatureMatrix(poolFile, null).ToCOrder();
+        var matrix = UploadedMatrixFeatureSpace.ReadMatrix(store, poolFile, null).ToCOrder();
         long columns = matrix.Length / matrix.Shape[0];
         int expectedRows = p.PoolDatasetId is null ? stimuli.Count : items.Count;
         if (matrix.Shape[0] != expectedRows)
@@ -548,7 +548,7 @@ public sealed class VoxelCaptionsJob(
         var trainIndex = tensor(samples.TrainRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
         var testIndex = tensor(samples.TestRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
         var (trainFeatures, testFeatures, description) = await encoder.FeaturesAsync("file", encoding, context, empty(0), 0, trainIndex, testIndex,
-            samples.TrainRows.Select(r => samples.StimulusOfSample[r]).Distinct().Count(), [.. stimuli.Select(s => s.Label)]);
+            [.. stimuli.Select(s => s.Label)]);
         if (trainFeatures.shape[1] != columns)
         {
             throw new InvalidDataException($"The pool embeddings have {columns} dimensions but the encoder's features have {trainFeatures.shape[1]}; they must be the same embedding space.");

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Analysis.Encoding;
 using NeuroLab.Analysis.Features;
+using NeuroLab.Compute.Features;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Data;
 using NeuroLab.Data.Datasets;
@@ -83,7 +84,22 @@ public sealed record EncodingRidgeParameters
 
     internal static int DefaultTestRepeats(int repeats) => Math.Max(1, (int)Math.Round(repeats * 0.2));
 
-    internal bool NeedsImages => FeatureKinds.Any(k => k is not ("file" or "labels"));
+    /// <summary>The parameters the feature spaces read (<see cref="FeatureSpaceRegistry"/>).</summary>
+    internal FeatureSpaceParameters FeatureParameters => new()
+    {
+        ImageSize = ImageSize,
+        PcaComponents = PcaComponents,
+        FeatureFileId = FeatureFileId,
+        FeatureVariable = FeatureVariable,
+        ModelFileId = ModelFileId,
+        Layer = Layer,
+        InputChannels = InputChannels,
+        InputMean = InputMean,
+        InputStd = InputStd,
+    };
+
+    /// <summary>The parameter naming the run's feature spaces, for messages: bands for banded ridge, else features.</summary>
+    internal string FeatureParameterName => Bands is null ? "features" : "bands";
 
     /// <summary>The alpha grid of the run (the default grid when none is given).</summary>
     internal double[] AlphaGrid => Alphas ?? [.. RidgeCvOptions.DefaultAlphas];
@@ -103,13 +119,13 @@ public sealed record EncodingRidgeParameters
     public const int MaxFolds = 100;
 
     /// <summary>Largest working image size (pixels per side; the stimuli's own size caps it further).</summary>
-    public const int MaxImageSize = 512;
+    public const int MaxImageSize = FeatureSpaceParameters.MaxImageSize;
 
     /// <summary>Smallest working image size (the coarsest Gabor scale needs a few pixels per cycle).</summary>
-    public const int MinImageSize = 8;
+    public const int MinImageSize = FeatureSpaceParameters.MinImageSize;
 
     /// <summary>Most PCA components.</summary>
-    public const int MaxPcaComponents = 10_000;
+    public const int MaxPcaComponents = FeatureSpaceParameters.MaxPcaComponents;
 
     /// <summary>Most alphas in the grid (each costs a cross-validation pass).</summary>
     public const int MaxAlphas = 100;
@@ -121,7 +137,7 @@ public sealed record EncodingRidgeParameters
     public const long MaxPermutationWork = 1_000_000_000;
 
     /// <summary>Largest TorchScript output index.</summary>
-    public const int MaxLayer = 1_000;
+    public const int MaxLayer = FeatureSpaceParameters.MaxLayer;
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -137,7 +153,7 @@ public sealed record EncodingRidgeParameters
 /// best alphas, CV scores, test r and R², test predictions (.npy), a CSV summary, and NIfTI maps of test r and
 /// best alpha in the reference volume when units are voxels with coordinates.
 /// </summary>
-public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store) : IRunJob
+public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features) : IRunJob
 {
     public string Kind => "encoding-ridge";
 
@@ -153,10 +169,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             return [$"Parameters could not be read: {e.Message}"];
         }
-        foreach (var kind in p.FeatureKinds.Where(k => k is not ("pixels" or "pca" or "gabor" or "file" or "torchscript" or "labels")))
-        {
-            problems.Add($"Unknown feature space '{kind}'. Use pixels, pca, gabor, file, torchscript or labels.");
-        }
+        problems.AddRange(features.CheckNames(p.FeatureParameterName, p.FeatureKinds));
         if (p.Samples is not ("stimuli" or "trials"))
         {
             problems.Add($"Unknown samples '{p.Samples}'. Use stimuli (one per stimulus) or trials (one per single trial, split by repeat).");
@@ -191,10 +204,6 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         }
         RunParameterChecks.InRange(problems, "permutations", p.Permutations, 0, EncodingRidgeParameters.MaxPermutations);
         RunParameterChecks.Between(problems, "fdrQ", p.FdrQ, 0, 1);
-        if (p.FeatureKinds.Contains("pca"))
-        {
-            RunParameterChecks.InRange(problems, "pcaComponents", p.PcaComponents, 1, EncodingRidgeParameters.MaxPcaComponents);
-        }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var set = await db.ResponseSets.SingleOrDefaultAsync(r => r.Id == p.ResponseSetId && r.DatasetId == submission.DatasetId, ct);
         if (set is null)
@@ -207,88 +216,8 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             problems.Add($"The response set has {set.StimulusCount} rows but the dataset has {stimuli.Count} stimuli.");
         }
-        if (p.FeatureKinds.Contains("file"))
-        {
-            var file = p.FeatureFileId is { } fid ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == fid && f.DatasetId == submission.DatasetId, ct) : null;
-            if (file is null || file.Role != FileRole.Features)
-            {
-                problems.Add("featureFileId must name a file of this dataset imported with the role Features.");
-            }
-            else
-            {
-                try
-                {
-                    var matrix = FeatureMatrix(file, p.FeatureVariable);
-                    if (matrix.Shape[0] != stimuli.Count)
-                    {
-                        problems.Add($"The feature matrix has {matrix.Shape[0]} rows but the dataset has {stimuli.Count} stimuli; rows must follow the stimulus order.");
-                    }
-                    var values = matrix.ToFloat64();
-                    int bad = values.Count(v => !double.IsFinite(v));
-                    if (bad > 0)
-                    {
-                        problems.Add($"The feature matrix holds {bad} NaN or infinite values; features must be finite.");
-                    }
-                }
-                catch (Exception e) when (e is FormatReadException or ArgumentException)
-                {
-                    problems.Add(e.Message);
-                }
-            }
-        }
-        if (p.FeatureKinds.Contains("labels"))
-        {
-            int unlabelled = stimuli.Count(s => string.IsNullOrWhiteSpace(s.Label));
-            int distinct = stimuli.Select(s => s.Label).Where(l => !string.IsNullOrWhiteSpace(l)).Distinct().Count();
-            if (unlabelled > 0)
-            {
-                problems.Add($"{unlabelled} of {stimuli.Count} stimuli have no label, so label features cannot code them; import labels or use another feature space.");
-            }
-            else if (distinct < 2)
-            {
-                problems.Add($"The stimuli carry {distinct} distinct label(s); label features need at least 2 categories.");
-            }
-        }
-        if (p.NeedsImages)
-        {
-            int missing = stimuli.Count(s => s.ImageSha256 is null);
-            if (missing > 0)
-            {
-                problems.Add($"{missing} of {stimuli.Count} stimuli have no image, so image features cannot be computed for them; use uploaded features (features = file).");
-            }
-        }
-        if (p.FeatureKinds.Contains("torchscript") && problems.Count == 0 && stimuli.Count > 0)
-        {
-            var model = p.ModelFileId is { } mid ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == mid && f.DatasetId == submission.DatasetId, ct) : null;
-            if (model is null || model.Role != FileRole.Model)
-            {
-                problems.Add("modelFileId must name a file of this dataset imported with the role Model (a TorchScript archive).");
-            }
-            else
-            {
-                // Load the model and run it on the first stimulus now, so a bad model, input or layer is refused before the run is queued.
-                try
-                {
-                    // No await in this block: a dispose scope must end on the thread it began on.
-                    using var scope = NewDisposeScope();
-                    using var stream = store.OpenRead(stimuli[0].ImageSha256!);
-                    var image = ImageReader.Read(stream, "stimulus 0", new ImageReadOptions { Color = ImageColorMode.Grayscale });
-                    int side = (int)Math.Min(image.Shape[0], image.Shape[1]);
-                    int size = Math.Min(p.ImageSize ?? 64, side);
-                    using var features = TorchScriptFeatures.Load(store.LocalPath(model.Sha256), TorchScriptInput(p, size));
-                    var outputs = features.DescribeOutputs(tensor(image.ToFloat32(), [1, image.Shape[0], image.Shape[1]]));
-                    if (p.Layer < 0 || p.Layer >= outputs.Count)
-                    {
-                        problems.Add($"layer {p.Layer} does not exist: {model.FileName} returns {outputs.Count} output(s): " +
-                            string.Join(", ", outputs.Select((o, i) => $"{i} [{string.Join("x", o)}]")) + ".");
-                    }
-                }
-                catch (Exception e) when (e is InvalidDataException or ArgumentException or FormatReadException)
-                {
-                    problems.Add(e.Message);
-                }
-            }
-        }
+        problems.AddRange(await features.ValidateAsync(p.FeatureParameterName, p.FeatureKinds, p.FeatureParameters,
+            new FeatureValidationContext(submission.DatasetId, [.. stimuli.Select(s => new FeatureStimulus(s.ImageSha256, s.Label))], db), ct));
         if (p.Samples == "trials")
         {
             if (set.TrialsSha256 is null)
@@ -328,7 +257,8 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         }
         RunParameterChecks.ProductAtMost(problems, "permutations x units", p.Permutations, set.UnitCount, EncodingRidgeParameters.MaxPermutationWork,
             $"use at most {EncodingRidgeParameters.MaxPermutationWork / Math.Max(1, set.UnitCount):N0} permutations for these {set.UnitCount:N0} units, or 0 to skip the test.");
-        return problems;
+        // Shared parameters (imageSize, layer) are checked by the job and by the spaces that read them: say it once.
+        return [.. problems.Distinct(StringComparer.Ordinal)];
     }
 
     public async Task ExecuteAsync(RunContext context)
@@ -355,14 +285,13 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         // Feature rows follow the samples: the stimulus shown in each training and test sample.
         var trainIndex = tensor(train.Select(i => (long)samples.StimulusOfSample[i]).ToArray());
         var testIndex = tensor(test.Select(i => (long)samples.StimulusOfSample[i]).ToArray());
-        int trainStimuli = train.Select(i => samples.StimulusOfSample[i]).Distinct().Count();
-        Tensor images = p.NeedsImages ? await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct) : empty(0);
-        int side = p.NeedsImages ? (int)images.shape[1] : 0;
-        int size = Math.Min(p.ImageSize ?? 64, side);
+        bool needsImages = features.NeedsImages(p.FeatureKinds);
+        Tensor images = needsImages ? await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct) : empty(0);
+        int size = FeatureInput.WorkingSize(p.ImageSize, needsImages ? (int)images.shape[1] : 0);
         var spaces = new List<(Tensor Train, Tensor Test, string Description)>();
         foreach (var kind in p.FeatureKinds)
         {
-            spaces.Add(await FeaturesAsync(kind, p, context, images, size, trainIndex, testIndex, trainStimuli, stimuli.Select(s => s.Label).ToList()));
+            spaces.Add(await FeaturesAsync(kind, p, context, images, size, trainIndex, testIndex, stimuli.Select(s => s.Label).ToList()));
         }
         var responses = samples.Responses;
         var trainRows = tensor(train.Select(i => (long)i).ToArray());
@@ -616,104 +545,27 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
     }
 
+    /// <summary>
+    /// The rows of feature space <paramref name="kind"/> (from the registry) for the training and test samples of
+    /// <paramref name="images"/>/<paramref name="labels"/>; a fitted space (PCA) learns from the training rows only.
+    /// </summary>
     internal async Task<(Tensor Train, Tensor Test, string Description)> FeaturesAsync(
-        string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, int trainCount, IReadOnlyList<string?> labels)
+        string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, IReadOnlyList<string?> labels)
     {
-        var ct = context.Cancellation;
-        Tensor trainFeatures, testFeatures;
-        string featureDescription;
-        switch (kind)
+        var input = new FeatureInput
         {
-            case "file":
-                DatasetFile featureFile;
-                await using (var db = await dbFactory.CreateDbContextAsync(ct))
-                {
-                    featureFile = await db.DatasetFiles.SingleAsync(f => f.Id == p.FeatureFileId, ct);
-                }
-                var matrix = FeatureMatrix(featureFile, p.FeatureVariable).ToCOrder();
-                var flatFeatures = tensor(matrix.ToFloat32(), [matrix.Shape[0], matrix.Length / matrix.Shape[0]]);
-                (trainFeatures, testFeatures) = (flatFeatures.index_select(0, trainIndex), flatFeatures.index_select(0, testIndex));
-                featureDescription = $"uploaded features {featureFile.FileName} ({flatFeatures.shape[1]} columns)";
-                break;
-            case "labels":
-                var categories = labels.Select(l => l!.Trim()).Distinct(StringComparer.Ordinal).ToList();
-                var oneHot = zeros(labels.Count, categories.Count);
-                for (int s = 0; s < labels.Count; s++)
-                {
-                    oneHot[s, categories.IndexOf(labels[s]!.Trim())] = 1;
-                }
-                (trainFeatures, testFeatures) = (oneHot.index_select(0, trainIndex), oneHot.index_select(0, testIndex));
-                featureDescription = $"category labels, one-hot over {categories.Count} ({string.Join(", ", categories)})";
-                break;
-            case "pixels":
-                var pixels = PixelFeatures.Extract(images, size, size);
-                (trainFeatures, testFeatures) = (pixels.index_select(0, trainIndex), pixels.index_select(0, testIndex));
-                featureDescription = $"pixels {size}x{size}";
-                break;
-            case "pca":
-                var flat = PixelFeatures.Extract(images, size, size);
-                int k = Math.Min(p.PcaComponents, trainCount - 1);
-                using (var pca = PcaFeatures.Fit(flat.index_select(0, trainIndex), k))
-                {
-                    (trainFeatures, testFeatures) = (pca.Transform(flat.index_select(0, trainIndex)), pca.Transform(flat.index_select(0, testIndex)));
-                    featureDescription = $"PCA of {size}x{size} pixels, {k} components, {pca.ExplainedVarianceRatio.Sum():0.000} of variance";
-                }
-                break;
-            case "torchscript":
-                DatasetFile modelFile;
-                await using (var db = await dbFactory.CreateDbContextAsync(ct))
-                {
-                    modelFile = await db.DatasetFiles.SingleAsync(f => f.Id == p.ModelFileId, ct);
-                }
-                using (var model = TorchScriptFeatures.Load(store.LocalPath(modelFile.Sha256), TorchScriptInput(p, size)))
-                {
-                    var all = model.Extract(images, p.Layer, 32, new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
-                    (trainFeatures, testFeatures) = (all.index_select(0, trainIndex), all.index_select(0, testIndex));
-                    featureDescription = $"TorchScript model {modelFile.FileName}, output {p.Layer}, input {size}x{size}, {all.shape[1]} features";
-                }
-                break;
-            default:
-                var cycles = new[] { 1.0, 2, 4, 8, 16, 32 }.Where(c => size / c >= 3.2).ToArray();
-                using (var gabor = new GaborPyramid(new GaborPyramidOptions { Size = size, CyclesPerImage = cycles }))
-                {
-                    var all = gabor.Transform(images, 64, new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)), ct);
-                    (trainFeatures, testFeatures) = (all.index_select(0, trainIndex), all.index_select(0, testIndex));
-                    featureDescription = $"Gabor pyramid {size}x{size}, {cycles.Length} scales ({string.Join(", ", cycles)} cycles/image), {gabor.Options.Orientations} orientations, {gabor.FeatureCount} features";
-                }
-                break;
-        }
-        return (trainFeatures, testFeatures, featureDescription);
-    }
-
-    /// <summary>How stimulus images become the TorchScript model's input: the working resolution plus the run's channel and normalisation settings.</summary>
-    private static TorchScriptInputOptions TorchScriptInput(EncodingRidgeParameters p, int size) => new()
-    {
-        Height = size,
-        Width = size,
-        Channels = p.InputChannels,
-        Mean = p.InputMean,
-        Std = p.InputStd,
-    };
-
-    /// <summary>The feature matrix [stimuli, features] of a Features file (.npy, .csv/.tsv, or a named .mat/.npz variable).</summary>
-    internal NumericArray FeatureMatrix(DatasetFile file, string? variable)
-    {
-        var path = store.LocalPath(file.Sha256);
-        NumericArray array = file.Format switch
-        {
-            "npy" => NpyReader.Read(path),
-            "matrix" => NeuroLab.Formats.Tabular.DelimitedMatrixReader.Read(path).Values,
-            "npz" => Pick(NpzReader.Read(path).ToDictionary(kv => kv.Key, kv => kv.Value), variable, file.FileName),
-            "mat" => Pick(NeuroLab.Formats.Matlab.MatReader.Read(path).Variables.Where(v => v.Value is NeuroLab.Formats.Matlab.MatNumeric).ToDictionary(v => v.Key, v => ((NeuroLab.Formats.Matlab.MatNumeric)v.Value).Array), variable, file.FileName),
-            _ => throw new ArgumentException($"{file.FileName} ({file.Format}) is not a feature matrix."),
+            Images = images,
+            ImageSize = size,
+            Labels = labels,
+            FitRows = trainIndex.data<long>().ToArray(),
+            Progress = new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)),
         };
-        return array.Rank >= 2 ? array : throw new ArgumentException($"{file.FileName}: features must be at least 2-D [stimuli, features], got {array.ShapeText}.");
+        var matrix = await features.Get(kind).ComputeAsync(p.FeatureParameters, input, context.Cancellation);
+        return (matrix.Values.index_select(0, trainIndex), matrix.Values.index_select(0, testIndex), matrix.Description);
     }
 
-    private static NumericArray Pick(Dictionary<string, NumericArray> arrays, string? variable, string fileName) =>
-        variable is not null
-            ? arrays.TryGetValue(variable, out var a) ? a : throw new ArgumentException($"{fileName} has no variable '{variable}'; it has {string.Join(", ", arrays.Keys)}.")
-            : arrays.Count == 1 ? arrays.Values.Single() : throw new ArgumentException($"{fileName} holds {arrays.Count} arrays ({string.Join(", ", arrays.Keys)}); name one in featureVariable.");
+    /// <summary>Whether the run's feature spaces read the stimulus images.</summary>
+    internal bool NeedsImages(EncodingRidgeParameters p) => features.NeedsImages(p.FeatureKinds);
 
     private static void WriteCsv(Stream stream, RidgeCvResult result) => WriteCsv(stream, result.TestR, result.TestR2, result.BestAlpha);
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NeuroLab.Compute.Captions;
 using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.Features;
 using NeuroLab.Compute.Runs;
 
 namespace NeuroLab.Compute.Extensions;
@@ -31,6 +32,7 @@ public static class ComputeServiceCollectionExtensions
         services.TryAddSingleton<IRunSignals, RunSignals>();
 
         services.AddScoped<RunService>();
+        services.AddFeatureSpaces();
         services.AddSingleton<IRunJob, EncodingRidgeJob>();
         services.AddSingleton<IRunJob, EncodingReadoutJob>();
         services.AddSingleton<IRunJob, VoxelCaptionsJob>();

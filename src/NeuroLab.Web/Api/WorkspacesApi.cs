@@ -80,5 +80,6 @@ public static class NeuroLabApi
         api.MapRunsApi();
         api.MapViewerApi();
         api.MapCaptionsApi();
+        api.MapFeatureSpacesApi();
     }
 }

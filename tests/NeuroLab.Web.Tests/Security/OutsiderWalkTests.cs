@@ -119,6 +119,7 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Contains("PATCH /api/v1/workspaces/{id:guid}", walked);
         Assert.Contains("DELETE /api/v1/workspaces/{id:guid}/members/{userId}", walked);
         Assert.Contains("DELETE /api/v1/account/tokens/{tokenId:guid}", walked);
+        Assert.Contains("GET /api/v1/feature-spaces", walked);
 
         var after = await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}")).JsonAsync();
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());
