@@ -6,25 +6,15 @@ namespace NeuroLab.Compute.Features;
 /// The Gabor wavelet pyramid energy model (Kay et al. 2008, Nature 452:352): scales of 1-32 cycles per image that keep
 /// at least 3.2 pixels per cycle at the working resolution, <see cref="GaborPyramidOptions.Orientations"/> orientations.
 /// </summary>
-public sealed class GaborFeatureSpace : IFeatureSpace
+public sealed class GaborFeatureSpace : ImageOnlyFeatureSpace
 {
-    public string Name => "gabor";
+    public override string Name => "gabor";
 
-    public string Label => "Gabor wavelet pyramid (Kay et al. 2008)";
+    public override string Label => "Gabor wavelet pyramid (Kay et al. 2008)";
 
-    public string Description => "Gabor wavelet pyramid energy (Kay et al. 2008): local orientation and spatial-frequency energy at 1-32 cycles per image.";
+    public override string Description => "Gabor wavelet pyramid energy (Kay et al. 2008): local orientation and spatial-frequency energy at 1-32 cycles per image.";
 
-    public bool NeedsImages => true;
-
-    public IReadOnlyList<FeatureParameter> Parameters { get; } = [ImageFeatureParameters.ImageSize];
-
-    public Task<IReadOnlyList<string>> ValidateAsync(FeatureSpaceParameters parameters, FeatureValidationContext context, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<string>>(ImageFeatureParameters.Check(parameters));
-
-    public string CacheKey(FeatureSpaceParameters parameters, FeatureInput input) =>
-        FeatureCacheKey.Of(Name, "v1;" + ImageFeatureParameters.Settings(input), input, images: true, labels: false, fitRows: false);
-
-    public Task<FeatureMatrix> ComputeAsync(FeatureSpaceParameters parameters, FeatureInput input, CancellationToken ct)
+    public override Task<FeatureMatrix> ComputeAsync(FeatureSpaceParameters parameters, FeatureInput input, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(input);
         int size = input.ImageSize;

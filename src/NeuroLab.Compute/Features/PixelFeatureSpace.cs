@@ -3,25 +3,15 @@ using NeuroLab.Analysis.Features;
 namespace NeuroLab.Compute.Features;
 
 /// <summary>Raw pixels: each stimulus resized (area average) to the working resolution and flattened, [n, size²].</summary>
-public sealed class PixelFeatureSpace : IFeatureSpace
+public sealed class PixelFeatureSpace : ImageOnlyFeatureSpace
 {
-    public string Name => "pixels";
+    public override string Name => "pixels";
 
-    public string Label => "Raw pixels";
+    public override string Label => "Raw pixels";
 
-    public string Description => "Raw pixels: each greyscale stimulus resized to the working resolution and flattened (size x size features).";
+    public override string Description => "Raw pixels: each greyscale stimulus resized to the working resolution and flattened (size x size features).";
 
-    public bool NeedsImages => true;
-
-    public IReadOnlyList<FeatureParameter> Parameters { get; } = [ImageFeatureParameters.ImageSize];
-
-    public Task<IReadOnlyList<string>> ValidateAsync(FeatureSpaceParameters parameters, FeatureValidationContext context, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<string>>(ImageFeatureParameters.Check(parameters));
-
-    public string CacheKey(FeatureSpaceParameters parameters, FeatureInput input) =>
-        FeatureCacheKey.Of(Name, "v1;" + ImageFeatureParameters.Settings(input), input, images: true, labels: false, fitRows: false);
-
-    public Task<FeatureMatrix> ComputeAsync(FeatureSpaceParameters parameters, FeatureInput input, CancellationToken ct)
+    public override Task<FeatureMatrix> ComputeAsync(FeatureSpaceParameters parameters, FeatureInput input, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(input);
         int size = input.ImageSize;

@@ -170,28 +170,15 @@ public static class PreviewRenderer
         int cols = array.Rank == 1 ? (int)array.Shape[0] : (int)array.Shape[1];
         long stride = array.Rank <= 2 ? cols : array.Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         long inner = array.Rank <= 2 ? 1 : array.Shape.Skip(2).Aggregate(1L, (a, b) => a * b);
-        int outRows = Math.Max(1, Math.Min(rows, maxSide)), outCols = Math.Max(1, Math.Min(cols, maxSide));
-        var cells = new double[outRows * outCols];
-        var counts = new int[outRows * outCols];
+        var grid = new GridAverager(rows, cols, maxSide);
         for (int r = 0; r < rows; r++)
         {
             for (int col = 0; col < cols; col++)
             {
-                var v = c.GetDouble(r * stride + col * inner);
-                if (!double.IsFinite(v))
-                {
-                    continue;
-                }
-                int cell = (int)((long)r * outRows / rows) * outCols + (int)((long)col * outCols / cols);
-                cells[cell] += v;
-                counts[cell]++;
+                grid.Add(r, col, c.GetDouble(r * stride + col * inner));
             }
         }
-        for (int i = 0; i < cells.Length; i++)
-        {
-            cells[i] = counts[i] > 0 ? cells[i] / counts[i] : double.NaN;
-        }
-        return DrawHeatmap(cells, outRows, outCols, maxSide);
+        return DrawHeatmap(grid.Means(), grid.OutRows, grid.OutCols, maxSide);
     }
 
     /// <summary>Colours cell means [outRows, outCols] with viridis between their 1st and 99th percentile.</summary>
@@ -301,24 +288,13 @@ public static class PreviewRenderer
     public static (double[] Edges, long[] Counts) Histogram(IEnumerable<double> values, int bins = 40)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var finite = values.Where(double.IsFinite).ToArray();
-        if (finite.Length == 0)
-        {
-            return ([0, 1], [0]);
-        }
-        double min = finite.Min(), max = finite.Max();
-        if (max == min)
-        {
-            return ([min - 0.5, min + 0.5], [finite.Length]);
-        }
-        var counts = new long[bins];
-        // Halved, so a range spanning most of the float64 line (max - min = infinity) still bins correctly.
-        double half = max / 2 - min / 2;
-        foreach (var v in finite)
-        {
-            counts[Math.Clamp((int)((v / 2 - min / 2) / half * bins), 0, bins - 1)]++;
-        }
-        return (Edges(min, max, bins), counts);
+        // The same two passes as a streamed histogram (range, then bins), over values already in memory.
+        var all = values as double[] ?? [.. values];
+        var stats = new ValueStatistics();
+        stats.Add(all);
+        var histogram = stats.NewHistogram(bins);
+        histogram.Add(all);
+        return histogram.Result();
     }
 
     /// <summary>Equal-width bin edges from min to max, computed without forming max - min (which can overflow).</summary>

@@ -62,30 +62,28 @@ public static class NiftiReader
     public static IEnumerable<NumericArray> ReadVolumes(string path, ReadLimits? limits = null)
     {
         var name = Path.GetFileName(path);
-        using var stream = OpenFile(path, name);
-        var header = ReadHeader(stream, name);
-        if (!header.SingleFile)
-        {
-            throw new FormatReadException(name, "streaming volumes needs a single-file .nii or .nii.gz image.");
-        }
-        var (type, components) = ResolveType(header, name);
-        long[] volumeShape = [.. header.Shape.Take(Math.Min(3, header.Shape.Count))];
-        while (volumeShape.Length < 3)
-        {
-            volumeShape = [.. volumeShape, 1];
-        }
+        limits ??= ReadLimits.Default;
+        using var stream = OpenVoxelData(path, name, limits, out var header, out var type, out var shape);
+        var volumeShape = FirstVolumeShape(header, shape);
         long volumes = header.Shape.Skip(3).Aggregate(1L, (a, b) => checked(a * b));
-        long[] shape = components > 1 ? [components, .. volumeShape] : volumeShape;
-        (limits ?? ReadLimits.Default).Check(name, header.Shape, type, "image");
-        long perVolume = (limits ?? ReadLimits.Default).Check(name, shape, type, "volume");
-        long bytes = perVolume * NumericTypes.SizeOf(type);
-        CheckFileLength(name, header, header.VoxOffset, bytes * volumes, SeekableLength(path, stream));
-        StreamReading.Skip(stream, header.VoxOffset - HeaderSize(header), name, "the voxel data");
+        long perVolume = limits.Check(name, volumeShape, type, "volume");
         for (long v = 0; v < volumes; v++)
         {
             var data = StreamReading.ReadElements(stream, type, perVolume, !header.BigEndian, name, $"volume {v + 1} of {volumes}");
-            yield return new NumericArray(type, shape, data, ArrayOrder.Fortran);
+            yield return new NumericArray(type, volumeShape, data, ArrayOrder.Fortran);
         }
+    }
+
+    /// <summary>One 3-D volume's stored shape, [components?, x, y, z], from the whole image's stored shape.</summary>
+    private static long[] FirstVolumeShape(NiftiHeader header, long[] shape)
+    {
+        int components = shape.Length - header.Shape.Count;
+        long[] volumeShape = [.. shape.Take(components), .. header.Shape.Take(3)];
+        while (volumeShape.Length < components + 3)
+        {
+            volumeShape = [.. volumeShape, 1];
+        }
+        return volumeShape;
     }
 
     /// <summary>
@@ -103,7 +101,7 @@ public static class NiftiReader
             header = ReadHeader(stream, fileName);
             if (!header.SingleFile)
             {
-                throw new FormatReadException(fileName, "this is the header of a .hdr/.img pair (magic ni1/ni2); upload the .hdr and .img together or convert to .nii.");
+                throw new FormatReadException(fileName, "this is the header of a .hdr/.img pair (magic ni1/ni2); streaming needs a single-file .nii or .nii.gz image: convert it, or upload the .hdr and .img together.");
             }
             (type, int components) = ResolveType(header, fileName);
             shape = components > 1 ? [components, .. header.Shape] : [.. header.Shape];
@@ -128,12 +126,7 @@ public static class NiftiReader
     {
         ArgumentNullException.ThrowIfNull(volumeLimits);
         using var stream = OpenVoxelData(path, fileName, imageLimits, out var header, out var type, out var shape);
-        int components = shape.Length - header.Shape.Count;
-        long[] volumeShape = [.. shape.Take(components), .. header.Shape.Take(3)];
-        while (volumeShape.Length < components + 3)
-        {
-            volumeShape = [.. volumeShape, 1];
-        }
+        var volumeShape = FirstVolumeShape(header, shape);
         // Callers convert the volume to float32: the larger of the stored and the converted size must fit.
         long count = volumeLimits.Check(fileName, volumeShape, NumericTypes.SizeOf(type) >= 4 ? type : NumericType.Float32, "first volume");
         var data = StreamReading.ReadElements(stream, type, count, !header.BigEndian, fileName, $"the first volume ({ShapeText(volumeShape)} {NumericTypes.Name(type)})");
