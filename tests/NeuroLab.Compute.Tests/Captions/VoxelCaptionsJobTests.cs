@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.Extensions.AI;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.Tests.EncodingModels;
+using NeuroLab.Compute.RunKinds.VoxelCaptions;
+using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Data.Runs;
 
 namespace NeuroLab.Compute.Tests.Captions;
@@ -146,7 +148,7 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         Assert.Equal("Prefers small handheld tools such as scissors.", (await CaptionsAsync(run.Id))[0].GetProperty("caption").GetString());
         var request = Assert.Single(_chat.Requests);
-        Assert.Equal(NeuroLab.Compute.Captions.VoxelCaptionsJob.Prompt, request[0].Text);
+        Assert.Equal(NeuroLab.Compute.RunKinds.VoxelCaptions.VoxelCaptionsJob.Prompt, request[0].Text);
         Assert.Contains("scissors (", request[1].Text, StringComparison.Ordinal);
 
         // A chat model that answers nothing falls back to the statistical caption.

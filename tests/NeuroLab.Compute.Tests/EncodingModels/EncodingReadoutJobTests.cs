@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.RunKinds.EncodingRidge;
+using NeuroLab.Compute.RunKinds.EncodingReadout;
+using NeuroLab.Compute.RunKinds.VoxelCaptions;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.Tests.Datasets;
 using NeuroLab.Data.Runs;

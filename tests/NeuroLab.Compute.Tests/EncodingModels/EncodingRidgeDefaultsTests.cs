@@ -1,4 +1,7 @@
 using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.RunKinds.EncodingRidge;
+using NeuroLab.Compute.RunKinds.EncodingReadout;
+using NeuroLab.Compute.RunKinds.VoxelCaptions;
 using NeuroLab.Compute.Runs;
 
 namespace NeuroLab.Compute.Tests.EncodingModels;

@@ -4,6 +4,9 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.RunKinds.EncodingRidge;
+using NeuroLab.Compute.RunKinds.EncodingReadout;
+using NeuroLab.Compute.RunKinds.VoxelCaptions;
 using NeuroLab.Data;
 using NeuroLab.Data.Storage;
 

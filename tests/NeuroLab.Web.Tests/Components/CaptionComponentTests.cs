@@ -1,6 +1,9 @@
 using Bunit;
 using NeuroLab.Analysis.Captions;
 using NeuroLab.Compute.Captions;
+using NeuroLab.Compute.RunKinds.EncodingRidge;
+using NeuroLab.Compute.RunKinds.EncodingReadout;
+using NeuroLab.Compute.RunKinds.VoxelCaptions;
 using NeuroLab.Web.Captions;
 using NeuroLab.Web.Components.Captions;
 using NeuroLab.Web.Components.Viewer;

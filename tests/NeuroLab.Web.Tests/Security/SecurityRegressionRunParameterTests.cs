@@ -136,7 +136,7 @@ public sealed class SecurityRegressionRunParameterTests(RunParameterFixture f) :
     public void PermutationWork_OverBudget_IsAProblem_WithoutOverflow(int permutations, int units, bool refused)
     {
         var problems = new List<string>();
-        Compute.Runs.RunParameterChecks.ProductAtMost(problems, "permutations x units", permutations, units, Compute.EncodingModels.EncodingRidgeParameters.MaxPermutationWork, "fewer.");
+        Compute.Runs.RunParameterChecks.ProductAtMost(problems, "permutations x units", permutations, units, Compute.RunKinds.EncodingRidge.EncodingRidgeParameters.MaxPermutationWork, "fewer.");
         Assert.Equal(refused, problems.Count == 1);
         Assert.All(problems, p => Assert.StartsWith("permutations x units must be at most 1,000,000,000", p, StringComparison.Ordinal));
         Assert.True(f.Units < 10_000, "allen-v1 grew: drive the budget through the API instead.");

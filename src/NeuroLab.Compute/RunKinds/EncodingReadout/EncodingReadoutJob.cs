@@ -5,13 +5,15 @@ using Microsoft.EntityFrameworkCore;
 using NeuroLab.Analysis.Features;
 using NeuroLab.Analysis.Training;
 using NeuroLab.Compute.Runs;
+using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Data;
 using NeuroLab.Data.Storage;
 using NeuroLab.Formats;
 using NeuroLab.Formats.Numpy;
 using static TorchSharp.torch;
 
-namespace NeuroLab.Compute.EncodingModels;
+namespace NeuroLab.Compute.RunKinds.EncodingReadout;
 
 /// <summary>
 /// Parameters of an "encoding-readout" run (JSON, camelCase): <c>responseSetId</c>; <c>imageSize</c>

@@ -4,7 +4,7 @@ using NeuroLab.Data.Datasets;
 using NeuroLab.Data.Storage;
 using NeuroLab.Formats.Numpy;
 
-namespace NeuroLab.Compute.EncodingModels;
+namespace NeuroLab.Compute.RunKinds.EncodingRidge;
 
 /// <summary>
 /// What the defaults of a run depend on: the dataset's stimuli (images, labels, train/test marks), its uploaded

@@ -6,6 +6,7 @@ using NeuroLab.Analysis.Encoding;
 using NeuroLab.Analysis.Features;
 using NeuroLab.Compute.Features;
 using NeuroLab.Compute.Runs;
+using NeuroLab.Compute.EncodingModels;
 using NeuroLab.Data;
 using NeuroLab.Data.Datasets;
 using NeuroLab.Data.Storage;
@@ -16,7 +17,7 @@ using NeuroLab.Formats.Numpy;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace NeuroLab.Compute.EncodingModels;
+namespace NeuroLab.Compute.RunKinds.EncodingRidge;
 
 /// <summary>
 /// Parameters of an "encoding-ridge" run (JSON, camelCase):

@@ -5,7 +5,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using NeuroLab.Analysis.Captions;
 using NeuroLab.Analysis.Encoding;
+using NeuroLab.Compute.Captions;
 using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.Features;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Data;
@@ -18,7 +20,7 @@ using NeuroLab.Formats.Images;
 using NeuroLab.Formats.Numpy;
 using static TorchSharp.torch;
 
-namespace NeuroLab.Compute.Captions;
+namespace NeuroLab.Compute.RunKinds.VoxelCaptions;
 
 /// <summary>
 /// Parameters of a "voxel-captions" run (JSON, camelCase): <c>encodingRunId</c> (a succeeded single-space
