@@ -165,6 +165,7 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
             a.Property(x => x.Name).HasMaxLength(200).IsRequired();
             a.Property(x => x.Kind).HasMaxLength(16);
             a.Property(x => x.Format).HasMaxLength(16);
+            a.Property(x => x.Role).HasMaxLength(32).IsRequired();
             a.Property(x => x.Sha256).HasMaxLength(64).IsRequired();
             a.HasIndex(x => x.RunId);
             a.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);

@@ -1,11 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using NeuroLab.Compute.Captions;
-using NeuroLab.Compute.RunKinds.EncodingRidge;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.RunKinds.EncodingReadout;
+using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.RunKinds.VoxelCaptions;
-using NeuroLab.Compute.EncodingModels;
 using NeuroLab.Compute.Features;
 using NeuroLab.Compute.Runs;
 
@@ -36,9 +35,10 @@ public static class ComputeServiceCollectionExtensions
 
         services.AddScoped<RunService>();
         services.AddFeatureSpaces();
-        services.AddSingleton<IRunJob, EncodingRidgeJob>();
-        services.AddSingleton<IRunJob, EncodingReadoutJob>();
-        services.AddSingleton<IRunJob, VoxelCaptionsJob>();
+        services.TryAddSingleton<EncodingSamples>();
+        services.AddRunKind<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>();
+        services.AddRunKind<EncodingReadoutParameters, EncodingReadoutSummary, EncodingReadoutJob>();
+        services.AddRunKind<VoxelCaptionsParameters, VoxelCaptionsSummary, VoxelCaptionsJob>();
 
         // Registered whatever RunQueueEnabled says: the queue reads the option and stays idle when it is false.
         services.TryAddSingleton<RunQueue>();

@@ -1,27 +1,22 @@
 using System.Text.Json;
 using NeuroLab.Data.Runs;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Formats;
+using NeuroLab.Formats.Numpy;
 
 namespace NeuroLab.Compute.Runs;
 
-/// <summary>The submitted run is invalid; nothing was queued. <see cref="Problems"/> lists each reason.</summary>
+/// <summary>
+/// The submitted run is invalid; nothing was queued. <see cref="Problems"/> lists each reason;
+/// <see cref="UnknownValues"/> says some are unknown parameters or values (the API answers 400, else 422).
+/// </summary>
 public sealed class RunValidationException(IReadOnlyList<string> problems)
     : Exception("The run cannot start: " + string.Join(" ", problems))
 {
     public IReadOnlyList<string> Problems { get; } = problems;
-}
 
-/// <summary>A kind of work the compute host runs (encoding fit, captions, ...).</summary>
-public interface IRunJob
-{
-    /// <summary>Stable kind name, e.g. "encoding-ridge".</summary>
-    string Kind { get; }
-
-    /// <summary>Checks parameters and data before queuing; returns the problems found (empty = fine).</summary>
-    Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct);
-
-    /// <summary>Does the work, reporting progress and storing artifacts through <paramref name="context"/>.</summary>
-    Task ExecuteAsync(RunContext context);
+    /// <summary>Whether a problem is an unknown parameter, kind or value (the request's form is wrong).</summary>
+    public bool UnknownValues { get; init; } = problems is RunKinds.RunProblems { HasUnknownValues: true };
 }
 
 /// <summary>What a job validates: the run's kind, dataset and parameters.</summary>
@@ -44,11 +39,20 @@ public abstract class RunContext
 
     public abstract Task LogAsync(string message, string level = "info");
 
-    /// <summary>Stores an array artifact (.npy) and returns its id.</summary>
-    public abstract Task<Guid> SaveArrayAsync(string name, NumericArray array, string kind = "array");
+    /// <summary>Stores an array artifact (.npy) the kind declared (<paramref name="artifact"/>) and returns its id.</summary>
+    public Task<Guid> SaveArrayAsync(ArtifactSpec artifact, NumericArray array)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        ArgumentNullException.ThrowIfNull(array);
+        if (artifact.Format != "npy")
+        {
+            throw new ArgumentException($"{artifact.FileName} is not declared as an .npy array.", nameof(artifact));
+        }
+        return SaveFileAsync(artifact, s => NpyWriter.Write(s, array), array.Shape);
+    }
 
-    /// <summary>Stores a file artifact written by <paramref name="write"/>.</summary>
-    public abstract Task<Guid> SaveFileAsync(string name, string kind, string format, Action<Stream> write, IReadOnlyList<long>? shape = null);
+    /// <summary>Stores a file artifact the kind declared (<paramref name="artifact"/>), written by <paramref name="write"/>.</summary>
+    public abstract Task<Guid> SaveFileAsync(ArtifactSpec artifact, Action<Stream> write, IReadOnlyList<long>? shape = null);
 
     /// <summary>Saves a checkpoint (replacing the previous one) so an interrupted run can resume.</summary>
     public abstract Task SaveCheckpointAsync(byte[] state);
@@ -56,6 +60,6 @@ public abstract class RunContext
     /// <summary>The last checkpoint, or null when the run starts fresh.</summary>
     public abstract Task<byte[]?> LoadCheckpointAsync();
 
-    /// <summary>Sets the run's result summary (shown on the run page and returned by the API).</summary>
-    public abstract Task SetSummaryAsync(object summary);
+    /// <summary>Sets the run's result summary (shown on the run page and returned by the API); the host calls it with what the job returns.</summary>
+    public abstract Task SetSummaryAsync(RunResult summary);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Data;
 using NeuroLab.Data.Runs;
 using NeuroLab.Data.Serialization;
@@ -90,15 +91,14 @@ public sealed partial class RunQueue
             queue.Bus.Publish(new RunEvent { RunId = run.Id, ExperimentId = run.ExperimentId, WorkspaceId = run.WorkspaceId, Type = "log", Message = message, Stage = level });
         }
 
-        public override Task<Guid> SaveArrayAsync(string name, NumericArray array, string kind = "array") =>
-            SaveFileAsync(name.EndsWith(".npy", StringComparison.Ordinal) ? name : name + ".npy", kind, "npy", s => NpyWriter.Write(s, array), array.Shape);
-
-        public override async Task<Guid> SaveFileAsync(string name, string kind, string format, Action<Stream> write, IReadOnlyList<long>? shape = null)
+        public override async Task<Guid> SaveFileAsync(ArtifactSpec spec, Action<Stream> write, IReadOnlyList<long>? shape = null)
         {
+            ArgumentNullException.ThrowIfNull(spec);
+            var name = spec.FileName;
             var blob = await queue.Store.AddAsync(write, ct);
             var artifact = new RunArtifact
             {
-                RunId = run.Id, Name = name, Kind = kind, Format = format, Sha256 = blob.Sha256, SizeBytes = blob.SizeBytes,
+                RunId = run.Id, Name = name, Kind = spec.LegacyKind, Role = spec.Role.Name(), Format = spec.Format, Sha256 = blob.Sha256, SizeBytes = blob.SizeBytes,
                 ShapeJson = shape is null ? null : JsonSerializer.Serialize(shape, NeuroLabJson.Web), CreatedAtUtc = queue.Clock.GetUtcNow().UtcDateTime,
             };
             await WriteHeldAsync(async db =>
@@ -128,10 +128,10 @@ public sealed partial class RunQueue
             return sha is null || !queue.Store.Contains(sha) ? null : await queue.Store.ReadAllBytesAsync(sha, ct);
         }
 
-        public override async Task SetSummaryAsync(object summary)
+        public override async Task SetSummaryAsync(RunResult summary)
         {
             // Scores can be NaN (no finite unit); they are written as null rather than failing a finished run.
-            var json = JsonSerializer.Serialize(summary, NeuroLabJson.Web);
+            var json = JsonSerializer.Serialize(summary, summary.GetType(), NeuroLabJson.Web);
             await using var db = await queue.DbFactory.CreateDbContextAsync(CancellationToken.None);
             if (await lease.Held(db.Runs).ExecuteUpdateAsync(s => s.SetProperty(r => r.SummaryJson, json), CancellationToken.None) == 0)
             {

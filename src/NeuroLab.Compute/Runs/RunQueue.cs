@@ -3,6 +3,7 @@ using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Data;
 using NeuroLab.Data.Runs;
 using NeuroLab.Data.Storage;
@@ -19,13 +20,12 @@ namespace NeuroLab.Compute.Runs;
 /// host stopped) are marked interrupted and queued again; jobs resume from their last checkpoint.
 /// </summary>
 public sealed partial class RunQueue(
-    IDbContextFactory<NeuroLabDbContext> dbFactory, IEnumerable<IRunJob> jobs, IRunSignals signals, IRunEventBus bus,
+    IDbContextFactory<NeuroLabDbContext> dbFactory, RunKindRegistry kinds, IRunSignals signals, IRunEventBus bus,
     ContentStore store, ComputeOptions options, TimeProvider clock, ILogger<RunQueue> logger) : BackgroundService
 {
     private static readonly string _codeVersion =
         typeof(RunQueue).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    private readonly Dictionary<string, IRunJob> _jobs = jobs.ToDictionary(j => j.Kind, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The name this host writes on the runs it claims (<see cref="Run.LeaseOwner"/>).</summary>
     public string HostId { get; } = options.HostId is { Length: > 0 } id ? id : RunLease.NewHostId();
@@ -193,7 +193,7 @@ public sealed partial class RunQueue(
             {
                 throw new OperationCanceledException();
             }
-            var job = _jobs.GetValueOrDefault(run.Kind) ?? throw new InvalidOperationException($"No job handles run kind '{run.Kind}' in this version of NeuroLab.");
+            var job = kinds.TryGet(run.Kind, out var kind) ? kind : throw new InvalidOperationException($"No job handles run kind '{run.Kind}' in this version of NeuroLab.");
             await context.LogAsync($"Started {run.Kind} (attempt {run.Attempt}, seed {run.Seed}, code {_codeVersion}, dataset checksum {run.DatasetChecksum[..12]}).");
             // On one dedicated thread: TorchSharp's dispose scopes must not hop threads across awaits (see JobThread).
             await JobThread.RunAsync($"run {run.Id}", () => job.ExecuteAsync(context));

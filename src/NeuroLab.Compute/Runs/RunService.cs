@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Data;
 using NeuroLab.Data.Audit;
 using NeuroLab.Data.Datasets;
@@ -26,12 +27,10 @@ public sealed class RunNotFoundException(Guid id) : Exception($"Run or experimen
 /// Submitting, reading and cancelling runs and experiments, scoped to workspace membership: Viewers read,
 /// Editors and Owners submit and cancel.
 /// </summary>
-public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, IEnumerable<IRunJob> jobs, IRunSignals signals, TimeProvider clock, NeuroLab.Data.Storage.ContentStore store)
+public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, RunKindRegistry kinds, IRunSignals signals, TimeProvider clock, NeuroLab.Data.Storage.ContentStore store)
 {
-    private readonly Dictionary<string, IRunJob> _jobs = jobs.ToDictionary(j => j.Kind, StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Known job kinds.</summary>
-    public IReadOnlyCollection<string> Kinds => _jobs.Keys;
+    /// <summary>The run kinds this server runs.</summary>
+    public RunKindRegistry Kinds => kinds;
 
     /// <summary>
     /// Creates an experiment on a dataset of <paramref name="workspaceId"/> (Editors and Owners). The caller's role is
@@ -88,15 +87,11 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
         {
             throw new RunNotFoundException(e);
         }
-        if (!_jobs.TryGetValue(kind, out var job))
+        if (!kinds.TryGet(kind, out var job))
         {
-            throw new RunValidationException([$"Unknown run kind '{kind}'. Known kinds: {string.Join(", ", _jobs.Keys.Order())}."]);
+            throw new RunValidationException([$"Unknown run kind '{kind}'. Known kinds: {string.Join(", ", kinds.Names)}."]) { UnknownValues = true };
         }
-        if (parameters.ValueKind is not JsonValueKind.Object)
-        {
-            throw new RunValidationException(["Parameters must be a JSON object."]);
-        }
-        var problems = await job.ValidateAsync(new RunSubmission(workspaceId, datasetId, job.Kind, parameters, userId), ct);
+        var problems = await job.ValidateAsync(new RunSubmission(workspaceId, datasetId, job.Info.Name, parameters, userId), ct);
         if (problems.Count > 0)
         {
             throw new RunValidationException(problems);
@@ -106,7 +101,7 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
             WorkspaceId = workspaceId,
             ExperimentId = experimentId,
             DatasetId = datasetId,
-            Kind = job.Kind,
+            Kind = job.Info.Name,
             ParametersJson = parameters.GetRawText(),
             Seed = seed ?? RandomNumberGenerator.GetInt32(int.MaxValue),
             DatasetChecksum = await DatasetChecksumAsync(db, datasetId, ct),
@@ -178,9 +173,18 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
 
     public async Task<IReadOnlyList<RunArtifact>> ArtifactsAsync(string userId, Guid runId, CancellationToken ct = default)
     {
-        await GetAsync(userId, runId, ct);
+        var run = await GetAsync(userId, runId, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.RunArtifacts.Where(a => a.RunId == runId).OrderBy(a => a.Name).ToListAsync(ct);
+        var artifacts = await db.RunArtifacts.AsNoTracking().Where(a => a.RunId == runId).OrderBy(a => a.Name).ToListAsync(ct);
+        // Artifacts written before roles: the role their kind declares for the file name.
+        if (kinds.TryGet(run.Kind, out var kind))
+        {
+            foreach (var a in artifacts.Where(a => a.Role.Length == 0))
+            {
+                a.Role = kind.Artifact(a.Name)?.Role.Name() ?? string.Empty;
+            }
+        }
+        return artifacts;
     }
 
     /// <summary>An artifact the caller may read.</summary>

@@ -131,6 +131,12 @@ public sealed class RunArtifact
     /// <summary>npy, nii.gz, csv, png or json.</summary>
     public required string Format { get; set; }
 
+    /// <summary>
+    /// What the artifact is for, as its run kind declares it: unit-scores, unit-values, volume-map, table, image-set,
+    /// checkpoint, matrix or document. Pages find artifacts by role; empty for artifacts written before roles.
+    /// </summary>
+    public string Role { get; set; } = string.Empty;
+
     public required string Sha256 { get; set; }
 
     public long SizeBytes { get; set; }

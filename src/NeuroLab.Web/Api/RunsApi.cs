@@ -13,7 +13,7 @@ public static class RunsApi
 {
     public static void MapRunsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/run-kinds", (RunService runs) => runs.Kinds.Order().ToList()).WithTags("Runs").WithSummary("Job kinds this server runs.");
+        api.MapRunKindsApi();
 
         var experiments = api.MapGroup("/workspaces/{workspaceId:guid}/experiments").WithTags("Experiments");
         experiments.MapGet("/", async (Guid workspaceId, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
@@ -63,9 +63,10 @@ public static class RunsApi
         }
         catch (RunValidationException e)
         {
+            // Unknown parameters, kinds or values (the request's form) answer 400; problems with the data or ranges 422.
             return TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
-                Status = StatusCodes.Status422UnprocessableEntity,
+                Status = e.UnknownValues ? StatusCodes.Status400BadRequest : StatusCodes.Status422UnprocessableEntity,
                 Title = "The run cannot start",
                 Detail = string.Join(" ", e.Problems),
                 Extensions = { ["errors"] = e.Problems },
@@ -81,7 +82,7 @@ public static class RunsApi
         r.SummaryJson is null ? null : JsonDocument.Parse(r.SummaryJson).RootElement, r.Error, r.Seed, r.CodeVersion, r.DatasetChecksum, r.Attempt,
         r.CreatedBy, r.CreatedAtUtc, r.StartedAtUtc, r.FinishedAtUtc);
 
-    private static ArtifactResponse ToApi(RunArtifact a) => new(a.Id, a.Name, a.Kind, a.Format, a.ShapeJson is null ? null : JsonSerializer.Deserialize<long[]>(a.ShapeJson), a.SizeBytes, $"/api/v1/artifacts/{a.Id}");
+    private static ArtifactResponse ToApi(RunArtifact a) => new(a.Id, a.Name, a.Kind, a.Role, a.Format, a.ShapeJson is null ? null : JsonSerializer.Deserialize<long[]>(a.ShapeJson), a.SizeBytes, $"/api/v1/artifacts/{a.Id}");
 }
 
 public sealed record CreateExperimentRequest(Guid DatasetId, string? Name, string? Description);
@@ -96,4 +97,5 @@ public sealed record RunResponse(Guid Id, Guid WorkspaceId, Guid? ExperimentId, 
 
 public sealed record RunLogResponse(long Id, DateTime At, string Level, string Message);
 
-public sealed record ArtifactResponse(Guid Id, string Name, string Kind, string Format, long[]? Shape, long SizeBytes, string Url);
+/// <summary>A file a run produced; <c>role</c> says what it is for (unit-scores, volume-map, table...; see /api/v1/run-kinds).</summary>
+public sealed record ArtifactResponse(Guid Id, string Name, string Kind, string Role, string Format, long[]? Shape, long SizeBytes, string Url);

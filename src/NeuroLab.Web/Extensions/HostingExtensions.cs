@@ -88,7 +88,11 @@ public static class HostingExtensions
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 
-        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
+        services.AddOpenApi(o =>
+        {
+            o.AddDocumentTransformer<BearerSecuritySchemeTransformer>();
+            o.AddDocumentTransformer<RunKindSchemasTransformer>();
+        });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = BadRequestMessages.AddMissingDetail);
         services.ConfigureHttpJsonOptions(o =>
         {

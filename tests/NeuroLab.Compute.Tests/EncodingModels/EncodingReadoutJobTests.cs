@@ -4,6 +4,7 @@ using NeuroLab.Compute.EncodingModels;
 using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.RunKinds.EncodingReadout;
 using NeuroLab.Compute.RunKinds.VoxelCaptions;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.Tests.Datasets;
 using NeuroLab.Data.Runs;
@@ -27,7 +28,7 @@ public sealed class EncodingReadoutJobTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _job = new EncodingReadoutJob(_f.Database.Factory, _f.Store);
-        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [_job], _signals, TimeProvider.System, _f.Store);
+        _runs = new RunService(_f.Database.Factory, _f.Workspaces, Kinds(), _signals, TimeProvider.System, _f.Store);
         _bus.Subscribe(e =>
         {
             lock (_events)
@@ -41,9 +42,11 @@ public sealed class EncodingReadoutJobTests : IAsyncLifetime
         _responseSet = (await _f.Datasets.GetAsync(_f.Alice, _allen)).ResponseSets[0].Id;
     }
 
+    private RunKindRegistry Kinds() => new([RunKindRegistry.Create<EncodingReadoutParameters, EncodingReadoutSummary, EncodingReadoutJob>(_job)]);
+
     private async Task StartAsync()
     {
-        _queue = new RunQueue(_f.Database.Factory, [_job], _signals, _bus, _f.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100), ProgressInterval = TimeSpan.Zero }, TimeProvider.System, NullLogger<RunQueue>.Instance);
+        _queue = new RunQueue(_f.Database.Factory, Kinds(), _signals, _bus, _f.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100), ProgressInterval = TimeSpan.Zero }, TimeProvider.System, NullLogger<RunQueue>.Instance);
         _dispatcher = new RunEventDispatcher(_bus);
         await _dispatcher.StartAsync(CancellationToken.None);
         await _queue.StartAsync(CancellationToken.None);

@@ -4,6 +4,7 @@ using NeuroLab.Compute.EncodingModels;
 using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.RunKinds.EncodingReadout;
 using NeuroLab.Compute.RunKinds.VoxelCaptions;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.Tests.Datasets;
 using NeuroLab.Data.Runs;
@@ -22,7 +23,11 @@ public sealed class RunHarness : IAsyncDisposable
     private RunHarness(Microsoft.Extensions.AI.IChatClient? chat, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings)
     {
         var features = Features.TestFeatureSpaces.Registry(F.Database.Factory, F.Store);
-        IRunJob[] jobs = [new EncodingRidgeJob(F.Database.Factory, F.Store, features), new NeuroLab.Compute.RunKinds.VoxelCaptions.VoxelCaptionsJob(F.Database.Factory, F.Store, features, chat, embeddings)];
+        var samples = new EncodingSamples(F.Store, features);
+        var jobs = new RunKindRegistry([
+            RunKindRegistry.Create<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>(new EncodingRidgeJob(F.Database.Factory, F.Store, features, samples)),
+            RunKindRegistry.Create<VoxelCaptionsParameters, VoxelCaptionsSummary, VoxelCaptionsJob>(new VoxelCaptionsJob(F.Database.Factory, F.Store, features, samples, chat, embeddings)),
+        ]);
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);
         _queue = new RunQueue(F.Database.Factory, jobs, _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
     }

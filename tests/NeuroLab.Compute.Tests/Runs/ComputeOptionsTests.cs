@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using NeuroLab.Compute.Extensions;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.Tests.Datasets;
 using NeuroLab.Data.Runs;
@@ -20,7 +21,7 @@ public sealed class ComputeOptionsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Submissions signal nobody: only the queue's own polling finds the runs.
-        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [new CountingJob()], new RunSignals(), TimeProvider.System, _f.Store);
+        _runs = new RunService(_f.Database.Factory, _f.Workspaces, new CountingJob().Kinds(), new RunSignals(), TimeProvider.System, _f.Store);
         _dataset = await _f.Samples.ImportAsync(_f.Alice, _f.WorkspaceId, "mni152");
     }
 
@@ -111,14 +112,14 @@ public sealed class ComputeOptionsTests : IAsyncLifetime
         Assert.Contains(services, d => d.ServiceType == typeof(IRunEventBus));
         Assert.Contains(services, d => d.ServiceType == typeof(IRunSignals) && d.ImplementationType == typeof(RunSignals));
         Assert.Contains(services, d => d.ServiceType == typeof(RunService));
-        Assert.Equal(3, services.Count(d => d.ServiceType == typeof(IRunJob)));
+        Assert.Equal(3, services.Count(d => d.ServiceType == typeof(IRunKind)));
         Assert.Equal(2, services.Count(d => d.ServiceType == typeof(IHostedService)));
     }
 
     [Fact]
     public async Task PollInterval_RunQueuedByAnotherProcess_IsFoundAtTheNextPoll()
     {
-        await using var slow = new QueueHost(_f, new CountingJob(), new ComputeOptions { PollInterval = TimeSpan.FromHours(1) });
+        await using var slow = new QueueHost(_f, new CountingJob().Kinds(), new ComputeOptions { PollInterval = TimeSpan.FromHours(1) });
         await slow.StartAsync();
         // A signalled run first, so the queue has done its start-up pass and waits for its next poll.
         var signalled = await SubmitAsync(new { steps = 1 });
@@ -129,7 +130,7 @@ public sealed class ComputeOptionsTests : IAsyncLifetime
         Assert.Equal(RunStatus.Queued, await StatusAfterAsync(first.Id, TimeSpan.FromSeconds(1.5)));
         await slow.StopAsync();
 
-        await using var fast = new QueueHost(_f, new CountingJob(), new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(200) });
+        await using var fast = new QueueHost(_f, new CountingJob().Kinds(), new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(200) });
         await fast.StartAsync();
         var second = await SubmitAsync(new { steps = 1 });
         Assert.Equal(RunStatus.Succeeded, await StatusAfterAsync(second.Id, TimeSpan.FromSeconds(30), RunStatus.Succeeded));
@@ -138,12 +139,12 @@ public sealed class ComputeOptionsTests : IAsyncLifetime
     [Fact]
     public async Task ProgressInterval_ThrottlesProgressEvents_StageChangesAndTheEndPass()
     {
-        await using var throttled = new QueueHost(_f, new CountingJob(), new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(50), ProgressInterval = TimeSpan.FromHours(1) });
+        await using var throttled = new QueueHost(_f, new CountingJob().Kinds(), new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(50), ProgressInterval = TimeSpan.FromHours(1) });
         await throttled.StartAsync();
         var run = await SubmitAsync(new { steps = 200 });
         Assert.Equal(RunStatus.Succeeded, await StatusAfterAsync(run.Id, TimeSpan.FromSeconds(30), RunStatus.Succeeded));
         await throttled.StopAsync();
-        await using var unthrottled = new QueueHost(_f, new CountingJob(), new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(50), ProgressInterval = TimeSpan.Zero });
+        await using var unthrottled = new QueueHost(_f, new CountingJob().Kinds(), new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(50), ProgressInterval = TimeSpan.Zero });
         await unthrottled.StartAsync();
         var other = await SubmitAsync(new { steps = 200 });
         Assert.Equal(RunStatus.Succeeded, await StatusAfterAsync(other.Id, TimeSpan.FromSeconds(30), RunStatus.Succeeded));
@@ -157,7 +158,7 @@ public sealed class ComputeOptionsTests : IAsyncLifetime
     [Fact]
     public async Task RunQueueEnabled_False_ClaimsNoRuns()
     {
-        await using var idle = new QueueHost(_f, new CountingJob(), new ComputeOptions { RunQueueEnabled = false, PollInterval = TimeSpan.FromMilliseconds(50) });
+        await using var idle = new QueueHost(_f, new CountingJob().Kinds(), new ComputeOptions { RunQueueEnabled = false, PollInterval = TimeSpan.FromMilliseconds(50) });
         await idle.StartAsync();
         var run = await SubmitAsync(new { steps = 1 });
         Assert.Equal(RunStatus.Queued, await StatusAfterAsync(run.Id, TimeSpan.FromSeconds(1)));

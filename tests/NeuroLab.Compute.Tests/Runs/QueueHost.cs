@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.Tests.Datasets;
 
@@ -13,9 +14,9 @@ internal sealed class QueueHost : IAsyncDisposable
     private readonly RunEventDispatcher _dispatcher;
     private bool _started;
 
-    public QueueHost(ImportFixture f, IRunJob job, ComputeOptions options, TimeProvider? clock = null)
+    public QueueHost(ImportFixture f, RunKindRegistry kinds, ComputeOptions options, TimeProvider? clock = null)
     {
-        Queue = new RunQueue(f.Database.Factory, [job], Signals, Bus, f.Store, options, clock ?? TimeProvider.System, NullLogger<RunQueue>.Instance);
+        Queue = new RunQueue(f.Database.Factory, kinds, Signals, Bus, f.Store, options, clock ?? TimeProvider.System, NullLogger<RunQueue>.Instance);
         _dispatcher = new RunEventDispatcher(Bus);
         Bus.Subscribe(e =>
         {

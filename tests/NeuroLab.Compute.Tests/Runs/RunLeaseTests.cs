@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.Tests.Datasets;
 using NeuroLab.Data.Runs;
@@ -11,9 +12,12 @@ namespace NeuroLab.Compute.Tests.Runs;
 /// A job of kind "test-counting" that waits at a gate the test opens, then tries every kind of write a job makes and
 /// records which were refused. It plays the host that lost its lease while the job was busy.
 /// </summary>
-internal sealed class GatedJob : IRunJob
+internal sealed class GatedJob : IRunJob<CountingParameters, CountingSummary>
 {
-    public string Kind => "test-counting";
+    public static RunKindInfo Info => CountingJob.Info;
+
+    /// <summary>This job as the only kind of a registry.</summary>
+    public RunKindRegistry Kinds() => new([RunKindRegistry.Create<CountingParameters, CountingSummary, GatedJob>(this)]);
 
     public TaskCompletionSource ReachedGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -23,16 +27,16 @@ internal sealed class GatedJob : IRunJob
 
     public List<string> Refused { get; } = [];
 
-    public Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct) => Task.FromResult<IReadOnlyList<string>>([]);
+    public Task ValidateAsync(CountingParameters parameters, RunSubmission submission, RunProblems problems, CancellationToken ct) => Task.CompletedTask;
 
-    public async Task ExecuteAsync(RunContext context)
+    public async Task<CountingSummary> ExecuteAsync(CountingParameters parameters, RunContext context)
     {
         try
         {
             ReachedGate.TrySetResult();
             await Gate.Task;
-            await TryAsync("artifact", () => context.SaveArrayAsync("stale", new NumericArray(NumericType.Int32, [1], new[] { 1 })));
-            await TryAsync("summary", () => context.SetSummaryAsync(new { staleHost = true }));
+            await TryAsync("artifact", () => context.SaveArrayAsync(CountingJob.Counts, new NumericArray(NumericType.Int32, [1], new[] { 1 })));
+            await TryAsync("summary", () => context.SetSummaryAsync(new CountingSummary { Steps = -1 }));
             await TryAsync("checkpoint", () => context.SaveCheckpointAsync([1, 2, 3, 4]));
             await TryAsync("log", () => context.LogAsync("written by the stale host"));
         }
@@ -40,6 +44,7 @@ internal sealed class GatedJob : IRunJob
         {
             Finished.TrySetResult();
         }
+        return new CountingSummary();
     }
 
     private async Task TryAsync(string what, Func<Task> write)
@@ -64,7 +69,7 @@ public sealed class RunLeaseTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Submissions signal nobody: the hosts under test learn of runs and cancels only from the database.
-        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [new CountingJob()], new RunSignals(), TimeProvider.System, _f.Store);
+        _runs = new RunService(_f.Database.Factory, _f.Workspaces, new CountingJob().Kinds(), new RunSignals(), TimeProvider.System, _f.Store);
         _dataset = await _f.Samples.ImportAsync(_f.Alice, _f.WorkspaceId, "mni152");
     }
 
@@ -109,8 +114,8 @@ public sealed class RunLeaseTests : IAsyncLifetime
         var jobA = new CountingJob();
         var jobB = new CountingJob();
         var fast = new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(20), MaxConcurrentRuns = 3 };
-        await using var a = new QueueHost(_f, jobA, fast with { HostId = "host-a" });
-        await using var b = new QueueHost(_f, jobB, fast with { HostId = "host-b" });
+        await using var a = new QueueHost(_f, jobA.Kinds(), fast with { HostId = "host-a" });
+        await using var b = new QueueHost(_f, jobB.Kinds(), fast with { HostId = "host-b" });
         await Task.WhenAll(a.StartAsync(), b.StartAsync());
 
         foreach (var id in queued)
@@ -134,7 +139,7 @@ public sealed class RunLeaseTests : IAsyncLifetime
         var queued = await SubmitAsync(new { steps = 20 });
         // Host A's clock is frozen, so it never renews its 2 s lease, as a host stalled in a long pause.
         var gated = new GatedJob();
-        await using var a = new QueueHost(_f, gated, new ComputeOptions { HostId = "host-a", PollInterval = TimeSpan.FromMilliseconds(50), LeaseDuration = TimeSpan.FromSeconds(2) },
+        await using var a = new QueueHost(_f, gated.Kinds(), new ComputeOptions { HostId = "host-a", PollInterval = TimeSpan.FromMilliseconds(50), LeaseDuration = TimeSpan.FromSeconds(2) },
             new FrozenClock(DateTimeOffset.UtcNow));
         await a.StartAsync();
         await gated.ReachedGate.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -142,7 +147,7 @@ public sealed class RunLeaseTests : IAsyncLifetime
 
         // Host B takes the run over once A's lease has expired, and runs it to the end.
         var counting = new CountingJob();
-        await using var b = new QueueHost(_f, counting, new ComputeOptions { HostId = "host-b", PollInterval = TimeSpan.FromMilliseconds(50), LeaseDuration = TimeSpan.FromSeconds(2) });
+        await using var b = new QueueHost(_f, counting.Kinds(), new ComputeOptions { HostId = "host-b", PollInterval = TimeSpan.FromMilliseconds(50), LeaseDuration = TimeSpan.FromSeconds(2) });
         await b.StartAsync();
         var done = await WaitForAsync(queued.Id, r => r.Status == RunStatus.Succeeded, 30);
         Assert.Equal(2, done.Attempt);
@@ -182,7 +187,7 @@ public sealed class RunLeaseTests : IAsyncLifetime
             // A run left running by a version without leases.
             await db.Runs.Where(r => r.Id == unowned.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.Attempt, 1));
         }
-        await using var host = new QueueHost(_f, new CountingJob(), new ComputeOptions { HostId = "host-new" });
+        await using var host = new QueueHost(_f, new CountingJob().Kinds(), new ComputeOptions { HostId = "host-new" });
 
         await host.Queue.RecoverInterruptedAsync(CancellationToken.None);
 
@@ -201,7 +206,7 @@ public sealed class RunLeaseTests : IAsyncLifetime
     public async Task CancelRecordedInTheDatabase_ByAnotherProcess_StopsTheRunningJob()
     {
         var job = new CountingJob();
-        await using var host = new QueueHost(_f, job, new ComputeOptions { HostId = "host-a", PollInterval = TimeSpan.FromMilliseconds(500) });
+        await using var host = new QueueHost(_f, job.Kinds(), new ComputeOptions { HostId = "host-a", PollInterval = TimeSpan.FromMilliseconds(500) });
         await host.StartAsync();
         var queued = await SubmitAsync(new { steps = 50, blockAt = 5 });
         await job.ReachedBlock.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -221,14 +226,14 @@ public sealed class RunLeaseTests : IAsyncLifetime
     public async Task StoppedHost_ReleasesItsLease_SoAnotherHostResumesTheRunAtOnce()
     {
         var job = new CountingJob();
-        var a = new QueueHost(_f, job, new ComputeOptions { HostId = "host-a", PollInterval = TimeSpan.FromMilliseconds(50), LeaseDuration = TimeSpan.FromHours(1) });
+        var a = new QueueHost(_f, job.Kinds(), new ComputeOptions { HostId = "host-a", PollInterval = TimeSpan.FromMilliseconds(50), LeaseDuration = TimeSpan.FromHours(1) });
         await a.StartAsync();
         var queued = await SubmitAsync(new { steps = 40, blockAt = 25 });
         await job.ReachedBlock.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await a.DisposeAsync();
         Assert.Equal(RunStatus.Running, (await RowAsync(queued.Id)).Status);
 
-        await using var b = new QueueHost(_f, new CountingJob(), new ComputeOptions { HostId = "host-b", PollInterval = TimeSpan.FromMilliseconds(50), LeaseDuration = TimeSpan.FromHours(1) });
+        await using var b = new QueueHost(_f, new CountingJob().Kinds(), new ComputeOptions { HostId = "host-b", PollInterval = TimeSpan.FromMilliseconds(50), LeaseDuration = TimeSpan.FromHours(1) });
         await b.StartAsync();
         var run = await WaitForAsync(queued.Id, r => r.Status == RunStatus.Succeeded, 30);
         Assert.Equal(2, run.Attempt);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.Tests.Datasets;
 using NeuroLab.Data.Runs;
@@ -9,28 +10,61 @@ using NeuroLab.Formats;
 
 namespace NeuroLab.Compute.Tests.Runs;
 
+/// <summary>Parameters of the test kind "test-counting".</summary>
+internal sealed record CountingParameters
+{
+    public int Steps { get; set; }
+
+    public int BlockAt { get; set; } = -1;
+
+    public int FailAt { get; set; } = -1;
+}
+
+/// <summary>The summary of a "test-counting" run.</summary>
+internal sealed record CountingSummary : RunResult
+{
+    public override int SchemaVersion => 1;
+
+    public int Steps { get; init; }
+
+    public int ResumedFrom { get; init; }
+
+    public override string Headline() => $"counted to {Steps}";
+}
+
 /// <summary>
 /// A test job: counts to "steps", reporting each step, saving a checkpoint every 10, honouring cancellation,
 /// optionally failing or blocking at a step. It exercises the host, not any science.
 /// </summary>
-internal sealed class CountingJob : IRunJob
+internal sealed class CountingJob : IRunJob<CountingParameters, CountingSummary>
 {
-    public string Kind => "test-counting";
+    public static readonly ArtifactSpec Counts = new("counts.npy", ArtifactRole.Matrix, "0..steps-1.");
+
+    public static RunKindInfo Info { get; } = new("test-counting", "Counting (test)", "Counts to steps.", RunInput.ResponseSet, [Counts]);
 
     public TaskCompletionSource ReachedBlock { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How many times each run was executed by this job instance.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<Guid, int> Executions { get; } = new();
 
-    public Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<string>>(submission.Parameters.TryGetProperty("steps", out var s) && s.GetInt32() > 0 ? [] : ["steps must be a positive number."]);
+    /// <summary>This job as the only kind of a registry.</summary>
+    public RunKindRegistry Kinds() => new([RunKindRegistry.Create<CountingParameters, CountingSummary, CountingJob>(this)]);
 
-    public async Task ExecuteAsync(RunContext context)
+    public Task ValidateAsync(CountingParameters parameters, RunSubmission submission, RunProblems problems, CancellationToken ct)
+    {
+        if (parameters.Steps <= 0)
+        {
+            problems.Add("steps must be a positive number.");
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<CountingSummary> ExecuteAsync(CountingParameters parameters, RunContext context)
     {
         Executions.AddOrUpdate(context.Run.Id, 1, (_, n) => n + 1);
-        int steps = context.Parameters.GetProperty("steps").GetInt32();
-        int blockAt = context.Parameters.TryGetProperty("blockAt", out var b) ? b.GetInt32() : -1;
-        int failAt = context.Parameters.TryGetProperty("failAt", out var f) ? f.GetInt32() : -1;
+        int steps = parameters.Steps;
+        int blockAt = parameters.BlockAt;
+        int failAt = parameters.FailAt;
         var checkpoint = await context.LoadCheckpointAsync();
         int start = checkpoint is null ? 0 : BitConverter.ToInt32(checkpoint);
         for (int i = start; i < steps; i++)
@@ -51,8 +85,8 @@ internal sealed class CountingJob : IRunJob
             }
             context.Report("counting", i + 1, steps, new Dictionary<string, double> { ["value"] = i });
         }
-        await context.SaveArrayAsync("counts", new NumericArray(NumericType.Int32, [steps], Enumerable.Range(0, steps).ToArray()));
-        await context.SetSummaryAsync(new { steps, resumedFrom = start });
+        await context.SaveArrayAsync(Counts, new NumericArray(NumericType.Int32, [steps], Enumerable.Range(0, steps).ToArray()));
+        return new CountingSummary { Steps = steps, ResumedFrom = start };
     }
 }
 
@@ -70,7 +104,7 @@ public sealed class RunQueueTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _runs = new RunService(_f.Database.Factory, _f.Workspaces, [_job], _signals, TimeProvider.System, _f.Store);
+        _runs = new RunService(_f.Database.Factory, _f.Workspaces, _job.Kinds(), _signals, TimeProvider.System, _f.Store);
         _dataset = await _f.Samples.ImportAsync(_f.Alice, _f.WorkspaceId, "mni152");
         _bus.Subscribe(e =>
         {
@@ -91,7 +125,7 @@ public sealed class RunQueueTests : IAsyncLifetime
 
     private async Task StartQueueAsync()
     {
-        _queue = new RunQueue(_f.Database.Factory, [_job], _signals, _bus, _f.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100), ProgressInterval = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
+        _queue = new RunQueue(_f.Database.Factory, _job.Kinds(), _signals, _bus, _f.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100), ProgressInterval = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
         _dispatcher = new RunEventDispatcher(_bus);
         await _dispatcher.StartAsync(CancellationToken.None);
         await _queue.StartAsync(CancellationToken.None);

@@ -16,66 +16,40 @@ using static TorchSharp.torch;
 namespace NeuroLab.Compute.RunKinds.EncodingReadout;
 
 /// <summary>
-/// Parameters of an "encoding-readout" run (JSON, camelCase): <c>responseSetId</c>; <c>imageSize</c>
-/// (default min(64, stimulus size)); <c>cyclesPerImage</c> (the Gabor scale whose energy maps feed the
-/// readout; default: the finest scale with at most 16 positions per side); <c>split</c> = dataset | random
-/// (<c>testFraction</c>); <c>validationFraction</c> of the training stimuli for early stopping (default 0.2);
-/// <c>maxEpochs</c> (200), <c>patience</c> (10), <c>learningRate</c> (0.005), <c>maskL1</c>, <c>featureL1</c>.
-/// </summary>
-public sealed record EncodingReadoutParameters
-{
-    public Guid ResponseSetId { get; init; }
-
-    public int? ImageSize { get; init; }
-
-    public double? CyclesPerImage { get; init; }
-
-    public string Split { get; init; } = "dataset";
-
-    public double TestFraction { get; init; } = 0.2;
-
-    public double ValidationFraction { get; init; } = 0.2;
-
-    public int MaxEpochs { get; init; } = 200;
-
-    public int Patience { get; init; } = 10;
-
-    public double LearningRate { get; init; } = 5e-3;
-
-    public double MaskL1 { get; init; } = 1e-4;
-
-    public double FeatureL1 { get; init; } = 1e-4;
-
-    public static EncodingReadoutParameters Parse(JsonElement json) =>
-        json.Deserialize<EncodingReadoutParameters>(EncodingRidgeParameters.Json) ?? throw new ArgumentException("Parameters are missing.");
-}
-
-/// <summary>
 /// Trains a factorized spatial x feature readout (Klindt et al. 2017) with TorchSharp on Gabor energy maps of
 /// the stimuli (one scale: [orientations, positions, positions] per image, z-scored with training statistics):
 /// Adam on mini-batches, early stopping on a validation split of the training stimuli, a checkpoint after every
 /// epoch so an interrupted run resumes where it stopped, and epoch-by-epoch live progress (loss, validation r).
 /// Artifacts: test r per unit, test predictions, the learned spatial masks and feature weights, training history.
 /// </summary>
-public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store) : IRunJob
+public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store)
+    : IRunJob<EncodingReadoutParameters, EncodingReadoutSummary>
 {
+    public static RunKindInfo Info { get; } = new(
+        RunKindNames.EncodingReadout,
+        "Neural readout (TorchSharp, spatial x feature)",
+        "A factorised spatial x feature readout (Klindt et al. 2017) trained on Gabor energy maps of the stimuli with " +
+        "early stopping on a validation split, a checkpoint after every epoch (an interrupted run resumes) and live " +
+        "training curves; scored by test r per unit.",
+        RunInput.ResponseSet,
+        EncodingReadoutArtifacts.All);
+
+    /// <summary>The split that fits the dataset: its own train/test marks when it has both, else random.</summary>
+    public async Task<EncodingReadoutParameters> DefaultsAsync(RunDefaultsRequest request, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        bool marked = await db.Stimuli.AnyAsync(s => s.DatasetId == request.DatasetId && s.Split == "train", ct)
+            && await db.Stimuli.AnyAsync(s => s.DatasetId == request.DatasetId && s.Split == "test", ct);
+        return new EncodingReadoutParameters { Split = marked ? "dataset" : "random" };
+    }
+
+    public string Describe(EncodingReadoutParameters parameters) => "readout";
+
     /// <summary>The Gabor scales (cycles per image) the readout can use; those with fewer than 3.2 pixels per cycle at the working size are dropped.</summary>
     private static readonly double[] GaborScales = [1, 2, 4, 8, 16, 32];
 
-    public string Kind => "encoding-readout";
-
-    public async Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct)
+    public async Task ValidateAsync(EncodingReadoutParameters p, RunSubmission submission, RunProblems problems, CancellationToken ct)
     {
-        EncodingReadoutParameters p;
-        try
-        {
-            p = EncodingReadoutParameters.Parse(submission.Parameters);
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException)
-        {
-            return [$"Parameters could not be read: {e.Message}"];
-        }
-        var problems = new List<string>();
         RunParameterChecks.InRange(problems, "maxEpochs", p.MaxEpochs, 1, 10_000);
         RunParameterChecks.InRange(problems, "patience", p.Patience, 1, 10_000);
         RunParameterChecks.Between(problems, "validationFraction", p.ValidationFraction, 0, 1);
@@ -86,18 +60,15 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         RunParameterChecks.InRange(problems, "imageSize", p.ImageSize, EncodingRidgeParameters.MinImageSize, EncodingRidgeParameters.MaxImageSize);
         if (p.CyclesPerImage is { } cycles && !GaborScales.Contains(cycles))
         {
-            problems.Add($"cyclesPerImage must be one of {string.Join(", ", GaborScales)} (got {cycles}).");
+            problems.AddUnknown($"cyclesPerImage must be one of {string.Join(", ", GaborScales)} (got {cycles}).");
         }
-        if (p.Split is not ("dataset" or "random"))
-        {
-            problems.Add($"Unknown split '{p.Split}'. Use dataset (the stimuli's train/test marks) or random.");
-        }
+        problems.OneOf("split", p.Split, ("dataset", "the stimuli's train/test marks"), ("random", ""));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var set = await db.ResponseSets.SingleOrDefaultAsync(r => r.Id == p.ResponseSetId && r.DatasetId == submission.DatasetId, ct);
         if (set is null)
         {
             problems.Add($"Response set {p.ResponseSetId} is not part of this dataset.");
-            return problems;
+            return;
         }
         var stimuli = await db.Stimuli.Where(s => s.DatasetId == submission.DatasetId).Select(s => new { s.ImageSha256, s.Split }).ToListAsync(ct);
         if (stimuli.Any(s => s.ImageSha256 is null))
@@ -106,7 +77,7 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         }
         if (problems.Count > 0)
         {
-            return problems;
+            return;
         }
         int train = p.Split == "dataset" ? stimuli.Count(s => s.Split == "train") : (int)(stimuli.Count * (1 - p.TestFraction));
         int test = p.Split == "dataset" ? stimuli.Count(s => s.Split == "test") : stimuli.Count - train;
@@ -114,13 +85,11 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         {
             problems.Add($"{train} training and {test} test stimuli are too few: need at least 2 validation and 2 test stimuli.");
         }
-        return problems;
     }
 
-    public async Task ExecuteAsync(RunContext context)
+    public async Task<EncodingReadoutSummary> ExecuteAsync(EncodingReadoutParameters p, RunContext context)
     {
         var ct = context.Cancellation;
-        var p = EncodingReadoutParameters.Parse(context.Parameters);
         Data.Datasets.ResponseSet set;
         List<(string? Sha, string? Split)> stimuli;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
@@ -203,12 +172,12 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         context.Report("scoring", 0, 1);
         var prediction = model.Predict(Rows(maps, test), Rows(y, test));
         var r = prediction.R;
-        await context.SaveArrayAsync("test_r", EncodingJobSupport.Vector(r));
-        await context.SaveArrayAsync("test_predictions", EncodingJobSupport.FromTensor(prediction.Predictions));
-        await context.SaveArrayAsync("test_stimulus_index", new NumericArray(NumericType.Int32, [test.Length], test));
-        await context.SaveArrayAsync("spatial_masks", EncodingJobSupport.FromTensor(model.Readout.Mask));
-        await context.SaveArrayAsync("feature_weights", EncodingJobSupport.FromTensor(model.Readout.Features));
-        await context.SaveFileAsync("history.csv", "table", "csv", s =>
+        await context.SaveArrayAsync(EncodingReadoutArtifacts.TestR, EncodingJobSupport.Vector(r));
+        await context.SaveArrayAsync(EncodingReadoutArtifacts.TestPredictions, EncodingJobSupport.FromTensor(prediction.Predictions));
+        await context.SaveArrayAsync(EncodingReadoutArtifacts.TestStimulusIndex, new NumericArray(NumericType.Int32, [test.Length], test));
+        await context.SaveArrayAsync(EncodingReadoutArtifacts.SpatialMasks, EncodingJobSupport.FromTensor(model.Readout.Mask));
+        await context.SaveArrayAsync(EncodingReadoutArtifacts.FeatureWeights, EncodingJobSupport.FromTensor(model.Readout.Features));
+        await context.SaveFileAsync(EncodingReadoutArtifacts.History, s =>
         {
             using var writer = new StreamWriter(s, new UTF8Encoding(false), leaveOpen: true);
             writer.WriteLine("epoch,train_loss,validation_loss,validation_mean_r");
@@ -218,26 +187,21 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
             }
         });
         context.Report("scoring", 1, 1, new Dictionary<string, double> { ["meanTestR"] = prediction.MeanR });
-        await context.SetSummaryAsync(new
-        {
-            meanTestR = prediction.MeanR,
-            units = r.Length,
-            trainStimuli = fit.Length,
-            validationStimuli = validation.Length,
-            testStimuli = test.Length,
-            epochs = model.History.Count,
-            bestEpoch = model.BestEpoch,
-            bestValidationMeanR = model.BestValidationMeanR,
-            stoppedEarly = model.StoppedEarly,
-            // The curve for pages opened after training, when the live events are gone.
-            trainingCurve = new
-            {
-                epochs = model.History.Select(e => e.Epoch).ToArray(),
-                validationMeanR = model.History.Select(e => e.ValidationMeanR).ToArray(),
-            },
-            features = $"Gabor energy maps, {scale.CyclesPerImage} cycles/image, {orientations} orientations x {positions}x{positions}",
-        });
         await context.LogAsync($"Mean test r = {prediction.MeanR:0.0000} after {model.History.Count} epochs (best epoch {model.BestEpoch}).");
+        return new EncodingReadoutSummary
+        {
+            MeanTestR = prediction.MeanR,
+            Units = r.Length,
+            TrainStimuli = fit.Length,
+            ValidationStimuli = validation.Length,
+            TestStimuli = test.Length,
+            Epochs = model.History.Count,
+            BestEpoch = model.BestEpoch,
+            BestValidationMeanR = model.BestValidationMeanR,
+            StoppedEarly = model.StoppedEarly,
+            TrainingCurve = new TrainingCurve([.. model.History.Select(e => e.Epoch)], [.. model.History.Select(e => e.ValidationMeanR)]),
+            Features = $"Gabor energy maps, {scale.CyclesPerImage} cycles/image, {orientations} orientations x {positions}x{positions}",
+        };
     }
 
     /// <summary>Collects a checkpoint the trainer writes and hands the bytes to the run when the trainer disposes it.</summary>

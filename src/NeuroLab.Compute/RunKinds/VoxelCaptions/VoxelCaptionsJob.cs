@@ -22,48 +22,6 @@ using static TorchSharp.torch;
 
 namespace NeuroLab.Compute.RunKinds.VoxelCaptions;
 
-/// <summary>
-/// Parameters of a "voxel-captions" run (JSON, camelCase): <c>encodingRunId</c> (a succeeded single-space
-/// encoding-ridge run of the same dataset); <c>minTestR</c> (units at or above it are captioned, default 0.1);
-/// <c>topN</c> (preferred stimuli per unit, default 10); <c>source</c> = measured (the unit's top training samples) |
-/// predicted (the top items of an image pool scored by the encoder) | both (default both when the encoder works on
-/// images, else measured); <c>poolDatasetId</c> (a dataset whose stimulus images form the pool; default the run
-/// dataset's own training stimuli); <c>keywords</c> (words in a caption, default 3); <c>priorStrength</c> (the
-/// Dirichlet prior's a0, default the corpus size); <c>composer</c> = statistical (default) | llm (an IChatClient the
-/// server is configured with); <c>method</c> = lavca | brainscuba (with <c>poolFeatureFileId</c>, <c>temperature</c>).
-/// </summary>
-public sealed record VoxelCaptionsParameters
-{
-    public Guid EncodingRunId { get; init; }
-
-    public double MinTestR { get; init; } = 0.1;
-
-    public int TopN { get; init; } = 10;
-
-    public string? Source { get; init; }
-
-    public Guid? PoolDatasetId { get; init; }
-
-    public int Keywords { get; init; } = 3;
-
-    public double? PriorStrength { get; init; }
-
-    public string Composer { get; init; } = "statistical";
-
-    /// <summary>lavca (default: preferred stimuli ranked by the encoder's predictions) or brainscuba (the unit's weight
-    /// vector projected onto an embedding pool; needs an encoder on uploaded embeddings and <see cref="PoolFeatureFileId"/>).</summary>
-    public string Method { get; init; } = "lavca";
-
-    /// <summary>brainscuba: a Features file whose rows are the embeddings of the pool's stimuli (same space as the encoder's features).</summary>
-    public Guid? PoolFeatureFileId { get; init; }
-
-    /// <summary>brainscuba: softmax temperature (the paper's 150).</summary>
-    public double Temperature { get; init; } = BrainScuba.DefaultTemperature;
-
-    public static VoxelCaptionsParameters Parse(JsonElement json) =>
-        json.Deserialize<VoxelCaptionsParameters>(EncodingRidgeParameters.Json) ?? throw new ArgumentException("Parameters are missing.");
-}
-
 /// <summary>One unit's caption and its evidence (captions.json).</summary>
 public sealed record UnitCaption(
     int Unit, double TestR, string Caption, IReadOnlyList<KeywordScore> Keywords, IReadOnlyList<CaptionEvidence> TopMeasured,
@@ -81,8 +39,20 @@ public sealed record CaptionEvidence(string Source, int Index, string Name, stri
 /// with LaVCa's sentence-level evaluation on the encoding run's held-out samples (TF-IDF embedding, Spearman).
 /// </summary>
 public sealed class VoxelCaptionsJob(
-    IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features, IChatClient? chat = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) : IRunJob
+    IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features, EncodingSamples encoder,
+    IChatClient? chat = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
+    : IRunJob<VoxelCaptionsParameters, VoxelCaptionsSummary>
 {
+    public static RunKindInfo Info { get; } = new(
+        RunKindNames.VoxelCaptions,
+        "Voxel captions",
+        "Describes in words what each well-predicted unit of an encoding-ridge run prefers (LaVCa, or BrainSCUBA on an " +
+        "embedding pool), with the preferred stimuli as evidence and LaVCa's sentence score on held-out samples.",
+        RunInput.Run,
+        VoxelCaptionsArtifacts.All);
+
+    public string Describe(VoxelCaptionsParameters parameters) => "captions · " + parameters.Method;
+
     /// <summary>The instruction given to a chat model when <c>composer = llm</c> (documented in docs/api/voxel-captions.md).</summary>
     public const string Prompt =
         "You describe what a brain unit (a voxel or neuron) responds to. You get keywords that are over-represented in the captions " +
@@ -93,20 +63,8 @@ public sealed class VoxelCaptionsJob(
     /// <summary>captions.json: camelCase, NaN scores (constant responses or similarities) written as null (older files' "NaN" still reads).</summary>
     public static JsonSerializerOptions CaptionsJson => NeuroLabJson.Web;
 
-    public string Kind => "voxel-captions";
-
-    public async Task<IReadOnlyList<string>> ValidateAsync(RunSubmission submission, CancellationToken ct)
+    public async Task ValidateAsync(VoxelCaptionsParameters p, RunSubmission submission, RunProblems problems, CancellationToken ct)
     {
-        VoxelCaptionsParameters p;
-        try
-        {
-            p = VoxelCaptionsParameters.Parse(submission.Parameters);
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException)
-        {
-            return [$"Parameters could not be read: {e.Message}"];
-        }
-        var problems = new List<string>();
         RunParameterChecks.InRange(problems, "topN", p.TopN, 1, 1000);
         RunParameterChecks.InRange(problems, "keywords", p.Keywords, 1, 20);
         if (!(p.MinTestR is >= -1 and <= 1))
@@ -117,18 +75,15 @@ public sealed class VoxelCaptionsJob(
         {
             RunParameterChecks.Positive(problems, "priorStrength", a0);
         }
-        if (p.Source is not (null or "measured" or "predicted" or "both"))
+        if (p.Source is not null)
         {
-            problems.Add($"Unknown source '{p.Source}'. Use measured, predicted or both.");
+            problems.OneOf("source", p.Source, ("measured", ""), ("predicted", ""), ("both", ""));
         }
-        if (p.Method is not ("lavca" or "brainscuba"))
-        {
-            problems.Add($"Unknown method '{p.Method}'. Use lavca or brainscuba.");
-        }
+        problems.OneOf("method", p.Method, ("lavca", ""), ("brainscuba", ""));
         RunParameterChecks.Positive(problems, "temperature", p.Temperature);
         if (p.Composer is not ("statistical" or "llm"))
         {
-            problems.Add($"Unknown composer '{p.Composer}'. Use statistical or llm.");
+            problems.OneOf("composer", p.Composer, ("statistical", ""), ("llm", ""));
         }
         else if (p.Composer == "llm" && chat is null)
         {
@@ -139,12 +94,12 @@ public sealed class VoxelCaptionsJob(
         if (run is null)
         {
             problems.Add($"Encoding run {p.EncodingRunId} is not a run of this dataset.");
-            return problems;
+            return;
         }
-        if (run.Kind != "encoding-ridge" || run.Status != RunStatus.Succeeded)
+        if (run.Kind != RunKindNames.EncodingRidge || run.Status != RunStatus.Succeeded)
         {
             problems.Add($"Run {run.Id} is a {run.Status.ToString().ToLowerInvariant()} {run.Kind} run; captions need a succeeded encoding-ridge run.");
-            return problems;
+            return;
         }
         var encoding = EncodingRidgeParameters.Parse(JsonDocument.Parse(run.ParametersJson).RootElement);
         if (encoding.Bands is not null)
@@ -181,7 +136,7 @@ public sealed class VoxelCaptionsJob(
                 problems.Add($"Pool dataset {poolDataset.Name} has no stimulus images to rank.");
             }
         }
-        var testR = await db.RunArtifacts.Where(a => a.RunId == run.Id && a.Name == "test_r.npy").Select(a => a.Sha256).SingleOrDefaultAsync(ct);
+        var testR = await db.RunArtifacts.Where(a => a.RunId == run.Id && a.Name == EncodingRidgeArtifacts.TestR.FileName).Select(a => a.Sha256).SingleOrDefaultAsync(ct);
         if (testR is null)
         {
             problems.Add($"Run {run.Id} has no test_r.npy.");
@@ -199,13 +154,11 @@ public sealed class VoxelCaptionsJob(
                 problems.Add($"No unit reaches test r >= {p.MinTestR.ToString(CultureInfo.InvariantCulture)} (the best has {r.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max().ToString("0.000", CultureInfo.InvariantCulture)}); lower minTestR.");
             }
         }
-        return problems;
     }
 
-    public async Task ExecuteAsync(RunContext context)
+    public async Task<VoxelCaptionsSummary> ExecuteAsync(VoxelCaptionsParameters p, RunContext context)
     {
         var ct = context.Cancellation;
-        var p = VoxelCaptionsParameters.Parse(context.Parameters);
         Run encodingRun;
         ResponseSet set;
         List<(string Name, string? Sha, string? Split, string? Label, string? Caption)> stimuli;
@@ -218,11 +171,10 @@ public sealed class VoxelCaptionsJob(
             stimuli = [.. (await db.Stimuli.Where(s => s.DatasetId == encodingRun.DatasetId).OrderBy(s => s.Index)
                 .Select(s => new { s.Name, s.ImageSha256, s.Split, s.Label, s.Caption }).ToListAsync(ct))
                 .Select(s => (s.Name, s.ImageSha256, s.Split, s.Label, s.Caption))];
-            testRSha = await db.RunArtifacts.Where(a => a.RunId == encodingRun.Id && a.Name == "test_r.npy").Select(a => a.Sha256).SingleAsync(ct);
+            testRSha = await db.RunArtifacts.Where(a => a.RunId == encodingRun.Id && a.Name == EncodingRidgeArtifacts.TestR.FileName).Select(a => a.Sha256).SingleAsync(ct);
         }
         var encoding = EncodingRidgeParameters.Parse(JsonDocument.Parse(encodingRun.ParametersJson).RootElement);
         string source = p.Source ?? (p.Method == "brainscuba" ? "predicted" : features.NeedsImages(encoding.FeatureKinds) ? "both" : "measured");
-        var encoder = new EncodingRidgeJob(dbFactory, store, features);
         var samples = await encoder.SamplesAsync(encoding, set, [.. stimuli.Select(s => (s.Name, s.Sha, s.Split, s.Label))], encodingRun.Seed, ct);
         double[] testR;
         await using (var stream = store.OpenRead(testRSha))
@@ -368,36 +320,36 @@ public sealed class VoxelCaptionsJob(
         {
             perUnitScore[r.Unit] = r.SentenceScore;
         }
-        await context.SaveArrayAsync("sentence_score", EncodingJobSupport.Vector(perUnitScore));
-        await context.SaveArrayAsync("captioned_units", new NumericArray(NumericType.Int32, [units.Length], units));
-        await context.SaveFileAsync("captions.json", "captions", "json", s => JsonSerializer.Serialize(s, results, CaptionsJson));
-        await context.SaveFileAsync("captions.csv", "table", "csv", s => WriteCsv(s, results));
-        await context.SetSummaryAsync(new
-        {
-            encodingRunId = encodingRun.Id,
-            unitsCaptioned = results.Count,
-            units = unitCount,
-            minTestR = p.MinTestR,
-            source,
-            captionSource,
-            topN = p.TopN,
-            poolItems = pool.Count,
-            composer = p.Composer,
-            method = p.Method,
-            keywordsRemovedByWeightFilter = weightSimilarity is null ? (int?)null : filteredOut,
-            embedding,
-            meanSentenceScore = scores.Length == 0 ? double.NaN : scores.Average(),
-            medianSentenceScore = scores.Length == 0 ? double.NaN : scores[scores.Length / 2],
-            heldOutSamples = samples.TestRows.Length,
-            vocabularySize = diversity.VocabularySize,
-            effectiveDimensions = diversity.EffectiveDimensions,
-            evaluationNote,
-            fractionNamingBestHeldOutCategory = namesBest,
-            chanceOfNamingIt = chance,
-        });
+        await context.SaveArrayAsync(VoxelCaptionsArtifacts.SentenceScore, EncodingJobSupport.Vector(perUnitScore));
+        await context.SaveArrayAsync(VoxelCaptionsArtifacts.CaptionedUnits, new NumericArray(NumericType.Int32, [units.Length], units));
+        await context.SaveFileAsync(VoxelCaptionsArtifacts.Captions, s => JsonSerializer.Serialize(s, results, CaptionsJson));
+        await context.SaveFileAsync(VoxelCaptionsArtifacts.CaptionsTable, s => WriteCsv(s, results));
         await context.LogAsync($"{results.Count} captions; mean sentence score (Spearman, {samples.TestRows.Length} held-out samples) {(scores.Length == 0 ? double.NaN : scores.Average()).ToString("0.000", CultureInfo.InvariantCulture)}; " +
             $"vocabulary {diversity.VocabularySize}, {diversity.EffectiveDimensions} dimensions for 90% of caption variance" +
             (namesBest is { } f ? $"; {f:P0} of captions name the unit's best held-out category (chance {chance:P0})." : "."));
+        return new VoxelCaptionsSummary
+        {
+            EncodingRunId = encodingRun.Id,
+            UnitsCaptioned = results.Count,
+            Units = unitCount,
+            MinTestR = p.MinTestR,
+            Source = source,
+            CaptionSource = captionSource,
+            TopN = p.TopN,
+            PoolItems = pool.Count,
+            Composer = p.Composer,
+            Method = p.Method,
+            KeywordsRemovedByWeightFilter = weightSimilarity is null ? null : filteredOut,
+            Embedding = embedding,
+            MeanSentenceScore = scores.Length == 0 ? double.NaN : scores.Average(),
+            MedianSentenceScore = scores.Length == 0 ? double.NaN : scores[scores.Length / 2],
+            HeldOutSamples = samples.TestRows.Length,
+            VocabularySize = diversity.VocabularySize,
+            EffectiveDimensions = diversity.EffectiveDimensions,
+            EvaluationNote = evaluationNote,
+            FractionNamingBestHeldOutCategory = namesBest,
+            ChanceOfNamingIt = chance,
+        };
     }
 
     /// <summary>"Prefers a, b and c." from keywords, strongest first.</summary>
@@ -424,7 +376,7 @@ public sealed class VoxelCaptionsJob(
     }
 
     /// <summary>The category with the highest mean response over the held-out samples.</summary>
-    private static string BestHeldOutCategory(EncodingRidgeJob.Samples samples, IReadOnlyList<string?> labels, int unit, Func<int, int, double> response) =>
+    private static string BestHeldOutCategory(EncodingSamples.Samples samples, IReadOnlyList<string?> labels, int unit, Func<int, int, double> response) =>
         samples.TestRows.GroupBy(r => labels[samples.StimulusOfSample[r]]!).OrderByDescending(g => g.Average(r => response(r, unit))).First().Key;
 
     private async Task<List<string>> CaptionsAsync(IReadOnlyList<(string? Caption, string? Label, string? Sha)> items, RunContext context, CancellationToken ct)
@@ -461,7 +413,7 @@ public sealed class VoxelCaptionsJob(
     }
 
     private async Task<(List<(string Name, string? Sha, string Caption)> Pool, float[] Predictions)> PredictPoolAsync(
-        RunContext context, EncodingRidgeJob encoder, EncodingRidgeParameters encoding, EncodingRidgeJob.Samples samples,
+        RunContext context, EncodingSamples encoder, EncodingRidgeParameters encoding, EncodingSamples.Samples samples,
         List<(string Name, string? Sha, string? Split, string? Label, string? Caption)> stimuli, List<string> stimulusCaptions,
         Guid? poolDatasetId, double[] runTestR, CancellationToken ct)
     {
@@ -512,7 +464,7 @@ public sealed class VoxelCaptionsJob(
     /// (softmax with the temperature), and score every pool item by its cosine similarity to the projection.
     /// </summary>
     private async Task<(List<(string Name, string? Sha, string Caption)> Pool, float[] Scores, Func<int, string, double?> WeightSimilarity)> ProjectOntoPoolAsync(
-        RunContext context, EncodingRidgeJob encoder, EncodingRidgeParameters encoding, EncodingRidgeJob.Samples samples,
+        RunContext context, EncodingSamples encoder, EncodingRidgeParameters encoding, EncodingSamples.Samples samples,
         List<(string Name, string? Sha, string? Split, string? Label, string? Caption)> stimuli, List<string> stimulusCaptions,
         VoxelCaptionsParameters p, CancellationToken ct)
     {
@@ -610,7 +562,7 @@ public sealed class VoxelCaptionsJob(
 
     /// <summary>The encoding run's model fitted again on its own training samples, folds and alphas (features given), so it reproduces the run.</summary>
     private static RidgeCvResult RefitEncoder(
-        RunContext context, EncodingRidgeParameters encoding, EncodingRidgeJob.Samples samples, Tensor trainFeatures, Tensor testFeatures, CancellationToken ct)
+        RunContext context, EncodingRidgeParameters encoding, EncodingSamples.Samples samples, Tensor trainFeatures, Tensor testFeatures, CancellationToken ct)
     {
         var all = tensor(samples.Responses.ToFloat32(), [samples.Responses.Shape[0], samples.Responses.Shape[1]]);
         var trainRows = tensor(samples.TrainRows.Select(r => (long)r).ToArray());

@@ -1,0 +1,86 @@
+using NeuroLab.Analysis.Encoding;
+using NeuroLab.Analysis.Features;
+using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.Features;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Storage;
+using NeuroLab.Formats;
+using NeuroLab.Formats.Numpy;
+using static TorchSharp.torch;
+
+namespace NeuroLab.Compute.RunKinds.EncodingRidge;
+
+/// <summary>
+/// The samples and features of an encoding-ridge fit, shared by the encoding-ridge job and the kinds that refit or
+/// reuse its model (voxel captions), so a refit sees exactly the rows and features the run was scored on.
+/// </summary>
+public sealed class EncodingSamples(ContentStore store, FeatureSpaceRegistry features)
+{
+    /// <summary>
+    /// The samples a run fits: the response set's rows (one per stimulus, split by the dataset's marks or at random,
+    /// contiguous CV folds), or its single trials in repeat-major order (the last repeats held out, CV folds of whole
+    /// repeats).
+    /// </summary>
+    public sealed record Samples(
+        NumericArray Responses, int[] StimulusOfSample, int[] TrainRows, int[] TestRows, RidgeFolds Folds, string Description,
+        NumericArray? Trials = null, int? TrainRepeats = null, int? TestRepeats = null);
+
+    public async Task<Samples> SamplesAsync(
+        EncodingRidgeParameters p, ResponseSet set, IReadOnlyList<(string Name, string? Sha, string? Split, string? Label)> stimuli, int seed, CancellationToken ct)
+    {
+        if (p.Samples != "trials")
+        {
+            NumericArray responses;
+            await using (var stream = store.OpenRead(set.ArraySha256))
+            {
+                responses = NpyReader.Read(stream, "responses.npy").ToCOrder();
+            }
+            var (train, test) = EncodingJobSupport.Split(stimuli.Select(s => s.Split).ToList(), p.Split, p.TestFraction, seed);
+            return new Samples(responses, [.. Enumerable.Range(0, stimuli.Count)], train, test, RidgeFolds.Contiguous(p.Folds),
+                $"{stimuli.Count} stimuli ({train.Length} train, {test.Length} test)");
+        }
+        var trials = await ReadTrialsAsync(set, ct);
+        int repeats = (int)trials.Shape[0], count = (int)trials.Shape[1], units = (int)trials.Shape[2];
+        int testRepeats = p.TestRepeats ?? EncodingRidgeParameters.DefaultTestRepeats(repeats);
+        int trainRepeats = repeats - testRepeats;
+        var flat = new NumericArray(NumericType.Float32, [(long)repeats * count, units], trials.ToFloat32());
+        int[] trainRows = [.. Enumerable.Range(0, trainRepeats * count)];
+        int[] testRows = [.. Enumerable.Range(trainRepeats * count, testRepeats * count)];
+        // Whole repeats per fold, in order: fold f holds repeats [f * trainRepeats / k, (f + 1) * trainRepeats / k).
+        var folds = RidgeFolds.Explicit([.. trainRows.Select(i => (int)((long)(i / count) * p.Folds / trainRepeats))]);
+        return new Samples(flat, [.. Enumerable.Range(0, repeats * count).Select(i => i % count)], trainRows, testRows, folds,
+            $"{repeats * count} single trials of {count} stimuli x {repeats} repeats (repeats 1-{trainRepeats} train in {p.Folds} folds of whole repeats, {trainRepeats + 1}-{repeats} test)",
+            trials, trainRepeats, testRepeats);
+    }
+
+    /// <summary>The response set's single trials [repeats, stimuli, units].</summary>
+    public async Task<NumericArray> ReadTrialsAsync(ResponseSet set, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        await using var stream = store.OpenRead(set.TrialsSha256!);
+        return NpyReader.Read(stream, "trials.npy").ToCOrder();
+    }
+
+    /// <summary>
+    /// The rows of feature space <paramref name="kind"/> (from the registry) for the training and test samples of
+    /// <paramref name="images"/>/<paramref name="labels"/>; a fitted space (PCA) learns from the training rows only.
+    /// </summary>
+    public async Task<(Tensor Train, Tensor Test, string Description)> FeaturesAsync(
+        string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, IReadOnlyList<string?> labels)
+    {
+        var input = new FeatureInput
+        {
+            Images = images,
+            ImageSize = size,
+            Labels = labels,
+            FitRows = trainIndex.data<long>().ToArray(),
+            Progress = new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)),
+        };
+        var matrix = await features.Get(kind).ComputeAsync(p.FeatureParameters, input, context.Cancellation);
+        return (matrix.Values.index_select(0, trainIndex), matrix.Values.index_select(0, testIndex), matrix.Description);
+    }
+
+    /// <summary>Whether the run's feature spaces read the stimulus images.</summary>
+    public bool NeedsImages(EncodingRidgeParameters p) => features.NeedsImages(p.FeatureKinds);
+}
