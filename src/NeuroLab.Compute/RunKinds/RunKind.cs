@@ -28,6 +28,12 @@ public interface IRunKind
     /// </summary>
     object ParseParameters(JsonElement json);
 
+    /// <summary>
+    /// Reads a stored run's parameters (validated when it was queued; parameters a later version no longer knows are
+    /// ignored here); null when they cannot be read.
+    /// </summary>
+    object? ReadStoredParameters(string parametersJson);
+
     /// <summary>Parameters as stored and sent (camelCase JSON).</summary>
     JsonElement Serialize(object parameters);
 
@@ -69,6 +75,18 @@ internal sealed class RunKind<TParameters, TSummary, TJob>(Func<TJob> job) : IRu
     public int SummaryVersion => SummaryVersionOf();
 
     public object ParseParameters(JsonElement json) => Parse(json, null);
+
+    public object? ReadStoredParameters(string parametersJson)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TParameters>(parametersJson, RunKindJson.Parameters);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     public JsonElement Serialize(object parameters) => JsonSerializer.SerializeToElement((TParameters)parameters, RunKindJson.Parameters);
 

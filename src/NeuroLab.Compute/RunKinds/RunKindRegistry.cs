@@ -50,6 +50,10 @@ public sealed class RunKindRegistry
     /// <summary>The label of a kind, or its name when this server does not know it.</summary>
     public string Label(string name) => TryGet(name, out var kind) ? kind.Info.Label : name;
 
+    /// <summary>The response set a run of a kind that fits one (<see cref="IResponseSetParameters"/>) was fitted on; null otherwise.</summary>
+    public Guid? ResponseSetOf(string kind, string parametersJson) =>
+        TryGet(kind, out var k) && k.ReadStoredParameters(parametersJson) is IResponseSetParameters p ? p.ResponseSetId : null;
+
     /// <summary>The one-line result of a run (from its kind's summary record); empty without one.</summary>
     public string Headline(string kind, string? summaryJson) =>
         TryGet(kind, out var k) && k.ReadSummary(summaryJson) is { } summary ? summary.Headline() : string.Empty;

@@ -218,6 +218,19 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
         return ([.. array.Shape], array.ToFloat64());
     }
 
+    /// <summary>Reads the array artifact of a role (e.g. the unit scores) as (shape, float64 values in C order); null when the run has none.</summary>
+    public async Task<(long[] Shape, double[] Values)?> ReadArrayByRoleAsync(string userId, Guid runId, ArtifactRole role, CancellationToken ct = default)
+    {
+        var artifact = (await ArtifactsAsync(userId, runId, ct)).FirstOrDefault(a => a.Role == role.Name() && a.Format == "npy");
+        if (artifact is null)
+        {
+            return null;
+        }
+        await using var stream = store.OpenRead(artifact.Sha256);
+        var array = NeuroLab.Formats.Numpy.NpyReader.Read(stream, artifact.Name).ToCOrder();
+        return ([.. array.Shape], array.ToFloat64());
+    }
+
     /// <summary>True when the user may watch the run (hub joins).</summary>
     public async Task<bool> CanWatchRunAsync(string userId, Guid runId, CancellationToken ct = default)
     {

@@ -5,6 +5,7 @@ using NeuroLab.Compute.Captions;
 using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.RunKinds.EncodingReadout;
 using NeuroLab.Compute.RunKinds.VoxelCaptions;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Data;
 using NeuroLab.Data.Runs;
@@ -45,7 +46,7 @@ public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDb
     public async Task<CaptionRun?> LoadAsync(string userId, Guid captionRunId, CancellationToken ct = default)
     {
         var run = await runs.GetAsync(userId, captionRunId, ct);
-        if (run.Kind != "voxel-captions" || run.Status != RunStatus.Succeeded)
+        if (run.Kind != RunKindNames.VoxelCaptions || run.Status != RunStatus.Succeeded)
         {
             return null;
         }
@@ -53,7 +54,7 @@ public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDb
         {
             return cached;
         }
-        var artifact = (await runs.ArtifactsAsync(userId, captionRunId, ct)).SingleOrDefault(a => a.Name == "captions.json");
+        var artifact = (await runs.ArtifactsAsync(userId, captionRunId, ct)).SingleOrDefault(a => a.Name == VoxelCaptionsArtifacts.Captions.FileName);
         if (artifact is null)
         {
             return null;
@@ -63,7 +64,7 @@ public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDb
         {
             captions = await JsonSerializer.DeserializeAsync<List<UnitCaption>>(stream, VoxelCaptionsJob.CaptionsJson, ct) ?? [];
         }
-        var encodingRunId = JsonDocument.Parse(run.ParametersJson).RootElement.GetProperty("encodingRunId").GetGuid();
+        var encodingRunId = VoxelCaptionsParameters.Parse(run.ParametersJson).EncodingRunId;
         return _cache[captionRunId] = new CaptionRun(captionRunId, encodingRunId, captions);
     }
 
@@ -88,9 +89,9 @@ public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDb
             return cached;
         }
         var encodingArtifacts = await runs.ArtifactsAsync(userId, run.EncodingRunId, ct);
-        var reference = encodingArtifacts.FirstOrDefault(a => a.Name == "test_r.nii.gz");
+        var reference = encodingArtifacts.FirstOrDefault(a => a.Name == EncodingRidgeArtifacts.TestRMap.FileName);
         var encoding = await runs.GetAsync(userId, run.EncodingRunId, ct);
-        var setId = JsonDocument.Parse(encoding.ParametersJson).RootElement.GetProperty("responseSetId").GetGuid();
+        var setId = EncodingRidgeParameters.Parse(encoding.ParametersJson).ResponseSetId;
         string? coordinatesSha;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -137,11 +138,11 @@ public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDb
         var encoding = await runs.GetAsync(userId, encodingRunId, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var candidates = await db.Runs
-            .Where(r => r.WorkspaceId == encoding.WorkspaceId && r.DatasetId == encoding.DatasetId && r.Kind == "voxel-captions" && r.Status == RunStatus.Succeeded)
+            .Where(r => r.WorkspaceId == encoding.WorkspaceId && r.DatasetId == encoding.DatasetId && r.Kind == RunKindNames.VoxelCaptions && r.Status == RunStatus.Succeeded)
             .OrderByDescending(r => r.FinishedAtUtc).Select(r => new { r.Id, r.ParametersJson }).ToListAsync(ct);
         foreach (var c in candidates)
         {
-            if (JsonDocument.Parse(c.ParametersJson).RootElement.TryGetProperty("encodingRunId", out var id) && id.GetGuid() == encodingRunId)
+            if (VoxelCaptionsParameters.Parse(c.ParametersJson).EncodingRunId == encodingRunId)
             {
                 return await LoadAsync(userId, c.Id, ct);
             }

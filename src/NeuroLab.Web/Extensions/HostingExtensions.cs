@@ -9,6 +9,8 @@ using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Identity.Web;
 using MudBlazor.Services;
 using NeuroLab.Compute.Extensions;
+using NeuroLab.Compute.RunKinds;
+using NeuroLab.Web.Components.Runs;
 using NeuroLab.Data;
 using NeuroLab.Data.Identity;
 using NeuroLab.Data.Workspaces;
@@ -122,6 +124,10 @@ public static class HostingExtensions
     private static void AddCompute(IServiceCollection services, IConfiguration configuration)
     {
         services.AddNeuroLabCompute();
+        // How the pages show each kind (kinds without a view get the generic form and result panel).
+        services.AddRunKindView(RunKindNames.EncodingRidge, typeof(EncodingRidgeForm), typeof(EncodingRidgeResultPanel));
+        services.AddRunKindView(RunKindNames.EncodingReadout, typeof(EncodingReadoutForm), typeof(EncodingResultPanel));
+        services.AddRunKindView(RunKindNames.VoxelCaptions, result: typeof(VoxelCaptionsResultPanel));
         // A chat model for voxel captions (composer = llm) only when an endpoint and a model are configured.
         var captions = configuration.GetSection("NeuroLab:Captions");
         if (!string.IsNullOrWhiteSpace(captions["ChatEndpoint"]) && !string.IsNullOrWhiteSpace(captions["ChatModel"]))

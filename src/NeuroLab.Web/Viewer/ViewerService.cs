@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using NeuroLab.Compute.RunKinds;
 using NeuroLab.Data;
 using NeuroLab.Data.Datasets;
 using NeuroLab.Data.Runs;
@@ -76,7 +77,7 @@ public sealed record RunUnit(Guid RunId, int Unit, int[] Ijk);
 /// a world position, and finds the unit of a run under a voxel. Scoped to the caller's memberships: a workspace the
 /// caller is not a member of has nothing.
 /// </summary>
-public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, VolumeSampler sampler, ContentStore store)
+public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, VolumeSampler sampler, ContentStore store, NeuroLab.Compute.RunKinds.RunKindRegistry kinds)
 {
     private readonly ConcurrentDictionary<Guid, IReadOnlyDictionary<int, string>> _regions = new();
     private readonly ConcurrentDictionary<Guid, IReadOnlyDictionary<(int, int, int), int>> _units = new();
@@ -104,12 +105,15 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
         var runs = await db.Runs.Where(r => r.WorkspaceId == workspaceId && r.Status == RunStatus.Succeeded)
             .OrderByDescending(r => r.FinishedAtUtc).Select(r => new { r.Id, r.Kind, r.DatasetId, r.FinishedAtUtc }).ToListAsync(ct);
         var runIds = runs.Select(r => r.Id).ToList();
-        var maps = await db.RunArtifacts.Where(a => runIds.Contains(a.RunId) && a.Kind == "map" && a.Format == "nii.gz")
+        string volumeMap = ArtifactRole.VolumeMap.Name();
+        var maps = await db.RunArtifacts.Where(a => runIds.Contains(a.RunId) && a.Role == volumeMap && a.Format == "nii.gz")
             .Select(a => new { a.Id, a.RunId, a.Name, a.Sha256 }).ToListAsync(ct);
         foreach (var run in runs)
         {
             var d = datasets[run.DatasetId];
-            foreach (var a in maps.Where(m => m.RunId == run.Id).OrderBy(m => m.Name == "test_r.nii.gz" ? 0 : 1).ThenBy(m => m.Name))
+            // In the order the run's kind declares its maps: the map of the score the run is judged by first.
+            var declared = kinds.TryGet(run.Kind, out var kind) ? kind.Info.Artifacts.Select(x => x.FileName).ToList() : [];
+            foreach (var a in maps.Where(m => m.RunId == run.Id).OrderBy(m => declared.IndexOf(m.Name) is var i && i >= 0 ? i : int.MaxValue).ThenBy(m => m.Name))
             {
                 var mapName = a.Name.Replace(".nii.gz", "", StringComparison.Ordinal);
                 items.Add(new ViewerItem($"artifact:{a.Id}", $"{run.Kind} {run.Id.ToString()[..8]} · {mapName}", $"api/v1/artifacts/{a.Id}", a.Name, a.Sha256,
@@ -243,8 +247,8 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
         if (!_responses.TryGetValue(runId, out var data))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var run = await db.Runs.Where(r => r.Id == runId).Select(r => new { r.ParametersJson, r.DatasetId }).SingleAsync(ct);
-            var setId = JsonDocument.Parse(run.ParametersJson).RootElement.GetProperty("responseSetId").GetGuid();
+            var run = await db.Runs.Where(r => r.Id == runId).Select(r => new { r.Kind, r.ParametersJson, r.DatasetId }).SingleAsync(ct);
+            var setId = kinds.ResponseSetOf(run.Kind, run.ParametersJson) ?? Guid.Empty;
             var set = await db.ResponseSets.SingleAsync(s => s.Id == setId, ct);
             var stimuli = await db.Stimuli.Where(s => s.DatasetId == run.DatasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.Label, s.ImageSha256 }).ToListAsync(ct);
             await using var stream = store.OpenRead(set.ArraySha256);
@@ -274,8 +278,8 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
     private async Task<IReadOnlyDictionary<(int, int, int), int>> LoadUnitsAsync(Guid runId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var parameters = await db.Runs.Where(r => r.Id == runId).Select(r => r.ParametersJson).SingleAsync(ct);
-        var setId = JsonDocument.Parse(parameters).RootElement.TryGetProperty("responseSetId", out var id) ? id.GetGuid() : Guid.Empty;
+        var run = await db.Runs.Where(r => r.Id == runId).Select(r => new { r.Kind, r.ParametersJson }).SingleAsync(ct);
+        var setId = kinds.ResponseSetOf(run.Kind, run.ParametersJson) ?? Guid.Empty;
         var sha = await db.ResponseSets.Where(s => s.Id == setId).Select(s => s.UnitCoordinatesSha256).SingleOrDefaultAsync(ct);
         var map = new Dictionary<(int, int, int), int>();
         if (sha is not null)

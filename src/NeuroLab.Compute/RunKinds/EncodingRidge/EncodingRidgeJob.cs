@@ -45,7 +45,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             : Task.FromResult(new EncodingRidgeParameters());
 
     public string Describe(EncodingRidgeParameters parameters) =>
-        "ridge · " + string.Join(" + ", parameters.FeatureKinds) + (parameters.Samples == "trials" ? " · single trials" : "");
+        "ridge · " + string.Join("+", parameters.FeatureKinds);
 
     public async Task ValidateAsync(EncodingRidgeParameters p, RunSubmission submission, RunProblems problems, CancellationToken ct)
     {

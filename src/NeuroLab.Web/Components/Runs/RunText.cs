@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace NeuroLab.Web.Components.Runs;
 
-/// <summary>Short texts for run lists: progress and headline result from the stored JSON.</summary>
+/// <summary>Short texts for run lists: progress from the stored JSON (the headline result comes from the run's kind, <see cref="NeuroLab.Compute.RunKinds.RunKindRegistry.Headline"/>).</summary>
 public static class RunText
 {
     public static string Progress(string? progressJson)
@@ -18,17 +18,5 @@ public static class RunText
         long step = root.TryGetProperty("step", out var st) && st.ValueKind == JsonValueKind.Number ? st.GetInt64() : 0;
         long total = root.TryGetProperty("total", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt64() : 0;
         return total > 0 ? $"{stage} {step}/{total}" : stage ?? "";
-    }
-
-    public static string Result(string? summaryJson)
-    {
-        if (summaryJson is null)
-        {
-            return "";
-        }
-        using var doc = JsonDocument.Parse(summaryJson);
-        return doc.RootElement.TryGetProperty("meanTestR", out var r) && r.ValueKind == JsonValueKind.Number
-            ? "mean test r " + r.GetDouble().ToString("0.000", CultureInfo.InvariantCulture)
-            : "";
     }
 }
