@@ -6,9 +6,17 @@ namespace NeuroLab.E2E;
 /// One app server (Kestrel on 127.0.0.1, temporary data) and one headless Debian Chromium for the
 /// whole class. Playwright's own browser download is never used: this machine has no internet.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
-    public NeuroLabAppFactory App { get; } = new(useKestrel: true);
+    public BrowserFixture()
+        : this(null)
+    {
+    }
+
+    /// <summary>A server with extra registrations (e.g. a run kind from the tests).</summary>
+    protected BrowserFixture(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services) => App = new(useKestrel: true, services: services);
+
+    public NeuroLabAppFactory App { get; }
 
     public IPlaywright Playwright { get; private set; } = default!;
 

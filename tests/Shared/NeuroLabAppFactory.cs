@@ -10,9 +10,11 @@ namespace NeuroLab.Tests.Shared;
 /// <summary>
 /// The whole web app on a temporary SQLite file and data folder, deleted on dispose. With
 /// <paramref name="useKestrel"/> it listens on a real loopback port (for browsers and request limits);
-/// otherwise it runs on the in-memory TestServer.
+/// otherwise it runs on the in-memory TestServer. <paramref name="services"/> adds registrations after the app's own
+/// (e.g. a run kind that lives in the tests only).
 /// </summary>
-public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    : WebApplicationFactory<Program>
 {
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("neurolab-test-").FullName;
 
@@ -45,6 +47,10 @@ public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDiction
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
+        }
+        if (services is not null)
+        {
+            builder.ConfigureServices(services);
         }
         if (useKestrel)
         {
