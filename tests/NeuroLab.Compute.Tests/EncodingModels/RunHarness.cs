@@ -22,7 +22,7 @@ public sealed class RunHarness : IAsyncDisposable
     private RunHarness(Microsoft.Extensions.AI.IChatClient? chat, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings)
     {
         var features = Features.TestFeatureSpaces.Registry(F.Database.Factory, F.Store);
-        IRunJob[] jobs = [new EncodingRidgeJob(F.Database.Factory, F.Store, features), new NeuroLab.Compute.RunKinds.VoxelCaptions.VoxelCaptionsJob(F.Database.Factory, F.Store, features, chat, embeddings)];
+        IRunJob[] jobs = [new EncodingRidgeJob(F.Database.Factory, F.Store, features, new NeuroLab.Compute.Geometry.UnitGeometryService(F.Database.Factory, F.Store)), new NeuroLab.Compute.RunKinds.VoxelCaptions.VoxelCaptionsJob(F.Database.Factory, F.Store, features, chat, embeddings)];
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);
         _queue = new RunQueue(F.Database.Factory, jobs, _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
     }

@@ -222,7 +222,7 @@ public sealed class VoxelCaptionsJob(
         }
         var encoding = EncodingRidgeParameters.Parse(JsonDocument.Parse(encodingRun.ParametersJson).RootElement);
         string source = p.Source ?? (p.Method == "brainscuba" ? "predicted" : features.NeedsImages(encoding.FeatureKinds) ? "both" : "measured");
-        var encoder = new EncodingRidgeJob(dbFactory, store, features);
+        var encoder = new EncodingRidgeJob(dbFactory, store, features, new Geometry.UnitGeometryService(dbFactory, store));
         var samples = await encoder.SamplesAsync(encoding, set, [.. stimuli.Select(s => (s.Name, s.Sha, s.Split, s.Label))], encodingRun.Seed, ct);
         double[] testR;
         await using (var stream = store.OpenRead(testRSha))
