@@ -107,6 +107,7 @@ public sealed class EncodingReadoutJobTests : IAsyncLifetime
         using var summary = JsonDocument.Parse(run.SummaryJson!);
         Assert.InRange(summary.RootElement.GetProperty("meanTestR").GetDouble(), -1, 1);
         Assert.Equal(18, summary.RootElement.GetProperty("testStimuli").GetInt32());
+        Console.WriteLine($"Allen V1 readout: {run.SummaryJson}");
         // The stored curve covers every epoch, the ones before the restart included, in order.
         var curve = summary.RootElement.GetProperty("trainingCurve");
         var curveEpochs = curve.GetProperty("epochs").EnumerateArray().Select(e => e.GetInt32()).ToArray();

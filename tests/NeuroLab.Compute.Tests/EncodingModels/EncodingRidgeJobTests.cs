@@ -53,7 +53,7 @@ public sealed class EncodingRidgeJobTests : IAsyncLifetime
         await using var stream = _f.Store.OpenRead(artifacts.Single(a => a.Name == "test_r.npy").Sha256);
         var testR = NpyReader.Read(stream, "test_r.npy").ToFloat64();
         Assert.Equal(mean, testR.Average(), 1e-5);
-        Console.WriteLine($"Allen V1 {features}: mean test r = {mean:0.0000}");
+        Console.WriteLine($"Allen V1 {features}: mean test r = {mean:0.0000}; {run.SummaryJson}");
     }
 
     [Fact]

@@ -571,7 +571,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
 
     private static void WriteCsv(Stream stream, RidgeCvResult result) => WriteCsv(stream, result.TestR, result.TestR2, result.BestAlpha);
 
-    private static void WriteCsv(Stream stream, IReadOnlyList<double> testR, IReadOnlyList<double> testR2, IReadOnlyList<double> bestAlpha)
+    internal static void WriteCsv(Stream stream, IReadOnlyList<double> testR, IReadOnlyList<double> testR2, IReadOnlyList<double> bestAlpha)
     {
         using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
         writer.WriteLine("unit,test_r,test_r2,best_alpha");
