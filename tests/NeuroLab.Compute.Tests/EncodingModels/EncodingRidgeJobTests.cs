@@ -44,7 +44,10 @@ public sealed class EncodingRidgeJobTests : IAsyncLifetime
         var mean = summary.RootElement.GetProperty("meanTestR").GetDouble();
         Assert.Equal(100, summary.RootElement.GetProperty("trainStimuli").GetInt32());
         Assert.Equal(18, summary.RootElement.GetProperty("testStimuli").GetInt32());
-        Assert.InRange(mean, -1, 1);
+        // These 18 test scenes allow no quality bound: measured mean test r gabor -0.008, pixels -0.034, pca -0.019, no
+        // neuron significant at FDR 0.05. So the bound is the other way: near zero, as a fit that saw the test scenes
+        // (a split leak) would not be.
+        Assert.InRange(mean, -0.15, 0.15);
         var artifacts = await _runs.ArtifactsAsync(_f.Alice, run.Id);
         Assert.Contains(artifacts, a => a.Name == "test_r.npy");
         Assert.Contains(artifacts, a => a.Name == "weights.npy");
@@ -53,7 +56,7 @@ public sealed class EncodingRidgeJobTests : IAsyncLifetime
         await using var stream = _f.Store.OpenRead(artifacts.Single(a => a.Name == "test_r.npy").Sha256);
         var testR = NpyReader.Read(stream, "test_r.npy").ToFloat64();
         Assert.Equal(mean, testR.Average(), 1e-5);
-        Console.WriteLine($"Allen V1 {features}: mean test r = {mean:0.0000}; {run.SummaryJson}");
+        Console.WriteLine($"Allen V1 {features}: mean test r = {mean:0.0000}");
     }
 
     [Fact]
