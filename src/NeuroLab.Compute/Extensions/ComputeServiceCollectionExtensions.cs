@@ -6,6 +6,7 @@ using NeuroLab.Compute.RunKinds.EncodingReadout;
 using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.RunKinds.VoxelCaptions;
 using NeuroLab.Compute.Features;
+using NeuroLab.Compute.Geometry;
 using NeuroLab.Compute.Runs;
 
 namespace NeuroLab.Compute.Extensions;
@@ -14,7 +15,7 @@ namespace NeuroLab.Compute.Extensions;
 public static class ComputeServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the run service, the run kinds, the in-process event bus and signals, and the run queue, with
+    /// Registers the run service, the run kinds, the unit-geometry service, the in-process event bus and signals, and the run queue, with
     /// <see cref="ComputeOptions"/> bound from <c>NeuroLab:Compute</c> (checked at start-up). Needs the database
     /// factory, the content store and the workspace service registered by the host.
     /// </summary>
@@ -35,6 +36,7 @@ public static class ComputeServiceCollectionExtensions
 
         services.AddScoped<RunService>();
         services.AddFeatureSpaces();
+        services.TryAddSingleton<UnitGeometryService>();
         services.TryAddSingleton<EncodingSamples>();
         services.AddRunKind<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>();
         services.AddRunKind<EncodingReadoutParameters, EncodingReadoutSummary, EncodingReadoutJob>();

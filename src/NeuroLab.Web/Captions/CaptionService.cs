@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Compute.Captions;
+using NeuroLab.Compute.Geometry;
 using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.RunKinds.EncodingReadout;
 using NeuroLab.Compute.RunKinds.VoxelCaptions;
@@ -38,7 +39,7 @@ public sealed record CaptionRun(Guid RunId, Guid EncodingRunId, IReadOnlyList<Un
 public sealed record CaptionMap(string Sha256, string Query, IReadOnlyList<string> Legend, int Voxels);
 
 /// <summary>Reads the captions of voxel-captions runs, scoped to the caller's memberships through <see cref="RunService"/>.</summary>
-public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store)
+public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, UnitGeometryService geometry)
 {
     private readonly ConcurrentDictionary<Guid, CaptionRun> _cache = new();
 
@@ -88,47 +89,22 @@ public sealed class CaptionService(RunService runs, IDbContextFactory<NeuroLabDb
         {
             return cached;
         }
-        var encodingArtifacts = await runs.ArtifactsAsync(userId, run.EncodingRunId, ct);
-        var reference = encodingArtifacts.FirstOrDefault(a => a.Name == EncodingRidgeArtifacts.TestRMap.FileName);
         var encoding = await runs.GetAsync(userId, run.EncodingRunId, ct);
         var setId = EncodingRidgeParameters.Parse(encoding.ParametersJson).ResponseSetId;
-        string? coordinatesSha;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            coordinatesSha = await db.ResponseSets.Where(r => r.Id == setId).Select(r => r.UnitCoordinatesSha256).SingleOrDefaultAsync(ct);
-        }
-        if (reference is null || coordinatesSha is null)
+        if (await geometry.ForResponseSetAsync(setId, ct) is not { } units)
         {
             return null;
         }
-        // Only the grid and affine of the run's map are needed, not its voxels.
-        var header = NeuroLab.Formats.Nifti.NiftiReader.ReadHeader(store.LocalPath(reference.Sha256));
-        NeuroLab.Formats.NumericArray coordinates;
-        await using (var stream = store.OpenRead(coordinatesSha))
-        {
-            coordinates = NeuroLab.Formats.Numpy.NpyReader.Read(stream, "coordinates.npy").ToCOrder();
-        }
-        long[] grid = [.. header.Shape.Take(3)];
-        var volume = new float[grid[0] * grid[1] * grid[2]];
-        Array.Fill(volume, float.NaN);
         var legend = run.Captions.Where(c => c.Keywords.Count > 0).GroupBy(c => c.Keywords[0].Word)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).ToList();
         var matches = key.Length == 0 ? run.Captions : run.Search(query);
+        var values = new double[units.UnitCount];
+        Array.Fill(values, double.NaN);
         foreach (var c in matches)
         {
-            long i = (long)coordinates.GetDouble(c.Unit * 3), j = (long)coordinates.GetDouble(c.Unit * 3 + 1), k = (long)coordinates.GetDouble(c.Unit * 3 + 2);
-            volume[i + grid[0] * (j + grid[1] * k)] = key.Length > 0 ? 1 : c.Keywords.Count > 0 ? 1 + legend.IndexOf(c.Keywords[0].Word) : float.NaN;
+            values[c.Unit] = key.Length > 0 ? 1 : c.Keywords.Count > 0 ? 1 + legend.IndexOf(c.Keywords[0].Word) : double.NaN;
         }
-        var array = new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, grid, volume, NeuroLab.Formats.ArrayOrder.Fortran);
-        var stored = await store.AddAsync(s =>
-        {
-            using var gzip = new System.IO.Compression.GZipStream(s, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
-            NeuroLab.Formats.Nifti.NiftiWriter.Write(gzip, array, header.BestAffine(), new NeuroLab.Formats.Nifti.NiftiWriteOptions
-            {
-                XFormCode = (short)Math.Max(1, Math.Max(header.SFormCode, header.QFormCode)),
-                Description = key.Length > 0 ? $"NeuroLab captions matching {key}" : "NeuroLab caption map",
-            });
-        }, ct);
+        var stored = await store.AddAsync(s => units.WriteVolume(s, values, key.Length > 0 ? $"NeuroLab captions matching {key}" : "NeuroLab caption map"), ct);
         return _maps[(captionRunId, key)] = new CaptionMap(stored.Sha256, key, key.Length > 0 ? [key] : legend, matches.Count);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Compute.RunKinds;
+using NeuroLab.Compute.Geometry;
 using NeuroLab.Data;
 using NeuroLab.Data.Datasets;
 using NeuroLab.Data.Runs;
@@ -77,10 +78,10 @@ public sealed record RunUnit(Guid RunId, int Unit, int[] Ijk);
 /// a world position, and finds the unit of a run under a voxel. Scoped to the caller's memberships: a workspace the
 /// caller is not a member of has nothing.
 /// </summary>
-public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, VolumeSampler sampler, ContentStore store, NeuroLab.Compute.RunKinds.RunKindRegistry kinds)
+public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, VolumeSampler sampler, ContentStore store, UnitGeometryService geometry, RunKindRegistry kinds)
 {
     private readonly ConcurrentDictionary<Guid, IReadOnlyDictionary<int, string>> _regions = new();
-    private readonly ConcurrentDictionary<Guid, IReadOnlyDictionary<(int, int, int), int>> _units = new();
+    private readonly ConcurrentDictionary<Guid, UnitGeometry?> _units = new();
 
     public async Task<ViewerCatalog> CatalogAsync(string userId, Guid workspaceId, CancellationToken ct = default)
     {
@@ -269,28 +270,15 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
     {
         if (!_units.TryGetValue(runId, out var units))
         {
-            units = await LoadUnitsAsync(runId, ct);
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            {
+                var parameters = await db.Runs.Where(r => r.Id == runId).Select(r => r.ParametersJson).SingleAsync(ct);
+                var setId = JsonDocument.Parse(parameters).RootElement.TryGetProperty("responseSetId", out var id) ? id.GetGuid() : Guid.Empty;
+                units = await geometry.ForResponseSetAsync(setId, ct);
+            }
             _units[runId] = units;
         }
-        return units.TryGetValue((ijk[0], ijk[1], ijk[2]), out var unit) ? new RunUnit(runId, unit, [.. ijk]) : null;
-    }
-
-    private async Task<IReadOnlyDictionary<(int, int, int), int>> LoadUnitsAsync(Guid runId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var run = await db.Runs.Where(r => r.Id == runId).Select(r => new { r.Kind, r.ParametersJson }).SingleAsync(ct);
-        var setId = kinds.ResponseSetOf(run.Kind, run.ParametersJson) ?? Guid.Empty;
-        var sha = await db.ResponseSets.Where(s => s.Id == setId).Select(s => s.UnitCoordinatesSha256).SingleOrDefaultAsync(ct);
-        var map = new Dictionary<(int, int, int), int>();
-        if (sha is not null)
-        {
-            await using var stream = store.OpenRead(sha);
-            var coordinates = NpyReader.Read(stream, "coordinates.npy").ToCOrder();
-            for (int u = 0; u < coordinates.Shape[0]; u++)
-            {
-                map[((int)coordinates.GetDouble(u * 3), (int)coordinates.GetDouble(u * 3 + 1), (int)coordinates.GetDouble(u * 3 + 2))] = u;
-            }
-        }
-        return map;
+        var voxel = new VoxelIndex(ijk[0], ijk[1], ijk[2]);
+        return units is not null && units.Contains(voxel) && units.UnitAt(voxel) is { } unit ? new RunUnit(runId, unit, [.. ijk]) : null;
     }
 }

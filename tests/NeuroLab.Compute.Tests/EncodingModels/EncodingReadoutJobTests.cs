@@ -108,7 +108,9 @@ public sealed class EncodingReadoutJobTests : IAsyncLifetime
         var run = await WaitAsync(submitted.Id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed);
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         using var summary = JsonDocument.Parse(run.SummaryJson!);
-        Assert.InRange(summary.RootElement.GetProperty("meanTestR").GetDouble(), -1, 1);
+        // As for the ridge fits on these 18 test scenes (EncodingRidgeJobTests), no quality bound: measured mean test
+        // r -0.025 after 150 epochs (seed 4); near zero, as a fit that saw the test scenes would not be.
+        Assert.InRange(summary.RootElement.GetProperty("meanTestR").GetDouble(), -0.15, 0.15);
         Assert.Equal(18, summary.RootElement.GetProperty("testStimuli").GetInt32());
         // The stored curve covers every epoch, the ones before the restart included, in order.
         var curve = summary.RootElement.GetProperty("trainingCurve");

@@ -44,7 +44,10 @@ public sealed class EncodingRidgeJobTests : IAsyncLifetime
         var mean = summary.RootElement.GetProperty("meanTestR").GetDouble();
         Assert.Equal(100, summary.RootElement.GetProperty("trainStimuli").GetInt32());
         Assert.Equal(18, summary.RootElement.GetProperty("testStimuli").GetInt32());
-        Assert.InRange(mean, -1, 1);
+        // These 18 test scenes allow no quality bound: measured mean test r gabor -0.008, pixels -0.034, pca -0.019, no
+        // neuron significant at FDR 0.05. So the bound is the other way: near zero, as a fit that saw the test scenes
+        // (a split leak) would not be.
+        Assert.InRange(mean, -0.15, 0.15);
         var artifacts = await _runs.ArtifactsAsync(_f.Alice, run.Id);
         Assert.Contains(artifacts, a => a.Name == "test_r.npy");
         Assert.Contains(artifacts, a => a.Name == "weights.npy");

@@ -111,8 +111,12 @@ public sealed class HaxbyTrialEncodingTests : IAsyncLifetime
             Console.WriteLine($"Haxby trial-level category model, {mask} mask ({set.UnitCount} voxels): mean test r {r[mask].MeanR:0.000}, " +
                 $"{r[mask].Significant} significant at FDR 0.05, mean single-trial noise ceiling {summary.RootElement.GetProperty("meanNoiseCeilingPercent").GetDouble():0.0}%");
         }
+        // Measured (seed 7, runs 11-12 held out): VT 0.575, occipital 0.200, grey 0.220, brain 0.073, white matter 0.058;
+        // the bounds leave a margin below each.
         Assert.True(r["vt"].MeanR > 0.4, $"VT voxel r = {r["vt"].MeanR}");
         Assert.Equal(1, r["vt"].Significant);
+        Assert.True(r["hoc"].MeanR > 0.12, $"occipital mean r = {r["hoc"].MeanR}");
+        Assert.True(r["gray"].MeanR > 0.12, $"grey mean r = {r["gray"].MeanR}");
         Assert.True(r["hoc"].MeanR > r["white"].MeanR + 0.1, $"occipital {r["hoc"].MeanR} vs white matter {r["white"].MeanR}");
         Assert.True(r["gray"].MeanR > r["white"].MeanR + 0.1, $"grey {r["gray"].MeanR} vs white matter {r["white"].MeanR}");
     }

@@ -25,7 +25,7 @@ public sealed class RunHarness : IAsyncDisposable
         var features = Features.TestFeatureSpaces.Registry(F.Database.Factory, F.Store);
         var samples = new EncodingSamples(F.Store, features);
         var jobs = new RunKindRegistry([
-            RunKindRegistry.Create<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>(new EncodingRidgeJob(F.Database.Factory, F.Store, features, samples)),
+            RunKindRegistry.Create<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>(new EncodingRidgeJob(F.Database.Factory, F.Store, features, samples, new NeuroLab.Compute.Geometry.UnitGeometryService(F.Database.Factory, F.Store))),
             RunKindRegistry.Create<VoxelCaptionsParameters, VoxelCaptionsSummary, VoxelCaptionsJob>(new VoxelCaptionsJob(F.Database.Factory, F.Store, features, samples, chat, embeddings)),
         ]);
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);

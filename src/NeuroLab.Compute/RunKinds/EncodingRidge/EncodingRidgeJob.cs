@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using NeuroLab.Analysis.Encoding;
 using NeuroLab.Analysis.Features;
 using NeuroLab.Compute.Features;
+using NeuroLab.Compute.Geometry;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Compute.EncodingModels;
 using NeuroLab.Data;
@@ -27,7 +28,7 @@ namespace NeuroLab.Compute.RunKinds.EncodingRidge;
 /// best alphas, CV scores, test r and R², test predictions (.npy), a CSV summary, and NIfTI maps of test r and
 /// best alpha in the reference volume when units are voxels with coordinates.
 /// </summary>
-public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features, EncodingSamples data)
+public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features, EncodingSamples data, UnitGeometryService geometry)
     : IRunJob<EncodingRidgeParameters, EncodingRidgeSummary>
 {
     public static RunKindInfo Info { get; } = new(
@@ -368,7 +369,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
 
     private static void WriteCsv(Stream stream, RidgeCvResult result) => WriteCsv(stream, result.TestR, result.TestR2, result.BestAlpha);
 
-    private static void WriteCsv(Stream stream, IReadOnlyList<double> testR, IReadOnlyList<double> testR2, IReadOnlyList<double> bestAlpha)
+    internal static void WriteCsv(Stream stream, IReadOnlyList<double> testR, IReadOnlyList<double> testR2, IReadOnlyList<double> bestAlpha)
     {
         using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
         writer.WriteLine("unit,test_r,test_r2,best_alpha");
@@ -430,7 +431,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
     private async Task SaveMapsAsync(RunContext context, ResponseSet set, DatasetFile? reference, IReadOnlyList<(ArtifactSpec Map, IReadOnlyList<double> Values)> maps,
         Func<(IReadOnlyList<double> Index, IReadOnlyList<string> Names)?> category)
     {
-        if (set.UnitKind != UnitKind.Voxel || set.UnitCoordinatesSha256 is null || reference is not { Format: "nifti" })
+        if (await geometry.ForResponseSetAsync(set, reference) is not { } units)
         {
             return;
         }
@@ -440,29 +441,10 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             await context.SaveFileAsync(EncodingRidgeArtifacts.PreferredCategoryLabels,
                 s => JsonSerializer.Serialize(s, c.Names.Select((n, i) => (i + 1, n)).ToDictionary(p => p.Item1.ToString(CultureInfo.InvariantCulture), p => p.n)));
         }
-        var header = NiftiReader.ReadHeader(store.LocalPath(reference.Sha256));
-        NumericArray coordinates;
-        await using (var stream = store.OpenRead(set.UnitCoordinatesSha256!))
-        {
-            coordinates = NpyReader.Read(stream, "coordinates.npy").ToCOrder();
-        }
-        long[] grid = [.. header.Shape.Take(3)];
         foreach (var (map, values) in maps)
         {
-            var volume = new float[grid[0] * grid[1] * grid[2]];
-            Array.Fill(volume, float.NaN);
-            for (int u = 0; u < values.Count; u++)
-            {
-                long i = (long)coordinates.GetDouble(u * 3), j = (long)coordinates.GetDouble(u * 3 + 1), k = (long)coordinates.GetDouble(u * 3 + 2);
-                volume[i + grid[0] * (j + grid[1] * k)] = (float)values[u];
-            }
-            var array = new NumericArray(NumericType.Float32, grid, volume, ArrayOrder.Fortran);
             var name = map.FileName[..^".nii.gz".Length];
-            await context.SaveFileAsync(map, s =>
-            {
-                using var gzip = new System.IO.Compression.GZipStream(s, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
-                NiftiWriter.Write(gzip, array, header.BestAffine(), new NiftiWriteOptions { XFormCode = (short)Math.Max(1, Math.Max(header.SFormCode, header.QFormCode)), Description = $"NeuroLab {name}" });
-            }, grid);
+            await context.SaveFileAsync(map, s => units.WriteVolume(s, values, $"NeuroLab {name}"), units.Shape);
         }
     }
 }

@@ -571,7 +571,7 @@ public sealed class VoxelCaptionsJob(
         return RidgeCv.Fit(trainFeatures, all.index_select(0, trainRows), testFeatures, all.index_select(0, testRows), encoding.RidgeOptions(samples.Folds), cancellationToken: ct);
     }
 
-    private static void WriteCsv(Stream stream, IReadOnlyList<UnitCaption> results)
+    internal static void WriteCsv(Stream stream, IReadOnlyList<UnitCaption> results)
     {
         using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
         writer.WriteLine("unit,test_r,sentence_score,caption,keywords");
