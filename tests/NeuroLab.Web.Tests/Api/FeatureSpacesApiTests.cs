@@ -39,7 +39,7 @@ public sealed class FeatureSpacesApiTests(RunParameterFixture f) : IClassFixture
     [Theory]
     [InlineData("features", "gabour")]
     [InlineData("bands", "resnet")]
-    public async Task SubmitRun_UnknownFeatureSpace_Is422ListingTheAllowedNames_NothingQueued(string parameter, string name)
+    public async Task SubmitRun_UnknownFeatureSpace_Is400ListingTheAllowedNames_NothingQueued(string parameter, string name)
     {
         object parameters = parameter == "features"
             ? new { responseSetId = f.ResponseSetId, features = name, split = "random", permutations = 0 }
@@ -48,7 +48,8 @@ public sealed class FeatureSpacesApiTests(RunParameterFixture f) : IClassFixture
 
         var response = await f.Alice.PostAsJsonAsync($"/api/v1/workspaces/{f.WorkspaceId}/runs", new { kind = "encoding-ridge", datasetId = f.DatasetId, parameters });
 
-        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        // An unknown value is a malformed request (400), never a silent default; problems with the data are 422.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var errors = (await response.JsonAsync()).GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Contains($"{parameter}: unknown feature space '{name}'. {Allowed}", errors);

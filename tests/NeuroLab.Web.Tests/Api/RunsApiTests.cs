@@ -121,6 +121,6 @@ public sealed class RunsApiTests : IDisposable
         Assert.True(problem.GetProperty("errors").GetArrayLength() >= 2);
         Assert.Equal(0, (await (await alice.GetAsync($"/api/v1/workspaces/{ws}/runs")).JsonAsync()).GetArrayLength());
         var kinds = await (await alice.GetAsync("/api/v1/run-kinds")).JsonAsync();
-        Assert.Contains("encoding-ridge", kinds.EnumerateArray().Select(k => k.GetString()));
+        Assert.Contains("encoding-ridge", kinds.EnumerateArray().Select(k => k.GetProperty("name").GetString()));
     }
 }

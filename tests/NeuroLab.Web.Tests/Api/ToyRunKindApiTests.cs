@@ -81,7 +81,7 @@ public sealed class ToyRunKindApiTests(ToyKindFixture f) : IClassFixture<ToyKind
     [InlineData("{\"statistic\":\"median\"}", 400, "Unknown statistic 'median'. Use mean (over the stimuli) or max (over the stimuli).")]
     [InlineData("{\"statistc\":\"max\"}", 400, "Unknown parameter 'statistc' for toy-unit-statistic. Known parameters: responseSetId, scale, statistic.")]
     [InlineData("{\"scale\":\"big\"}", 400, "Parameters could not be read:")]
-    [InlineData("{\"scale\":1000}", 422, "scale must be between")]
+    [InlineData("{\"scale\":1000}", 422, "scale must be a number between -100 and 100")]
     public async Task Submit_BadToyParameters_AreRefusedByTheKindsOneValidation(string extra, int status, string expected)
     {
         var parameters = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(extra)!;

@@ -60,7 +60,7 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         RunParameterChecks.InRange(problems, "imageSize", p.ImageSize, EncodingRidgeParameters.MinImageSize, EncodingRidgeParameters.MaxImageSize);
         if (p.CyclesPerImage is { } cycles && !GaborScales.Contains(cycles))
         {
-            problems.AddUnknown($"cyclesPerImage must be one of {string.Join(", ", GaborScales)} (got {cycles}).");
+            problems.Add($"cyclesPerImage must be one of {string.Join(", ", GaborScales)} (got {cycles}).");
         }
         problems.OneOf("split", p.Split, ("dataset", "the stimuli's train/test marks"), ("random", ""));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
