@@ -34,6 +34,20 @@ public enum ArtifactRole
     Document,
 }
 
+/// <summary>How the values of a map read, so a viewer picks its colours and readout.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MapValues>))]
+public enum MapValues
+{
+    /// <summary>Scores around zero (correlations): a diverging scale.</summary>
+    Signed,
+
+    /// <summary>Values from zero up (alphas, percentages): a sequential scale from the lowest.</summary>
+    NonNegative,
+
+    /// <summary>Category codes 1..n with names (<see cref="ArtifactSpec.ValueNames"/>).</summary>
+    Categorical,
+}
+
 /// <summary>Names of <see cref="ArtifactRole"/> as stored and served.</summary>
 public static class ArtifactRoles
 {
@@ -67,6 +81,12 @@ public static class ArtifactRoles
 /// <param name="Kind">The artifact's legacy kind column when it differs from the role's default (see <see cref="LegacyKind"/>).</param>
 public sealed record ArtifactSpec(string FileName, ArtifactRole Role, string Description, bool Always = true, string? Kind = null)
 {
+    /// <summary>How a map's values read (volume maps): signed scores, non-negative values, or category codes.</summary>
+    public MapValues Values { get; init; } = MapValues.Signed;
+
+    /// <summary>For category maps: the JSON document naming the codes (value -> name).</summary>
+    public ArtifactSpec? ValueNames { get; init; }
+
     /// <summary>npy, nii.gz, csv, json or png, from the file name.</summary>
     public string Format => FileName.EndsWith(".nii.gz", StringComparison.Ordinal) ? "nii.gz" : Path.GetExtension(FileName).TrimStart('.');
 

@@ -36,6 +36,12 @@ public sealed record ViewerItem(
     string Key, string Label, string Url, string FileName, string Sha256, DatasetSpace Space, Guid DatasetId, string DatasetName,
     ViewerItemKind Kind, Guid? RunId = null, string? MapName = null)
 {
+    /// <summary>How a run map's values read, as its kind declares (signed scores, non-negative values, category codes).</summary>
+    public MapValues Values { get; init; } = MapValues.Signed;
+
+    /// <summary>For a category map: the run's artifact naming the codes (value -> name).</summary>
+    public string? ValueNamesFile { get; init; }
+
     /// <summary>A short name for readouts: the file name without its NIfTI extension, or "map · run abcd1234".</summary>
     public string ShortLabel => RunId is { } run ? $"{MapName} · run {run.ToString()[..8]}" : FileName.Replace(".nii.gz", "", StringComparison.Ordinal).Replace(".nii", "", StringComparison.Ordinal);
 }
@@ -117,8 +123,13 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
             foreach (var a in maps.Where(m => m.RunId == run.Id).OrderBy(m => declared.IndexOf(m.Name) is var i && i >= 0 ? i : int.MaxValue).ThenBy(m => m.Name))
             {
                 var mapName = a.Name.Replace(".nii.gz", "", StringComparison.Ordinal);
+                var spec = kind?.Artifact(a.Name);
                 items.Add(new ViewerItem($"artifact:{a.Id}", $"{run.Kind} {run.Id.ToString()[..8]} · {mapName}", $"api/v1/artifacts/{a.Id}", a.Name, a.Sha256,
-                    d.Space, run.DatasetId, d.Name, ViewerItemKind.RunMap, run.Id, mapName));
+                    d.Space, run.DatasetId, d.Name, ViewerItemKind.RunMap, run.Id, mapName)
+                {
+                    Values = spec?.Values ?? MapValues.Signed,
+                    ValueNamesFile = spec?.ValueNames?.FileName,
+                });
             }
         }
         return new ViewerCatalog(items, await SurfaceSetsAsync(db, datasets.Where(d => d.Value.Space == DatasetSpace.Fsaverage5).ToDictionary(d => d.Key, d => d.Value.Name), ct));
@@ -215,17 +226,17 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
 
     private readonly ConcurrentDictionary<Guid, IReadOnlyDictionary<int, string>> _categoryNames = new();
 
-    /// <summary>Names of a categorical run map's values (preferred_category: value -> category), or null for other maps.</summary>
+    /// <summary>Names of a category run map's values (value -> category, from the document its kind declares), or null for other maps.</summary>
     public async Task<IReadOnlyDictionary<int, string>?> ValueNamesAsync(ViewerItem item, CancellationToken ct = default)
     {
-        if (item.RunId is not { } runId || item.MapName != "preferred_category")
+        if (item.RunId is not { } runId || item.Values != MapValues.Categorical || item.ValueNamesFile is not { } file)
         {
             return null;
         }
         if (!_categoryNames.TryGetValue(runId, out var names))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var sha = await db.RunArtifacts.Where(a => a.RunId == runId && a.Name == "preferred_category_labels.json").Select(a => a.Sha256).SingleOrDefaultAsync(ct);
+            var sha = await db.RunArtifacts.Where(a => a.RunId == runId && a.Name == file).Select(a => a.Sha256).SingleOrDefaultAsync(ct);
             var parsed = new Dictionary<int, string>();
             if (sha is not null)
             {

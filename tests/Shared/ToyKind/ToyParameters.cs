@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using NeuroLab.Compute.RunKinds;
 
 namespace NeuroLab.Tests.Shared.ToyKind;
@@ -8,8 +9,10 @@ public sealed record ToyParameters : IResponseSetParameters
     public Guid ResponseSetId { get; set; }
 
     /// <summary>mean or max over the stimuli.</summary>
+    [Description("mean or max over the stimuli")]
     public string Statistic { get; set; } = "mean";
 
     /// <summary>Multiplies the statistic (between -100 and 100).</summary>
+    [Description("Multiplies the statistic (between -100 and 100)")]
     public double Scale { get; set; } = 1;
 }

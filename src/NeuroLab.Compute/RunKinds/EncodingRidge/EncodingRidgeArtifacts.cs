@@ -24,10 +24,14 @@ public static class EncodingRidgeArtifacts
     /// <summary>Per-unit maps as NIfTI volumes on the reference grid (voxel units with coordinates only).</summary>
     public static readonly ArtifactSpec TestRMap = TestR.AsVolumeMap("Test r per voxel on the reference volume.");
     public static readonly ArtifactSpec TestR2Map = TestR2.AsVolumeMap("Test R² per voxel.");
-    public static readonly ArtifactSpec BestAlphaMap = BestAlpha.AsVolumeMap("Chosen alpha per voxel.");
+    public static readonly ArtifactSpec BestAlphaMap = BestAlpha.AsVolumeMap("Chosen alpha per voxel.") with { Values = MapValues.NonNegative };
     public static readonly ArtifactSpec NoiseCeilingMap = NoiseCeiling.AsVolumeMap("Noise ceiling per voxel.");
     public static readonly ArtifactSpec FractionOfCeilingMap = FractionOfCeiling.AsVolumeMap("Fraction of the noise ceiling per voxel.");
-    public static readonly ArtifactSpec PreferredCategoryMap = new("preferred_category.nii.gz", ArtifactRole.VolumeMap, "Each voxel's preferred stimulus category (1-based; names in preferred_category_labels.json).", Always: false);
+    public static readonly ArtifactSpec PreferredCategoryMap = new("preferred_category.nii.gz", ArtifactRole.VolumeMap, "Each voxel's preferred stimulus category (1-based; names in preferred_category_labels.json).", Always: false)
+    {
+        Values = MapValues.Categorical,
+        ValueNames = PreferredCategoryLabels,
+    };
 
     public static readonly IReadOnlyList<ArtifactSpec> All =
     [

@@ -29,11 +29,11 @@ public sealed record ViewerOverlay(ViewerItem Item)
     {
         double top = stats.P99Abs > 0 ? stats.P99Abs : Math.Max(Math.Abs(stats.Min), Math.Abs(stats.Max));
         var overlay = new ViewerOverlay(item) { Max = Round(top > 0 ? top : 1), Signed = stats.Min < 0 };
-        if (item.Kind == ViewerItemKind.Atlas || item.MapName == "preferred_category")
+        if (item.Kind == ViewerItemKind.Atlas || item.Values == NeuroLab.Compute.RunKinds.MapValues.Categorical)
         {
             return overlay with { Colormap = "viridis", Threshold = 0.5, Max = Round(stats.Max), Opacity = 0.5 };
         }
-        if (item.MapName == "best_alpha")
+        if (item.Values == NeuroLab.Compute.RunKinds.MapValues.NonNegative)
         {
             return overlay with { Colormap = "viridis", Threshold = Round(Math.Max(stats.Min, 0)) };
         }
