@@ -194,6 +194,39 @@ public sealed class RunQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Execute_DataChangedSinceSubmission_TheKindsValidationRunsAgain_RunFailsWithItsReason()
+    {
+        await StopQueueAsync();
+        var queued = await _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 5 }));
+        await using (var db = await _f.Database.Factory.CreateDbContextAsync())
+        {
+            // What a dataset edit between submission and execution looks like to the job: parameters that no longer hold.
+            await db.Runs.Where(r => r.Id == queued.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.ParametersJson, "{\"steps\":0}"));
+        }
+        await StartQueueAsync();
+
+        var run = await WaitForAsync(queued.Id, r => r.Status is RunStatus.Failed or RunStatus.Succeeded);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("steps must be a positive number.", run.Error, StringComparison.Ordinal);
+        Assert.False(_job.Executions.ContainsKey(run.Id));
+    }
+
+    [Fact]
+    public async Task Submit_TypedSummary_IsStoredWithItsSchemaVersion_AndReadsBackAsTheRecord()
+    {
+        var queued = await _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 12 }));
+        var run = await WaitForAsync(queued.Id, r => r.Status == RunStatus.Succeeded);
+
+        Assert.Contains("\"schemaVersion\":1", run.SummaryJson, StringComparison.Ordinal);
+        var summary = Assert.IsType<CountingSummary>(_runs.Kinds.Get("test-counting").ReadSummary(run.SummaryJson));
+        Assert.Equal(12, summary.Steps);
+        Assert.Equal("counted to 12", _runs.Kinds.Headline(run.Kind, run.SummaryJson));
+        Assert.Equal("unit-scores", ArtifactRole.UnitScores.Name());
+        Assert.Equal("matrix", Assert.Single(await _runs.ArtifactsAsync(_f.Alice, run.Id)).Role);
+    }
+
+    [Fact]
     public async Task Cancel_RunningRun_StopsIt()
     {
         var queued = await _runs.SubmitAsync(_f.Alice, _f.WorkspaceId, _dataset, "test-counting", Json(new { steps = 50, blockAt = 5 }));

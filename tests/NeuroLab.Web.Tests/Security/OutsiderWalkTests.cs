@@ -120,6 +120,7 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Contains("DELETE /api/v1/workspaces/{id:guid}/members/{userId}", walked);
         Assert.Contains("DELETE /api/v1/account/tokens/{tokenId:guid}", walked);
         Assert.Contains("GET /api/v1/feature-spaces", walked);
+        Assert.Contains("GET /api/v1/run-kinds", walked);
 
         var after = await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}")).JsonAsync();
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());
