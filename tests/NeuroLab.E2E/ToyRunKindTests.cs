@@ -26,13 +26,13 @@ public sealed class ToyRunKindTests(ToyKindBrowserFixture fixture) : IClassFixtu
         await InteractiveAsync(alice);
         await alice.Locator("[data-sample=allen-v1] [data-testid=add-sample-button]").ClickAsync();
         await alice.WaitForURLAsync(new Regex($"/w/{workspace}/datasets/[0-9a-f-]{{36}}$"));
-
-        await alice.GotoAsync($"w/{workspace}/runs/new");
+        // The dataset page offers the kinds that fit it, the toy among them, each opening the form prefilled.
+        await Assertions.Expect(alice.Locator("[data-testid=dataset-kinds]")).ToContainTextAsync(ToyJob.Info.Label);
+        await alice.Locator("[data-testid=dataset-fit-kind]", new PageLocatorOptions { HasTextString = ToyJob.Info.Label }).ClickAsync();
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/new\\?datasetId=[0-9a-f-]{{36}}&kind={ToyJob.Name}$"));
         await InteractiveAsync(alice);
-        await alice.ClickAsync("[data-testid=run-kind]");
-        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = ToyJob.Info.Label }).First.ClickAsync();
-        // The generic form: one field per parameter of the record, with its default.
         await Assertions.Expect(alice.Locator("[data-testid=run-generic-form]")).ToBeVisibleAsync();
+        // The generic form: one field per parameter of the record, with its default.
         await Assertions.Expect(alice.Locator("[data-testid=run-kind-description]")).ToContainTextAsync("mean or max response");
         var statistic = alice.Locator("input[data-testid=run-param-statistic], [data-testid=run-param-statistic] input").First;
         await Assertions.Expect(statistic).ToHaveValueAsync("mean");

@@ -17,6 +17,12 @@ public sealed record RunSummary(
     string? CodeVersion, string DatasetChecksum, string? ProgressJson, string? SummaryJson, string? Error, int Attempt,
     string CreatedBy, DateTime CreatedAtUtc, DateTime? StartedAtUtc, DateTime? FinishedAtUtc);
 
+/// <summary>A kind for a response set: its defaults for that data and what is wrong with them (empty: it fits).</summary>
+public sealed record RunKindFit(IRunKind Kind, object? Defaults, IReadOnlyList<string> Problems)
+{
+    public bool Fits => Problems.Count == 0;
+}
+
 /// <summary>No such run (or experiment) among the caller's workspaces (API answers 404).</summary>
 public sealed class RunNotFoundException(Guid id) : Exception($"Run or experiment {id} was not found.")
 {
@@ -113,6 +119,38 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
         await db.SaveChangesAsync(ct);
         signals.RunQueued();
         return await GetAsync(userId, run.Id, ct);
+    }
+
+    /// <summary>
+    /// The kinds that fit a response set of a dataset (Viewers and up may ask): each with the parameters a new run
+    /// starts from (its defaults for this data) and what its validation finds wrong with them — empty when it fits, so
+    /// the form offers it and the first START works. Nothing is queued. Another workspace's dataset or set is "not found".
+    /// </summary>
+    public async Task<IReadOnlyList<RunKindFit>> KindsForAsync(string userId, Guid datasetId, Guid? responseSetId = null, CancellationToken ct = default)
+    {
+        Guid workspaceId, setId;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            workspaceId = await db.Datasets.Where(d => d.Id == datasetId).Select(d => (Guid?)d.WorkspaceId).SingleOrDefaultAsync(ct) ?? throw new DatasetNotFoundException(datasetId);
+            _ = await workspaces.GetRoleAsync(userId, workspaceId, ct) ?? throw new DatasetNotFoundException(datasetId);
+            var sets = db.ResponseSets.Where(r => r.DatasetId == datasetId);
+            setId = responseSetId is { } asked
+                ? await sets.Where(r => r.Id == asked).Select(r => (Guid?)r.Id).SingleOrDefaultAsync(ct) ?? throw new DatasetNotFoundException(asked)
+                : await sets.OrderBy(r => r.Name).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct) ?? Guid.Empty;
+        }
+        var fits = new List<RunKindFit>();
+        foreach (var kind in kinds.All.Where(k => k.Info.Input == RunInput.ResponseSet))
+        {
+            if (setId == Guid.Empty)
+            {
+                fits.Add(new RunKindFit(kind, null, ["The dataset has no response set to fit."]));
+                continue;
+            }
+            var defaults = await kind.DefaultsAsync(new RunDefaultsRequest(datasetId, setId), ct);
+            var problems = await kind.ValidateAsync(new RunSubmission(workspaceId, datasetId, kind.Info.Name, kind.Serialize(defaults), userId), ct);
+            fits.Add(new RunKindFit(kind, defaults, problems));
+        }
+        return fits;
     }
 
     public async Task<RunSummary> GetAsync(string userId, Guid runId, CancellationToken ct = default)

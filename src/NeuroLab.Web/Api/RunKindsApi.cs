@@ -1,7 +1,10 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using NeuroLab.Compute.RunKinds;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Web.Security;
 
 namespace NeuroLab.Web.Api;
 
@@ -13,6 +16,12 @@ public static class RunKindsApi
         api.MapGet("/run-kinds", (RunKindRegistry kinds) => kinds.All.Select(ToApi).ToList())
             .WithTags("Runs")
             .WithSummary("Run kinds this server runs: name, label, description, input, default parameters, the parameters and summary schemas (in components.schemas), and the artifacts each writes with their roles.");
+        api.MapGet("/datasets/{id:guid}/run-kinds", async (Guid id, Guid? responseSetId, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
+                (await runs.KindsForAsync(user.RequireUserId(), id, responseSetId, ct))
+                    .Select(f => new DatasetRunKindResponse(f.Kind.Info.Name, f.Kind.Info.Label, f.Fits, f.Problems, f.Defaults is null ? null : f.Kind.Serialize(f.Defaults)))
+                    .ToList())
+            .WithTags("Runs")
+            .WithSummary("The kinds that fit a response set of this dataset (default: its first): each with the parameters the new-run form starts from for this data, and what is wrong with them (empty when the kind fits: submitting them works).");
     }
 
     internal static RunKindResponse ToApi(IRunKind k) => new(
@@ -37,6 +46,14 @@ public static class RunKindsApi
 public sealed record RunKindResponse(
     string Name, string Label, string Description, RunInput Input, JsonElement Defaults, string ParametersSchema, string SummarySchema,
     int SummaryVersion, IReadOnlyList<RunKindArtifactResponse> Artifacts);
+
+/// <summary>A kind for a dataset's response set.</summary>
+/// <param name="Kind">The kind's name.</param>
+/// <param name="Label">Its label.</param>
+/// <param name="Fits">Whether a run with <paramref name="Parameters"/> would be accepted.</param>
+/// <param name="Problems">Why not (empty when it fits).</param>
+/// <param name="Parameters">The defaults chosen for this data (null when the dataset has no response set).</param>
+public sealed record DatasetRunKindResponse(string Kind, string Label, bool Fits, IReadOnlyList<string> Problems, JsonElement? Parameters);
 
 /// <summary>An artifact a kind writes.</summary>
 /// <param name="FileName">The file name, e.g. test_r.npy.</param>

@@ -60,4 +60,42 @@ public sealed class RunDefaultsApiTests : IDisposable
         Assert.Contains(tried, t => t == "allen-v1: gabor, stimuli, dataset");
         Assert.Contains(tried, t => t.StartsWith("vangerven-digits: gabor, stimuli, dataset", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task DatasetRunKinds_EverySampleWithResponses_EveryKindSaidToFit_IsAcceptedWithItsDefaults()
+    {
+        var alice = await _factory.RegisterAndSignInAsync("kinds@lab.org");
+        var ws = (await (await alice.PostAsJsonAsync("/api/v1/workspaces", new { name = "Which models" })).JsonAsync()).GetProperty("id").GetGuid();
+        var samples = (await (await alice.GetAsync("/api/v1/samples")).JsonAsync()).EnumerateArray().Select(s => s.GetProperty("key").GetString()!).ToList();
+        var fitting = new List<string>();
+        var unfit = new List<string>();
+        foreach (var key in samples)
+        {
+            var body = await (await alice.PostAsJsonAsync($"/api/v1/workspaces/{ws}/datasets", new { sample = key })).JsonAsync();
+            var datasetId = body.GetProperty("dataset").GetProperty("id").GetGuid();
+            foreach (var set in body.GetProperty("responseSets").EnumerateArray())
+            {
+                var kinds = await (await alice.GetAsync($"/api/v1/datasets/{datasetId}/run-kinds?responseSetId={set.GetProperty("id").GetGuid()}")).JsonAsync();
+                Assert.Contains(kinds.EnumerateArray(), k => k.GetProperty("kind").GetString() == "encoding-ridge" && k.GetProperty("fits").GetBoolean());
+                foreach (var kind in kinds.EnumerateArray())
+                {
+                    var name = kind.GetProperty("kind").GetString();
+                    if (!kind.GetProperty("fits").GetBoolean())
+                    {
+                        Assert.NotEmpty(kind.GetProperty("problems").EnumerateArray());
+                        unfit.Add($"{key}: {name}");
+                        continue;
+                    }
+                    var submitted = await alice.PostAsJsonAsync($"/api/v1/workspaces/{ws}/runs", new { kind = name, datasetId, parameters = kind.GetProperty("parameters") });
+                    Assert.True(submitted.StatusCode == HttpStatusCode.Created, $"{key} / {name}: {await submitted.Content.ReadAsStringAsync()}");
+                    fitting.Add($"{key}: {name}");
+                    var runId = (await submitted.JsonAsync()).GetProperty("id").GetGuid();
+                    Assert.True((await alice.PostAsync($"/api/v1/runs/{runId}/cancel", null)).IsSuccessStatusCode);
+                }
+            }
+        }
+        // The readout learns from images: it fits Allen's scenes, not Haxby's GLM conditions (no images).
+        Assert.Contains("allen-v1: encoding-readout", fitting);
+        Assert.Contains("haxby2001-sub1: encoding-readout", unfit);
+    }
 }
