@@ -104,7 +104,9 @@ internal sealed class RunKind<TParameters, TSummary, TJob>(Func<TJob> job) : IRu
 
     public async Task ExecuteAsync(RunContext context)
     {
-        var parameters = (TParameters)Parse(context.Parameters, null);
+        // Read as stored: the parameters were checked strictly when the run was queued, perhaps by an earlier version.
+        var parameters = ReadStoredParameters(context.Parameters.GetRawText()) as TParameters
+            ?? throw new RunValidationException(["The run's stored parameters cannot be read by this version of NeuroLab."]);
         var submission = new RunSubmission(context.Run.WorkspaceId, context.Run.DatasetId, Info.Name, context.Parameters, context.Run.CreatedByUserId);
         var problems = new RunProblems();
         await Job.ValidateAsync(parameters, submission, problems, context.Cancellation);
@@ -130,15 +132,8 @@ internal sealed class RunKind<TParameters, TSummary, TJob>(Func<TJob> job) : IRu
 
     public string Describe(string parametersJson)
     {
-        try
-        {
-            IRunJob<TParameters, TSummary> job = Job;
-            return job.Describe((TParameters)Parse(JsonDocument.Parse(parametersJson).RootElement, null));
-        }
-        catch (Exception e) when (e is JsonException or RunValidationException)
-        {
-            return string.Empty;
-        }
+        IRunJob<TParameters, TSummary> job = Job;
+        return ReadStoredParameters(parametersJson) is TParameters parameters ? job.Describe(parameters) : string.Empty;
     }
 
     public RunResult? ReadSummary(string? summaryJson)

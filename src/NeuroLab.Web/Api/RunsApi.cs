@@ -31,7 +31,7 @@ public static class RunsApi
         byWorkspace.MapGet("/", async (Guid workspaceId, Guid? experimentId, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
             (await runs.ListAsync(user.RequireUserId(), workspaceId, experimentId, ct)).Select(ToApi).ToList())
             .WithSummary("Runs of a workspace (optionally of one experiment), newest first.");
-        byWorkspace.MapPost("/", SubmitAsync).WithSummary("Queue a run {kind, datasetId, parameters, experimentId?, seed?} on a dataset of this workspace; invalid parameters or data are refused with the reasons.");
+        byWorkspace.MapPost("/", SubmitAsync).WithSummary("Queue a run {kind, datasetId, parameters, experimentId?, seed?} on a dataset of this workspace (parameters: the kind's schema, see /api/v1/run-kinds); an unknown kind, parameter or value is refused with 400 listing the allowed ones, parameters this data cannot run with 422, each reason in errors.");
 
         var runsGroup = api.MapGroup("/runs").WithTags("Runs");
         runsGroup.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, RunService runs, CancellationToken ct) => ToApi(await runs.GetAsync(user.RequireUserId(), id, ct)))
