@@ -33,7 +33,18 @@ public enum RunInput
 /// <param name="Description">What the kind does, a few sentences.</param>
 /// <param name="Input">What it fits.</param>
 /// <param name="Artifacts">Every artifact it may write.</param>
-public sealed record RunKindInfo(string Name, string Label, string Description, RunInput Input, IReadOnlyList<ArtifactSpec> Artifacts);
+public sealed record RunKindInfo(string Name, string Label, string Description, RunInput Input, IReadOnlyList<ArtifactSpec> Artifacts)
+{
+    /// <summary>For kinds that score units on held-out samples: where the predictions are (the unit page plots them).</summary>
+    public HeldOutPredictions? HeldOut { get; init; }
+}
+
+/// <summary>
+/// The artifacts of a kind's held-out predictions: predicted responses [test samples, units], the stimulus of each
+/// test sample [test samples], and, when the measured test responses are not the response set's rows (single
+/// trials), those [test samples, units].
+/// </summary>
+public sealed record HeldOutPredictions(ArtifactSpec Predictions, ArtifactSpec TestStimulusIndex, ArtifactSpec? MeasuredTestResponses = null);
 
 /// <summary>Parameters of a kind that fits a response set (<see cref="RunInput.ResponseSet"/>): the new-run page sets it.</summary>
 public interface IResponseSetParameters

@@ -260,8 +260,12 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var run = await db.Runs.Where(r => r.Id == runId).Select(r => new { r.Kind, r.ParametersJson, r.DatasetId }).SingleAsync(ct);
-            var setId = kinds.ResponseSetOf(run.Kind, run.ParametersJson) ?? Guid.Empty;
-            var set = await db.ResponseSets.SingleAsync(s => s.Id == setId, ct);
+            // A run whose kind fits no response set (or whose set is gone) has no top stimuli.
+            var setId = kinds.ResponseSetOf(run.Kind, run.ParametersJson);
+            if (setId is null || await db.ResponseSets.SingleOrDefaultAsync(s => s.Id == setId, ct) is not { } set)
+            {
+                return [];
+            }
             var stimuli = await db.Stimuli.Where(s => s.DatasetId == run.DatasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.Label, s.ImageSha256 }).ToListAsync(ct);
             await using var stream = store.OpenRead(set.ArraySha256);
             var array = NpyReader.Read(stream, "responses.npy").ToCOrder();
@@ -283,9 +287,8 @@ public sealed class ViewerService(IDbContextFactory<NeuroLabDbContext> dbFactory
         {
             await using (var db = await dbFactory.CreateDbContextAsync(ct))
             {
-                var parameters = await db.Runs.Where(r => r.Id == runId).Select(r => r.ParametersJson).SingleAsync(ct);
-                var setId = JsonDocument.Parse(parameters).RootElement.TryGetProperty("responseSetId", out var id) ? id.GetGuid() : Guid.Empty;
-                units = await geometry.ForResponseSetAsync(setId, ct);
+                var run = await db.Runs.Where(r => r.Id == runId).Select(r => new { r.Kind, r.ParametersJson }).SingleAsync(ct);
+                units = kinds.ResponseSetOf(run.Kind, run.ParametersJson) is { } setId ? await geometry.ForResponseSetAsync(setId, ct) : null;
             }
             _units[runId] = units;
         }

@@ -32,7 +32,10 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         "early stopping on a validation split, a checkpoint after every epoch (an interrupted run resumes) and live " +
         "training curves; scored by test r per unit.",
         RunInput.ResponseSet,
-        EncodingReadoutArtifacts.All);
+        EncodingReadoutArtifacts.All)
+    {
+        HeldOut = new(EncodingReadoutArtifacts.TestPredictions, EncodingReadoutArtifacts.TestStimulusIndex),
+    };
 
     /// <summary>The split that fits the dataset: its own train/test marks when it has both, else random.</summary>
     public async Task<EncodingReadoutParameters> DefaultsAsync(RunDefaultsRequest request, CancellationToken ct)

@@ -38,7 +38,10 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         "regularisation is chosen by cross-validation on the training samples, and the model is scored on held-out " +
         "samples (test r and R² per unit, permutation p-values, noise ceiling when the responses have repeats).",
         RunInput.ResponseSet,
-        EncodingRidgeArtifacts.All);
+        EncodingRidgeArtifacts.All)
+    {
+        HeldOut = new(EncodingRidgeArtifacts.TestPredictions, EncodingRidgeArtifacts.TestStimulusIndex, EncodingRidgeArtifacts.TestResponses),
+    };
 
     public Task<EncodingRidgeParameters> DefaultsAsync(RunDefaultsRequest request, CancellationToken ct) =>
         request.ResponseSetId is { } set

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.Runs;
@@ -48,8 +49,31 @@ public abstract class RunParametersForm : ComponentBase
     [Parameter, EditorRequired]
     public RunFormContext Context { get; set; } = default!;
 
+    /// <summary>The new-run page's edit context: a field the form cannot read blocks START with its message.</summary>
+    [CascadingParameter]
+    public EditContext? EditContext { get; set; }
+
+    private ValidationMessageStore? _messages;
+
     /// <summary>The form's label of a JSON parameter (errors speak these).</summary>
     protected static string L(string parameter) => RunParameterLabels.Label(parameter);
+
+    /// <summary>Records (or clears, with null) that the text typed for <paramref name="property"/> cannot be read.</summary>
+    protected void SetFieldError(string property, string? message)
+    {
+        if (EditContext is null)
+        {
+            return;
+        }
+        _messages ??= new ValidationMessageStore(EditContext);
+        var field = new FieldIdentifier(Parameters, property);
+        _messages.Clear(field);
+        if (message is not null)
+        {
+            _messages.Add(field, message);
+        }
+        EditContext.NotifyValidationStateChanged();
+    }
 }
 
 /// <summary>Base of a kind's result panel on the run page.</summary>
@@ -66,6 +90,13 @@ public abstract class RunResultPanel : ComponentBase
 
     [Parameter]
     public WorkspaceRole? Role { get; set; }
+
+    /// <summary>
+    /// The run's progress events that carry series (partial unit scores, CV curve, training curve), in arrival order
+    /// since the page subscribed — before it loaded the run, so none is missed. Panels fold in the ones they have not seen.
+    /// </summary>
+    [Parameter]
+    public IReadOnlyList<RunEvent> Progress { get; set; } = [];
 
     /// <summary>The artifact of a role (the first in name order), or null.</summary>
     protected RunArtifact? ByRole(ArtifactRole role) => Artifacts.FirstOrDefault(a => a.Role == role.Name());
