@@ -35,6 +35,9 @@ public enum RunInput
 /// <param name="Artifacts">Every artifact it may write.</param>
 public sealed record RunKindInfo(string Name, string Label, string Description, RunInput Input, IReadOnlyList<ArtifactSpec> Artifacts)
 {
+    /// <summary>Where the kind stands in lists and which the new-run form starts with (lowest first; then by name).</summary>
+    public int Order { get; init; } = 100;
+
     /// <summary>For kinds that score units on held-out samples: where the predictions are (the unit page plots them).</summary>
     public HeldOutPredictions? HeldOut { get; init; }
 }

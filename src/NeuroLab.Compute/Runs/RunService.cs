@@ -139,7 +139,7 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
                 : await sets.OrderBy(r => r.Name).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct) ?? Guid.Empty;
         }
         var fits = new List<RunKindFit>();
-        foreach (var kind in kinds.All.Where(k => k.Info.Input == RunInput.ResponseSet))
+        foreach (var kind in kinds.Listed.Where(k => k.Info.Input == RunInput.ResponseSet))
         {
             if (setId == Guid.Empty)
             {

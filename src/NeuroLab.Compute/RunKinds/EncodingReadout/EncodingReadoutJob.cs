@@ -34,6 +34,7 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
         RunInput.ResponseSet,
         EncodingReadoutArtifacts.All)
     {
+        Order = 10,
         HeldOut = new(EncodingReadoutArtifacts.TestPredictions, EncodingReadoutArtifacts.TestStimulusIndex),
     };
 

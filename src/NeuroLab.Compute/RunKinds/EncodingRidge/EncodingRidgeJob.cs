@@ -40,6 +40,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         RunInput.ResponseSet,
         EncodingRidgeArtifacts.All)
     {
+        Order = 0,
         HeldOut = new(EncodingRidgeArtifacts.TestPredictions, EncodingRidgeArtifacts.TestStimulusIndex, EncodingRidgeArtifacts.TestResponses),
     };
 
