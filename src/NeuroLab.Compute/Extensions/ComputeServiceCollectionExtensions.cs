@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NeuroLab.Compute.RunKinds;
+using NeuroLab.Compute.RunKinds.EncodingHierarchy;
 using NeuroLab.Compute.RunKinds.EncodingReadout;
 using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.RunKinds.VoxelCaptions;
@@ -40,6 +41,7 @@ public static class ComputeServiceCollectionExtensions
         services.TryAddSingleton<EncodingSamples>();
         services.AddRunKind<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>();
         services.AddRunKind<EncodingReadoutParameters, EncodingReadoutSummary, EncodingReadoutJob>();
+        services.AddRunKind<EncodingHierarchyParameters, EncodingHierarchySummary, EncodingHierarchyJob>();
         services.AddRunKind<VoxelCaptionsParameters, VoxelCaptionsSummary, VoxelCaptionsJob>();
 
         // Registered whatever RunQueueEnabled says: the queue reads the option and stays idle when it is false.

@@ -12,6 +12,9 @@ public static class RunKindNames
     /// <summary>Factorised spatial x feature neural readout trained with TorchSharp.</summary>
     public const string EncodingReadout = "encoding-readout";
 
+    /// <summary>One ridge model per stage of a feature hierarchy: each unit's best stage and a stage-by-region table.</summary>
+    public const string EncodingHierarchy = "encoding-hierarchy";
+
     /// <summary>Natural-language captions of what each well-predicted unit of an encoding-ridge run prefers.</summary>
     public const string VoxelCaptions = "voxel-captions";
 }

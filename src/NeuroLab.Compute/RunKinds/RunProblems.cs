@@ -43,6 +43,14 @@ public sealed class RunProblems : List<string>
         AddUnknown(string.Create(CultureInfo.InvariantCulture, $"Unknown {parameter} '{value}'. Use {list}."));
     }
 
+    /// <summary>Adds the problems of a validation this one delegates to (renamed), keeping whether any was an unknown value.</summary>
+    public void Include(RunProblems other, Func<string, string>? rename = null)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        AddRange(rename is null ? other : other.Select(rename));
+        HasUnknownValues |= other.HasUnknownValues;
+    }
+
     /// <summary>The same problems, each once, in order.</summary>
     public RunProblems WithoutRepeats()
     {

@@ -127,6 +127,7 @@ public static class HostingExtensions
         // How the pages show each kind (kinds without a view get the generic form and result panel).
         services.AddRunKindView(RunKindNames.EncodingRidge, typeof(EncodingRidgeForm), typeof(EncodingRidgeResultPanel));
         services.AddRunKindView(RunKindNames.EncodingReadout, typeof(EncodingReadoutForm), typeof(EncodingResultPanel));
+        services.AddRunKindView(RunKindNames.EncodingHierarchy, result: typeof(EncodingHierarchyResultPanel));
         services.AddRunKindView(RunKindNames.VoxelCaptions, result: typeof(VoxelCaptionsResultPanel));
         // A chat model for voxel captions (composer = llm) only when an endpoint and a model are configured.
         var captions = configuration.GetSection("NeuroLab:Captions");

@@ -24,8 +24,12 @@ public sealed class RunHarness : IAsyncDisposable
     {
         var features = Features.TestFeatureSpaces.Registry(F.Database.Factory, F.Store);
         var samples = new EncodingSamples(F.Store, features);
+        var geometry = new NeuroLab.Compute.Geometry.UnitGeometryService(F.Database.Factory, F.Store);
+        var ridge = new EncodingRidgeJob(F.Database.Factory, F.Store, features, samples, geometry);
         var jobs = new RunKindRegistry([
-            RunKindRegistry.Create<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>(new EncodingRidgeJob(F.Database.Factory, F.Store, features, samples, new NeuroLab.Compute.Geometry.UnitGeometryService(F.Database.Factory, F.Store))),
+            RunKindRegistry.Create<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>(ridge),
+            RunKindRegistry.Create<NeuroLab.Compute.RunKinds.EncodingHierarchy.EncodingHierarchyParameters, NeuroLab.Compute.RunKinds.EncodingHierarchy.EncodingHierarchySummary, NeuroLab.Compute.RunKinds.EncodingHierarchy.EncodingHierarchyJob>(
+                new NeuroLab.Compute.RunKinds.EncodingHierarchy.EncodingHierarchyJob(F.Database.Factory, F.Store, features, samples, geometry, ridge)),
             RunKindRegistry.Create<VoxelCaptionsParameters, VoxelCaptionsSummary, VoxelCaptionsJob>(new VoxelCaptionsJob(F.Database.Factory, F.Store, features, samples, chat, embeddings)),
         ]);
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);

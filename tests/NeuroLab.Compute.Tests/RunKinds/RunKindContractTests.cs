@@ -18,13 +18,13 @@ public sealed class RunKindContractTests
     private static IRunKind Counting() => new CountingJob().Kinds().Get("test-counting");
 
     [Fact]
-    public void AddNeuroLabCompute_RegistersTheThreeKinds_NamesFromRunKindNames()
+    public void AddNeuroLabCompute_RegistersTheFourKinds_NamesFromRunKindNames()
     {
         using var provider = new ServiceCollection().AddNeuroLabCompute().BuildServiceProvider();
 
         var kinds = provider.GetRequiredService<RunKindRegistry>();
 
-        Assert.Equal([RunKindNames.EncodingReadout, RunKindNames.EncodingRidge, RunKindNames.VoxelCaptions], kinds.Names);
+        Assert.Equal([RunKindNames.EncodingHierarchy, RunKindNames.EncodingReadout, RunKindNames.EncodingRidge, RunKindNames.VoxelCaptions], kinds.Names);
         Assert.Equal(typeof(EncodingRidgeParameters), kinds.Get(RunKindNames.EncodingRidge).ParametersType);
         Assert.Equal(typeof(EncodingReadoutSummary), kinds.Get(RunKindNames.EncodingReadout).SummaryType);
         Assert.Equal(RunInput.Run, kinds.Get(RunKindNames.VoxelCaptions).Info.Input);
@@ -124,7 +124,7 @@ public sealed class RunKindContractTests
     [Fact]
     public void ArtifactDeclarations_EveryKindHasOneUnitScoresAtMost_UniqueNames_AndMapsDeclareHowTheirValuesRead()
     {
-        foreach (var info in new[] { EncodingRidgeJob.Info, EncodingReadoutJob.Info, VoxelCaptionsJob.Info })
+        foreach (var info in new[] { EncodingRidgeJob.Info, EncodingReadoutJob.Info, VoxelCaptionsJob.Info, NeuroLab.Compute.RunKinds.EncodingHierarchy.EncodingHierarchyJob.Info })
         {
             Assert.InRange(info.Artifacts.Count(a => a.Role == ArtifactRole.UnitScores), 0, 1);
             Assert.Equal(info.Artifacts.Count, info.Artifacts.Select(a => a.FileName).Distinct().Count());

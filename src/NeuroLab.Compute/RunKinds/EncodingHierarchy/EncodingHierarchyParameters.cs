@@ -1,0 +1,56 @@
+using NeuroLab.Compute.RunKinds.EncodingRidge;
+
+namespace NeuroLab.Compute.RunKinds.EncodingHierarchy;
+
+/// <summary>
+/// Parameters of an "encoding-hierarchy" run (JSON, camelCase): <c>responseSetId</c>; <c>stages</c> = two or more
+/// feature spaces in the order of the hierarchy (default: every stage of the built-in network when the server has
+/// one, else pixels then gabor); the rest as for encoding-ridge, shared by every stage: <c>imageSize</c>,
+/// <c>pcaComponents</c>, <c>featureFileId</c>/<c>featureVariable</c> (a stage "file"), <c>alphas</c>, <c>folds</c>, <c>split</c>, <c>testFraction</c>, <c>samples</c>,
+/// <c>testRepeats</c>. One ridge model per stage, each unit's alpha chosen by CV within the stage.
+/// </summary>
+public sealed record EncodingHierarchyParameters : IResponseSetParameters
+{
+    public Guid ResponseSetId { get; set; }
+
+    public string[]? Stages { get; set; }
+
+    public int? ImageSize { get; set; }
+
+    public int PcaComponents { get; set; } = 100;
+
+    /// <summary>For a stage "file": the dataset's Features file (and its variable for .mat/.npz).</summary>
+    public Guid? FeatureFileId { get; set; }
+
+    public string? FeatureVariable { get; set; }
+
+    public double[]? Alphas { get; set; }
+
+    public int Folds { get; set; } = 5;
+
+    public string Split { get; set; } = "dataset";
+
+    public double TestFraction { get; set; } = 0.2;
+
+    public string Samples { get; set; } = "stimuli";
+
+    public int? TestRepeats { get; set; }
+
+    /// <summary>The ridge parameters of one stage (no permutation test: the hierarchy compares stages).</summary>
+    internal EncodingRidgeParameters Stage(string features) => new()
+    {
+        ResponseSetId = ResponseSetId,
+        Features = features,
+        ImageSize = ImageSize,
+        PcaComponents = PcaComponents,
+        FeatureFileId = FeatureFileId,
+        FeatureVariable = FeatureVariable,
+        Alphas = Alphas,
+        Folds = Folds,
+        Split = Split,
+        TestFraction = TestFraction,
+        Samples = Samples,
+        TestRepeats = TestRepeats,
+        Permutations = 0,
+    };
+}
