@@ -1,0 +1,38 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace NeuroLab.E2E;
+
+/// <summary>The hierarchy figure from the browser: the kind is offered with defaults that fit the data, runs, and plots.</summary>
+public sealed class HierarchyTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private static Task InteractiveAsync(IPage page) =>
+        page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
+    [Fact]
+    public async Task Hierarchy_FromTheDatasetPage_RunsAndShowsTheStagePlotAndTable()
+    {
+        var alice = await fixture.RegisterAsync("hierarchy@lab.org");
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Hierarchy");
+        await alice.GotoAsync($"w/{workspace}/datasets/samples");
+        await InteractiveAsync(alice);
+        await alice.Locator("[data-sample=allen-v1] [data-testid=add-sample-button]").ClickAsync();
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/datasets/[0-9a-f-]{{36}}$"));
+
+        await alice.Locator("[data-testid=dataset-fit-kind]", new PageLocatorOptions { HasTextString = "Feature hierarchy" }).ClickAsync();
+        await alice.WaitForURLAsync(new Regex("kind=encoding-hierarchy$"));
+        await InteractiveAsync(alice);
+        await Assertions.Expect(alice.Locator("input[data-testid=run-param-stages], [data-testid=run-param-stages] input").First).ToHaveValueAsync(new Regex("pixels.*gabor|resnet18"));
+        await alice.ClickAsync("[data-testid=run-submit]");
+
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
+        await Assertions.Expect(alice.Locator("h1")).ToHaveTextAsync("encoding-hierarchy");
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 180_000 });
+        await alice.Locator("[data-testid=hierarchy-panel] .main-svg").First.WaitForAsync();
+        await Assertions.Expect(alice.Locator("[data-testid=hierarchy-table]")).ToContainTextAsync("all units");
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "42-hierarchy-run.png"), FullPage = true });
+
+        await alice.GotoAsync($"w/{workspace}/runs");
+        await Assertions.Expect(alice.Locator("[data-testid=run-list] [data-testid=run-headline]").First).ToContainTextAsync("best stage");
+    }
+}
