@@ -38,6 +38,7 @@ public sealed class DatasetFeatures(IDbContextFactory<NeuroLabDbContext> dbFacto
         }
         long[] train = [.. Enumerable.Range(0, stimuli.Count).Where(i => stimuli[i].Split == "train").Select(i => (long)i)];
         var shas = stimuli.Select(s => s.ImageSha256).ToList();
+        // The greyscale working copies (pixels, PCA, Gabor, TorchScript); the ResNet-18 stages read the original colour files themselves.
         using var images = featureSpace.NeedsImages && featureSpace is not ResNet18.ResNet18FeatureSpace
             ? await EncodingJobSupport.LoadImagesAsync(store, [.. shas.Select(s => s!)], null, ct)
             : TorchSharp.torch.empty(0);

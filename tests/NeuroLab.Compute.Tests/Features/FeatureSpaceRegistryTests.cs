@@ -65,7 +65,7 @@ public sealed class FeatureSpaceRegistryTests : IDisposable
         var registry = TestFeatureSpaces.Registry(_f.Database.Factory, _f.Store, s => s.AddFeatureSpace<ConstantFeatureSpace>());
 
         Assert.Equal("constant", registry.Names.Last());
-        Assert.Equal(7, registry.All.Count);
+        Assert.Equal(13, registry.All.Count);
         Assert.False(registry.NeedsImages(["constant", "labels"]));
         Assert.True(registry.NeedsImages(["constant", "pca"]));
     }

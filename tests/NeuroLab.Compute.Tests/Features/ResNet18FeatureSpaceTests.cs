@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Xunit.Abstractions;
 using NeuroLab.Compute.Features;
 using NeuroLab.Compute.Features.ResNet18;
 using NeuroLab.Compute.Tests.Datasets;
@@ -20,8 +21,13 @@ public sealed class ResNet18FeatureSpaceTests : IDisposable
 
     private readonly ImportFixture _f = new();
     private readonly FeatureSpaceRegistry _registry;
+    private readonly ITestOutputHelper _output;
 
-    public ResNet18FeatureSpaceTests() => _registry = TestFeatureSpaces.Registry(_f.Database.Factory, _f.Store);
+    public ResNet18FeatureSpaceTests(ITestOutputHelper output)
+    {
+        _output = output;
+        _registry = TestFeatureSpaces.Registry(_f.Database.Factory, _f.Store);
+    }
 
     public void Dispose() => _f.Dispose();
 
@@ -71,6 +77,7 @@ public sealed class ResNet18FeatureSpaceTests : IDisposable
                 worst = Math.Max(worst, Math.Abs(expected[i][j] - actual[(i * 512) + j]));
             }
         }
+        _output.WriteLine($"largest absolute difference from ML.NET over {s_images.Length} images x 512: {worst:E2}");
         Assert.True(worst <= 1e-4, $"largest difference from ML.NET {worst}");
         Assert.Equal(s_images.Length, progress[^1]);
 
