@@ -140,6 +140,17 @@ public sealed class ResNet18FeatureSpaceTests : IDisposable
     }
 
     [Fact]
+    public async Task Compute_Cancelled_ThrowsAndCachesNothing()
+    {
+        var input = await InputAsync();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _registry.Get("resnet18:layer1").ComputeAsync(new FeatureSpaceParameters(), input, cancelled.Token));
+        Assert.False(Directory.Exists(Path.Combine(_f.Store.Root, "feature-cache")));
+    }
+
+    [Fact]
     public void Registry_ResNetStages_AreNamedWithAColonAndAnUnknownStageIsRefusedWithTheAllowedNames()
     {
         Assert.Equal(["resnet18:stem", "resnet18:layer1", "resnet18:layer2", "resnet18:layer3", "resnet18:layer4", "resnet18:pool"],
