@@ -11,7 +11,11 @@ namespace NeuroLab.Compute.EncodingModels;
 internal static class EncodingJobSupport
 {
     /// <summary>Decodes the stimulus previews as greyscale [n, h, w] in [0, 1] (resized to the first image's size when they differ).</summary>
-    public static async Task<Tensor> LoadImagesAsync(ContentStore store, RunContext context, IReadOnlyList<string> shas, CancellationToken ct)
+    public static Task<Tensor> LoadImagesAsync(ContentStore store, RunContext context, IReadOnlyList<string> shas, CancellationToken ct) =>
+        LoadImagesAsync(store, shas, (done, total) => context.Report("loading", done, total), ct);
+
+    /// <summary>The stimulus images, greyscale, at the first image's size, reporting every 50 images to <paramref name="report"/> (done, total).</summary>
+    public static async Task<Tensor> LoadImagesAsync(ContentStore store, IReadOnlyList<string> shas, Action<int, int>? report, CancellationToken ct)
     {
         float[]? data = null;
         int h = 0, w = 0;
@@ -32,7 +36,7 @@ internal static class EncodingJobSupport
             image.AsSpan<float>().CopyTo(data.AsSpan(i * h * w, h * w));
             if (i % 50 == 0)
             {
-                context.Report("loading", i, shas.Count);
+                report?.Invoke(i, shas.Count);
             }
         }
         return tensor(data!, [shas.Count, h, w]);

@@ -37,6 +37,7 @@ public static class ComputeServiceCollectionExtensions
 
         services.AddScoped<RunService>();
         services.AddFeatureSpaces();
+        services.AddSingleton<DatasetFeatures>();
         services.TryAddSingleton<UnitGeometryService>();
         services.TryAddSingleton<EncodingSamples>();
         services.AddRunKind<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>();

@@ -35,6 +35,12 @@ public sealed record FeatureSpaceParameters
     /// <summary>Per-channel standard deviation dividing the TorchScript model's input.</summary>
     public double[]? InputStd { get; init; }
 
+    /// <summary>A network stage's spatial average pooling: a poolGrid x poolGrid grid of cells per channel (default 2).</summary>
+    public int? PoolGrid { get; init; }
+
+    /// <summary>PCA of a network stage's features, fitted on the training stimuli only (null: no PCA).</summary>
+    public int? FeaturePcaComponents { get; init; }
+
     /// <summary>Largest working image size (pixels per side; the stimuli's own size caps it further).</summary>
     public const int MaxImageSize = 512;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using NeuroLab.Compute.Features.ResNet18;
 
 namespace NeuroLab.Compute.Features;
 
@@ -117,7 +118,8 @@ public static class FeatureSpaceServiceCollectionExtensions
         .AddFeatureSpace<PixelFeatureSpace>()
         .AddFeatureSpace<UploadedMatrixFeatureSpace>()
         .AddFeatureSpace<TorchScriptFeatureSpace>()
-        .AddFeatureSpace<LabelFeatureSpace>();
+        .AddFeatureSpace<LabelFeatureSpace>()
+        .AddResNet18FeatureSpaces();
 
     /// <summary>Adds one feature space (and the registry, once).</summary>
     public static IServiceCollection AddFeatureSpace<TSpace>(this IServiceCollection services) where TSpace : class, IFeatureSpace

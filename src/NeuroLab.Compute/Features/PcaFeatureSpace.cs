@@ -41,9 +41,19 @@ public sealed class PcaFeatureSpace : IFeatureSpace
         ArgumentNullException.ThrowIfNull(input);
         int size = input.ImageSize;
         var flat = PixelFeatures.Extract(input.Images, size, size);
-        int k = Math.Min(parameters.PcaComponents, input.FitRows.Distinct().Count() - 1);
-        using var pca = PcaFeatures.Fit(flat.index_select(0, tensor(input.FitRows)), k);
-        return Task.FromResult(new FeatureMatrix(pca.Transform(flat),
-            $"PCA of {size}x{size} pixels, {k} components, {pca.ExplainedVarianceRatio.Sum():0.000} of variance"));
+        var (projected, k, variance) = FitTransform(flat, input.FitRows, parameters.PcaComponents);
+        return Task.FromResult(new FeatureMatrix(projected, $"PCA of {size}x{size} pixels, {k} components, {variance:0.000} of variance"));
+    }
+
+    /// <summary>
+    /// PCA fitted on the rows <paramref name="fitRows"/> of <paramref name="features"/> [nStimuli, nFeatures] only, every
+    /// row projected: at most <paramref name="components"/> components and one fewer than the distinct training rows.
+    /// </summary>
+    /// <returns>The projection [nStimuli, k], k, and the fraction of the training variance kept.</returns>
+    internal static (Tensor Projected, int Components, double Variance) FitTransform(Tensor features, long[] fitRows, int components)
+    {
+        int k = Math.Min(components, fitRows.Distinct().Count() - 1);
+        using var pca = PcaFeatures.Fit(features.index_select(0, tensor(fitRows)), k);
+        return (pca.Transform(features), k, pca.ExplainedVarianceRatio.Sum());
     }
 }

@@ -81,5 +81,6 @@ public static class NeuroLabApi
         api.MapViewerApi();
         api.MapCaptionsApi();
         api.MapFeatureSpacesApi();
+        api.MapDatasetFeaturesApi();
     }
 }

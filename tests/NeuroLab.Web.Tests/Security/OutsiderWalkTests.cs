@@ -91,6 +91,7 @@ public sealed class OutsiderWalkTests : IDisposable
             ["experimentId"] = experiment.GetProperty("id").GetString()!,
             ["artifactId"] = artifacts[0].GetProperty("id").GetString()!,
             ["unit"] = "0",
+            ["space"] = "pixels",
         };
         var anonymous = _factory.CreateClient();
         var routes = ApiRoutes();
@@ -121,6 +122,7 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Contains("DELETE /api/v1/account/tokens/{tokenId:guid}", walked);
         Assert.Contains("GET /api/v1/feature-spaces", walked);
         Assert.Contains("GET /api/v1/run-kinds", walked);
+        Assert.Contains("GET /api/v1/datasets/{id:guid}/features/{space}.npy", walked);
 
         var after = await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}")).JsonAsync();
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());

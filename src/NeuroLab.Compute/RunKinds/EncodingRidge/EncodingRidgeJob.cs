@@ -167,7 +167,8 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         var spaces = new List<(Tensor Train, Tensor Test, string Description)>();
         foreach (var kind in p.FeatureKinds)
         {
-            spaces.Add(await data.FeaturesAsync(kind, p, context, images, size, trainIndex, testIndex, stimuli.Select(s => s.Label).ToList()));
+            spaces.Add(await data.FeaturesAsync(kind, p, context, images, size, trainIndex, testIndex, stimuli.Select(s => s.Label).ToList(),
+                stimuli.Select(s => s.Sha).ToList()));
         }
         var responses = samples.Responses;
         var trainRows = tensor(train.Select(i => (long)i).ToArray());

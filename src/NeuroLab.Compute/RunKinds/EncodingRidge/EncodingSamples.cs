@@ -65,15 +65,18 @@ public sealed class EncodingSamples(ContentStore store, FeatureSpaceRegistry fea
     /// <summary>
     /// The rows of feature space <paramref name="kind"/> (from the registry) for the training and test samples of
     /// <paramref name="images"/>/<paramref name="labels"/>; a fitted space (PCA) learns from the training rows only.
+    /// <paramref name="imageSha256"/> names the stimulus images in the content store (spaces that read the originals: ResNet-18).
     /// </summary>
     public async Task<(Tensor Train, Tensor Test, string Description)> FeaturesAsync(
-        string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, IReadOnlyList<string?> labels)
+        string kind, EncodingRidgeParameters p, RunContext context, Tensor images, int size, Tensor trainIndex, Tensor testIndex, IReadOnlyList<string?> labels,
+        IReadOnlyList<string?>? imageSha256 = null)
     {
         var input = new FeatureInput
         {
             Images = images,
             ImageSize = size,
             Labels = labels,
+            ImageSha256 = imageSha256 ?? [],
             FitRows = trainIndex.data<long>().ToArray(),
             Progress = new EncodingJobSupport.SynchronousProgress<FeatureProgress>(f => context.Report("features", f.ImagesDone, f.ImagesTotal)),
         };

@@ -446,7 +446,7 @@ public sealed class VoxelCaptionsJob(
         long[] heldOut = [.. samples.TestRows.Select(r => (long)samples.StimulusOfSample[r])];
         var scoredIndex = tensor([.. Enumerable.Range(stimuli.Count, pool.Count).Select(i => (long)i), .. heldOut]);
         var (trainFeatures, scoredFeatures, description) = await encoder.FeaturesAsync(encoding.Features, encoding, context, images, size, trainIndex, scoredIndex,
-            [.. stimuli.Select(s => s.Label), .. pool.Select(_ => (string?)null)]);
+            [.. stimuli.Select(s => s.Label), .. pool.Select(_ => (string?)null)], shas);
         var poolFeatures = scoredFeatures.narrow(0, 0, pool.Count);
         var testFeatures = scoredFeatures.narrow(0, pool.Count, heldOut.Length);
         int units = (int)samples.Responses.Shape[1];

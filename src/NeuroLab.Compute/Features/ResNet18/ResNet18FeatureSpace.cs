@@ -1,0 +1,180 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using NeuroLab.Analysis.Features;
+using NeuroLab.Data.Storage;
+using NeuroLab.Formats;
+using static TorchSharp.torch;
+
+namespace NeuroLab.Compute.Features.ResNet18;
+
+/// <summary>
+/// A stage of the ImageNet ResNet-18 (<see cref="ResNet18Model"/>) as a feature space <c>resnet18:&lt;stage&gt;</c>: every
+/// stimulus image (the original colour file, not the greyscale working copy) through the network, the stage's output
+/// average-pooled to a <c>poolGrid</c> x <c>poolGrid</c> grid per channel (adaptive pooling: cell i spans rows
+/// floor(i n / g) to ceil((i + 1) n / g)), flattened channel-major, optionally reduced by PCA fitted on the training
+/// stimuli only. The pooled matrix is cached in the content store per (model, stage, grid, preprocessing, images).
+/// </summary>
+public sealed class ResNet18FeatureSpace(ResNet18Stage stage, ResNet18Model model, ContentStore store, FeatureCache cache) : IFeatureSpace
+{
+    /// <summary>The prefix of the spaces' names.</summary>
+    public const string Prefix = "resnet18:";
+
+    /// <summary>Most cells per side of the pooling grid (layer4's own 7x7).</summary>
+    public const int MaxPoolGrid = 7;
+
+    /// <summary>Default cells per side: layer4 gives 512 x 2 x 2 = 2,048 features, the stem 256.</summary>
+    public const int DefaultPoolGrid = 2;
+
+    /// <summary>Images per progress report (the graph's batch dimension is fixed at 1; each image is one Run).</summary>
+    private const int ReportEvery = 8;
+
+    /// <summary>Bump when the preprocessing or pooling changes, so cached matrices are not reused.</summary>
+    private const string Version = "v1";
+
+    public ResNet18Stage Stage { get; } = stage;
+
+    public string Name => Prefix + Stage.Name;
+
+    public string Label => $"ResNet-18 (ImageNet) {Stage.Name}";
+
+    public string Description => $"ResNet-18 trained on ImageNet, {Stage.Description}: colour images at 224x224, " +
+        (Stage.Side > 1 ? "each channel averaged over a poolGrid x poolGrid grid" : "512 features") + ", optionally reduced by PCA fitted on the training stimuli.";
+
+    public bool NeedsImages => true;
+
+    public IReadOnlyList<FeatureParameter> Parameters => Stage.Side > 1 ? [PoolGridParameter, PcaParameter] : [PcaParameter];
+
+    private static readonly FeatureParameter PoolGridParameter = new("poolGrid", "integer",
+        "Spatial average pooling of the stage's output: cells per side of the grid each channel is averaged over (1 = global average).",
+        DefaultPoolGrid.ToString(CultureInfo.InvariantCulture), 1, MaxPoolGrid);
+
+    private static readonly FeatureParameter PcaParameter = new("featurePcaComponents", "integer",
+        "Principal components of the network features kept (fitted on the training stimuli only); none when not given.",
+        null, 1, FeatureSpaceParameters.MaxPcaComponents);
+
+    private int Grid(FeatureSpaceParameters p) => Stage.Side == 1 ? 1 : Math.Min(p.PoolGrid ?? DefaultPoolGrid, Stage.Side);
+
+    public Task<IReadOnlyList<string>> ValidateAsync(FeatureSpaceParameters parameters, FeatureValidationContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var problems = new List<string>();
+        Runs.RunParameterChecks.InRange(problems, "poolGrid", parameters.PoolGrid, 1, MaxPoolGrid);
+        Runs.RunParameterChecks.InRange(problems, "featurePcaComponents", parameters.FeaturePcaComponents, 1, FeatureSpaceParameters.MaxPcaComponents);
+        if (!model.IsAvailable)
+        {
+            problems.Add($"{Name}: the ResNet-18 graphs are not installed on this server (looked in {model.Directory}; setting {ResNet18Model.DirectorySetting}).");
+        }
+        return Task.FromResult<IReadOnlyList<string>>(problems);
+    }
+
+    /// <summary>The key of the pooled network features (before PCA): model, stage, grid, preprocessing and the images.</summary>
+    private string PooledKey(FeatureSpaceParameters p, FeatureInput input) =>
+        FeatureCacheKey.Of(Name, $"{Version};model=Microsoft.ML.DnnImageFeaturizer.ResNet18/0.24.0;prep=rgb224-isocrop-mitchell;grid={Grid(p)}", input, images: true, labels: false, fitRows: false);
+
+    public string CacheKey(FeatureSpaceParameters parameters, FeatureInput input)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(input);
+        return parameters.FeaturePcaComponents is { } k
+            ? FeatureCacheKey.Of(Name, string.Create(CultureInfo.InvariantCulture, $"{PooledKey(parameters, input)};pca={k}"), input, images: false, labels: false, fitRows: true)
+            : PooledKey(parameters, input);
+    }
+
+    public async Task<FeatureMatrix> ComputeAsync(FeatureSpaceParameters parameters, FeatureInput input, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(input);
+        int grid = Grid(parameters);
+        var pooled = await PooledAsync(grid, PooledKey(parameters, input), input, ct);
+        var features = tensor(pooled.ToFloat32(), [pooled.Shape[0], pooled.Shape[1]]);
+        string what = $"ResNet-18 {Stage.Name}, {Stage.Channels} channels x {grid}x{grid} cells = {pooled.Shape[1]} features";
+        if (parameters.FeaturePcaComponents is not { } components)
+        {
+            return new FeatureMatrix(features, what);
+        }
+        var (projected, k, variance) = PcaFeatureSpace.FitTransform(features, input.FitRows, components);
+        return new FeatureMatrix(projected, $"{what}, PCA to {k} components ({variance:0.000} of variance)");
+    }
+
+    private async Task<NumericArray> PooledAsync(int grid, string key, FeatureInput input, CancellationToken ct)
+    {
+        if (await cache.TryGetAsync(key, ct) is { } cached)
+        {
+            input.Progress?.Report(new FeatureProgress((int)cached.Shape[0], (int)cached.Shape[0]));
+            return cached;
+        }
+        var shas = input.ImageSha256;
+        if (shas.Count != input.Labels.Count || shas.Any(s => s is null))
+        {
+            throw new InvalidOperationException($"{Name} reads the stimulus images from the store, but not every stimulus names one.");
+        }
+        int width = Stage.Channels * grid * grid;
+        var values = new float[shas.Count * width];
+        for (int i = 0; i < shas.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            float[] pixels;
+            await using (var stream = store.OpenRead(shas[i]!))
+            using (var buffer = new MemoryStream())
+            {
+                await stream.CopyToAsync(buffer, ct);
+                buffer.Position = 0;
+                pixels = ResNet18Model.ReadInput(buffer, $"stimulus {i}");
+            }
+            var output = model.Run(pixels, [Stage])[0];
+            AveragePool(output, Stage.Channels, Stage.Side, grid, values.AsSpan(i * width, width));
+            if ((i + 1) % ReportEvery == 0 || i + 1 == shas.Count)
+            {
+                input.Progress?.Report(new FeatureProgress(i + 1, shas.Count));
+            }
+        }
+        var matrix = new NumericArray(NumericType.Float32, [shas.Count, width], values);
+        await cache.SetAsync(key, matrix, ct);
+        return matrix;
+    }
+
+    /// <summary>
+    /// Adaptive average pooling of <paramref name="map"/> [channels, side, side] to [channels, grid, grid] (as PyTorch's
+    /// adaptive_avg_pool2d: cell i covers rows floor(i side / grid) .. ceil((i + 1) side / grid) - 1).
+    /// </summary>
+    internal static void AveragePool(ReadOnlySpan<float> map, int channels, int side, int grid, Span<float> result)
+    {
+        for (int c = 0; c < channels; c++)
+        {
+            for (int gy = 0; gy < grid; gy++)
+            {
+                int y0 = gy * side / grid, y1 = (((gy + 1) * side) + grid - 1) / grid;
+                for (int gx = 0; gx < grid; gx++)
+                {
+                    int x0 = gx * side / grid, x1 = (((gx + 1) * side) + grid - 1) / grid;
+                    double sum = 0;
+                    for (int y = y0; y < y1; y++)
+                    {
+                        for (int x = x0; x < x1; x++)
+                        {
+                            sum += map[(c * side * side) + (y * side) + x];
+                        }
+                    }
+                    result[(c * grid * grid) + (gy * grid) + gx] = (float)(sum / ((y1 - y0) * (x1 - x0)));
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Registers the ResNet-18 stages as feature spaces.</summary>
+public static class ResNet18ServiceCollectionExtensions
+{
+    /// <summary>Adds <c>resnet18:stem</c> .. <c>resnet18:pool</c>, the shared model (loaded on first use) and the feature cache.</summary>
+    public static IServiceCollection AddResNet18FeatureSpaces(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new ResNet18Model(sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()));
+        services.AddSingleton<FeatureCache>();
+        foreach (var stage in ResNet18Stage.All)
+        {
+            services.AddSingleton<IFeatureSpace>(sp => new ResNet18FeatureSpace(
+                stage, sp.GetRequiredService<ResNet18Model>(), sp.GetRequiredService<ContentStore>(), sp.GetRequiredService<FeatureCache>()));
+        }
+        return services;
+    }
+}
