@@ -38,6 +38,8 @@ public static class ComputeServiceCollectionExtensions
         services.AddFeatureSpaces();
         services.TryAddSingleton<UnitGeometryService>();
         services.TryAddSingleton<EncodingSamples>();
+        // The built-in sentence model of captions (loads on first use); a host's IEmbeddingGenerator endpoint overrides it.
+        services.TryAddSingleton<NeuroLab.Compute.Captions.MiniLmEmbeddingGenerator>();
         services.AddRunKind<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>();
         services.AddRunKind<EncodingReadoutParameters, EncodingReadoutSummary, EncodingReadoutJob>();
         services.AddRunKind<VoxelCaptionsParameters, VoxelCaptionsSummary, VoxelCaptionsJob>();

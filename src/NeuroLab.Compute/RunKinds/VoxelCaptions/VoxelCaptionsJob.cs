@@ -36,11 +36,13 @@ public sealed record CaptionEvidence(string Source, int Index, string Name, stri
 /// of an image pool ranked by the refitted encoder) are collected with their captions (or labels, or measured image
 /// descriptions when a stimulus has neither); words over-represented in them relative to all captions are found by
 /// the log-odds ratio with an informative Dirichlet prior; the caption names the strongest. Each caption is scored
-/// with LaVCa's sentence-level evaluation on the encoding run's held-out samples (TF-IDF embedding, Spearman).
+/// with LaVCa's sentence-level evaluation on the encoding run's held-out samples (Spearman over cosine similarities of
+/// sentence embeddings: a configured embedding endpoint, else all-MiniLM-L6-v2 in process; TF-IDF with
+/// <c>embedding = tfidf</c>).
 /// </summary>
 public sealed class VoxelCaptionsJob(
     IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features, EncodingSamples encoder,
-    IChatClient? chat = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
+    IChatClient? chat = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null, MiniLmEmbeddingGenerator? sentenceModel = null)
     : IRunJob<VoxelCaptionsParameters, VoxelCaptionsSummary>
 {
     public static RunKindInfo Info { get; } = new(
@@ -80,6 +82,7 @@ public sealed class VoxelCaptionsJob(
             problems.OneOf("source", p.Source, ("measured", ""), ("predicted", ""), ("both", ""));
         }
         problems.OneOf("method", p.Method, ("lavca", ""), ("brainscuba", ""));
+        problems.OneOf("embedding", p.Embedding, (VoxelCaptionsParameters.MiniLm, ""), (VoxelCaptionsParameters.Tfidf, ""));
         RunParameterChecks.Positive(problems, "temperature", p.Temperature);
         if (p.Composer is not ("statistical" or "llm"))
         {
@@ -270,14 +273,20 @@ public sealed class VoxelCaptionsJob(
 
         // LaVCa sentence-level evaluation on the encoding run's held-out samples.
         context.Report("evaluating", 0, 1);
-        ITextEmbedder embedder = TfidfEmbedder.Fit(stimulusCaptions.Concat(pool.Select(x => x.Caption)));
-        string embedding = "tf-idf";
-        if (embeddings is not null)
+        ITextEmbedder embedder;
+        string embedding;
+        if (p.Embedding == VoxelCaptionsParameters.Tfidf)
         {
-            var model = new GeneratorTextEmbedder(embeddings);
+            embedder = TfidfEmbedder.Fit(stimulusCaptions.Concat(pool.Select(x => x.Caption)));
+            embedding = "tf-idf";
+        }
+        else
+        {
+            // A configured endpoint overrides the in-process sentence model.
+            var model = new GeneratorTextEmbedder(embeddings ?? sentenceModel ?? new MiniLmEmbeddingGenerator());
             await model.PrepareAsync(samples.TestRows.Select(r => stimulusCaptions[samples.StimulusOfSample[r]]).Concat(results.Select(r => r.Caption)), ct);
             embedder = model;
-            embedding = "configured embedding model";
+            embedding = embeddings is null ? MiniLmEmbeddingGenerator.ModelName : "configured embedding model";
         }
         var testVectors = embedder.Embed([.. samples.TestRows.Select(r => stimulusCaptions[samples.StimulusOfSample[r]])]);
         // One caption embedded at a time: a TF-IDF vector is as long as the vocabulary, and there may be tens of thousands of units.
@@ -294,9 +303,9 @@ public sealed class VoxelCaptionsJob(
                 context.Report("evaluating", i, results.Count);
             }
         }
-        // Diversity in the captions' own vocabulary (TF-IDF fitted on them), or in the configured model's space.
+        // Diversity in the sentence model's space, or in the captions' own vocabulary (TF-IDF fitted on them).
         string[] captionTexts = [.. results.Select(r => r.Caption)];
-        var diversity = CaptionEvaluation.Diversity(captionTexts, embeddings is null ? TfidfEmbedder.Fit(captionTexts) : embedder);
+        var diversity = CaptionEvaluation.Diversity(captionTexts, embedder is TfidfEmbedder ? TfidfEmbedder.Fit(captionTexts) : embedder);
         string? evaluationNote = null;
         if (results.Count > 0 && results.All(r => !double.IsFinite(r.SentenceScore)))
         {
