@@ -63,7 +63,8 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         }
 
         var (haxbyAgain, vt) = await HaxbyEncodingAsync("vt");
-        var vtCaptions = await _h.RunToEndAsync(haxbyAgain, "voxel-captions", new { encodingRunId = vt.Id, minTestR = 0.3, keywords = 1 });
+        // The sentence score with one-hot TF-IDF vectors (the label named or not); the default MiniLM score in DefaultEmbedding_IsMiniLm_AndScoresEveryCaption.
+        var vtCaptions = await _h.RunToEndAsync(haxbyAgain, "voxel-captions", new { encodingRunId = vt.Id, minTestR = 0.3, keywords = 1, embedding = "tfidf" });
         using var vtSummary = JsonDocument.Parse(vtCaptions.SummaryJson!);
         Console.WriteLine($"Haxby VT caption: {(await CaptionsAsync(vtCaptions.Id))[0].GetProperty("caption")} {vtCaptions.SummaryJson}");
         Assert.Equal(1.0, vtSummary.RootElement.GetProperty("fractionNamingBestHeldOutCategory").GetDouble());
@@ -119,7 +120,7 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         var k92 = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "kriegeskorte-92");
         var neurons = (await _h.F.Datasets.GetAsync(_h.F.Alice, allen)).ResponseSets[0];
         var gabor = await _h.RunToEndAsync(allen, new { responseSetId = neurons.Id, features = "gabor", alphas = new[] { 1.0, 10, 100, 1e3, 1e4, 1e5 }, permutations = 0 });
-        var run = await _h.RunToEndAsync(allen, "voxel-captions", new { encodingRunId = gabor.Id, minTestR = 0.1, poolDatasetId = k92, source = "predicted", topN = 10, keywords = 2 });
+        var run = await _h.RunToEndAsync(allen, "voxel-captions", new { encodingRunId = gabor.Id, minTestR = 0.1, poolDatasetId = k92, source = "predicted", topN = 10, keywords = 2, embedding = "tfidf" });
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         Console.WriteLine($"Allen V1 over the 92 objects: {run.SummaryJson}");
         var captions = await CaptionsAsync(run.Id);
@@ -132,11 +133,30 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
             Assert.Equal(10, unit.GetProperty("topPredicted").GetArrayLength());
             Assert.All(unit.GetProperty("topPredicted").EnumerateArray(), e => Assert.Contains(e.GetProperty("caption").GetString()!, labels));
         }
-        // The held-out Allen scenes are described by image statistics, the pool by object categories: no shared words, no score.
+        // The held-out Allen scenes are described by image statistics, the pool by object categories: no shared words, no TF-IDF score.
         using var summary = JsonDocument.Parse(run.SummaryJson!);
         Assert.Contains("undefined", summary.RootElement.GetProperty("evaluationNote").GetString(), StringComparison.Ordinal);
         var counts = captions.EnumerateArray().GroupBy(u => u.GetProperty("caption").GetString()).OrderByDescending(g => g.Count()).Take(5);
         Console.WriteLine("Most common captions: " + string.Join("; ", counts.Select(g => $"{g.Key} ({g.Count()})")));
+    }
+
+    [Fact]
+    public async Task DefaultEmbedding_IsMiniLm_AndScoresEveryCaption()
+    {
+        var (haxby, encoding) = await HaxbyEncodingAsync("hoc");
+        var run = await _h.RunToEndAsync(haxby, "voxel-captions", new { encodingRunId = encoding.Id, minTestR = -1.0, keywords = 1 });
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Console.WriteLine($"Haxby hoc captions, MiniLM: {run.SummaryJson}");
+        using var summary = JsonDocument.Parse(run.SummaryJson!);
+        var s = summary.RootElement;
+        Assert.Equal("all-MiniLM-L6-v2", s.GetProperty("embedding").GetString());
+        Assert.Null(s.GetProperty("evaluationNote").GetString());
+        // Dense sentence embeddings: every caption gets a defined Spearman score (TF-IDF leaves captions without shared words undefined).
+        var captions = await CaptionsAsync(run.Id);
+        Assert.All(captions.EnumerateArray(), u => Assert.InRange(u.GetProperty("sentenceScore").GetDouble(), -1, 1));
+        // Diversity in the 384-d sentence space: at most one dimension per distinct caption.
+        int distinct = captions.EnumerateArray().Select(u => u.GetProperty("caption").GetString()).Distinct().Count();
+        Assert.InRange(s.GetProperty("effectiveDimensions").GetInt32(), 1, distinct);
     }
 
     [Fact]
@@ -169,6 +189,9 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         var high = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, haxby, "voxel-captions",
             JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, minTestR = 0.99 })));
         Assert.Contains(high.Problems, p => p.Contains("No unit reaches test r >= 0.99 (the best has 0.575)", StringComparison.Ordinal));
+        var embedding = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, haxby, "voxel-captions",
+            JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, embedding = "word2vec" })));
+        Assert.Contains(embedding.Problems, p => p.Contains("Unknown embedding 'word2vec'", StringComparison.Ordinal));
         var missing = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, haxby, "voxel-captions",
             JsonSerializer.SerializeToElement(new { encodingRunId = Guid.NewGuid() })));
         Assert.Contains(missing.Problems, p => p.Contains("is not a run of this dataset", StringComparison.Ordinal));
