@@ -110,6 +110,14 @@ public sealed class VoxelCaptionsJob(
             problems.Add("Captions from banded ridge runs are not supported yet; caption a single-feature-space run.");
         }
         bool imageEncoder = features.NeedsImages(encoding.FeatureKinds);
+        if (p.FeatureEmbedding is not null)
+        {
+            problems.OneOf("featureEmbedding", p.FeatureEmbedding, (VoxelCaptionsParameters.MiniLm, ""));
+            if (encoding.Features != "file" || p.Method != "lavca")
+            {
+                problems.Add($"featureEmbedding = minilm filters keywords by the weights of an encoder on uploaded all-MiniLM-L6-v2 text embeddings (features = file, method = lavca); run {run.Id} uses {encoding.Features}.");
+            }
+        }
         if (p.Method == "brainscuba")
         {
             if (encoding.Features != "file" || encoding.Bands is not null)
@@ -227,6 +235,10 @@ public sealed class VoxelCaptionsJob(
         }
 
         var corpusCounts = KeywordLogOdds.CorpusCounts(corpus);
+        if (p.FeatureEmbedding == VoxelCaptionsParameters.MiniLm)
+        {
+            weightSimilarity = await TextWeightSimilarityAsync(context, encoder, encoding, samples, stimuli, [.. corpusCounts.Keys], ct);
+        }
         var labels = stimuli.Select(s => s.Label).ToList();
         bool labelled = labels.All(l => !string.IsNullOrWhiteSpace(l));
         var results = new List<UnitCaption>();
@@ -519,18 +531,11 @@ public sealed class VoxelCaptionsJob(
         int units = (int)samples.Responses.Shape[1];
         using var fit = RefitEncoder(context, encoding, samples, trainFeatures, testFeatures, ct);
         // Weights act on z-scored features; dividing by each dimension's training SD gives the direction in the raw space.
-        var sd = trainFeatures.to_type(ScalarType.Float64).std(0L, unbiased: false).data<double>().ToArray();
-        var weights = fit.Weights!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var unitWeights = RawSpaceWeights(fit, trainFeatures);
         var scores = new float[(long)pool.Count * units];
-        var unitWeights = new float[units][];
         for (int u = 0; u < units; u++)
         {
-            var w = new float[columns];
-            for (int j = 0; j < columns; j++)
-            {
-                w[j] = sd[j] > 0 ? (float)(weights[j * units + u] / sd[j]) : 0f;
-            }
-            unitWeights[u] = BrainScuba.Normalize(w);
+            var w = unitWeights[u];
             var projected = BrainScuba.Project(w, pool, p.Temperature);
             for (int i = 0; i < pool.Count; i++)
             {
@@ -567,6 +572,55 @@ public sealed class VoxelCaptionsJob(
             return vector.Length == 0 ? null : vector;
         }
         return (items, scores, (u, word) => WordVector(word) is { } v ? CaptionEvaluation.Cosine(unitWeights[u], v) : null);
+    }
+
+    /// <summary>
+    /// Each unit's weight vector in the raw feature space, L2-normalised: the ridge weights act on z-scored features, so
+    /// dividing by each dimension's training SD gives the direction in the raw space (a zero-SD dimension gets 0).
+    /// </summary>
+    private static float[][] RawSpaceWeights(RidgeCvResult fit, Tensor trainFeatures)
+    {
+        var sd = trainFeatures.to_type(ScalarType.Float64).std(0L, unbiased: false).data<double>().ToArray();
+        var weights = fit.Weights!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        int columns = sd.Length, units = weights.Length / columns;
+        var unitWeights = new float[units][];
+        for (int u = 0; u < units; u++)
+        {
+            var w = new float[columns];
+            for (int j = 0; j < columns; j++)
+            {
+                w[j] = sd[j] > 0 ? (float)(weights[j * units + u] / sd[j]) : 0f;
+            }
+            unitWeights[u] = BrainScuba.Normalize(w);
+        }
+        return unitWeights;
+    }
+
+    /// <summary>
+    /// LaVCa's keyword filter when the encoder's features are all-MiniLM-L6-v2 embeddings of the stimuli's texts
+    /// (uploaded as features = file): the encoder is refitted, and a word's similarity to a unit is the cosine between
+    /// the unit's raw-space weights and the word's own sentence embedding.
+    /// </summary>
+    private async Task<Func<int, string, double?>> TextWeightSimilarityAsync(
+        RunContext context, EncodingSamples encoder, EncodingRidgeParameters encoding, EncodingSamples.Samples samples,
+        List<(string Name, string? Sha, string? Split, string? Label, string? Caption)> stimuli, IReadOnlyList<string> words, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        var trainIndex = tensor(samples.TrainRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
+        var testIndex = tensor(samples.TestRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
+        var (trainFeatures, testFeatures, description) = await encoder.FeaturesAsync("file", encoding, context, empty(0), 0, trainIndex, testIndex,
+            [.. stimuli.Select(s => s.Label)]);
+        if (trainFeatures.shape[1] != MiniLmEmbeddingGenerator.Dimensions)
+        {
+            throw new InvalidDataException($"featureEmbedding = minilm: the encoder's features have {trainFeatures.shape[1]} dimensions, not all-MiniLM-L6-v2's {MiniLmEmbeddingGenerator.Dimensions}.");
+        }
+        using var fit = RefitEncoder(context, encoding, samples, trainFeatures, testFeatures, ct);
+        var unitWeights = RawSpaceWeights(fit, trainFeatures);
+        context.Report("embedding keywords", 0, words.Count);
+        var vectors = await (sentenceModel ?? new MiniLmEmbeddingGenerator()).GenerateAsync(words, cancellationToken: ct);
+        var wordVectors = words.Select((w, i) => (w, v: BrainScuba.Normalize(vectors[i].Vector.Span))).ToDictionary(x => x.w, x => x.v, StringComparer.Ordinal);
+        await context.LogAsync($"Keywords filtered by the weights of the encoder refitted on {description} (all-MiniLM-L6-v2 text embeddings; {words.Count} words embedded).");
+        return (u, word) => wordVectors.TryGetValue(word, out var v) ? CaptionEvaluation.Cosine(unitWeights[u], v) : null;
     }
 
     /// <summary>The encoding run's model fitted again on its own training samples, folds and alphas (features given), so it reproduces the run.</summary>

@@ -12,7 +12,8 @@ namespace NeuroLab.Compute.RunKinds.VoxelCaptions;
 /// dataset's own training stimuli); <c>keywords</c> (words in a caption, default 3); <c>priorStrength</c> (the
 /// Dirichlet prior's a0, default the corpus size); <c>composer</c> = statistical (default) | llm (an IChatClient the
 /// server is configured with); <c>method</c> = lavca | brainscuba (with <c>poolFeatureFileId</c>, <c>temperature</c>);
-/// <c>embedding</c> = minilm (default: sentence embeddings, all-MiniLM-L6-v2 or the server's configured endpoint) | tfidf.
+/// <c>embedding</c> = minilm (default: sentence embeddings, all-MiniLM-L6-v2 or the server's configured endpoint) | tfidf;
+/// <c>featureEmbedding</c> = minilm (the encoder's uploaded features are MiniLM text embeddings: filter keywords by the weights).
 /// </summary>
 public sealed record VoxelCaptionsParameters
 {
@@ -45,6 +46,10 @@ public sealed record VoxelCaptionsParameters
     /// <summary>The sentence embedding of the evaluation and diversity: minilm (a Sentence-BERT model, as LaVCa evaluates;
     /// a configured embedding endpoint overrides the built-in all-MiniLM-L6-v2) or tfidf.</summary>
     public string Embedding { get; set; } = MiniLm;
+
+    /// <summary>minilm when the encoder's uploaded features (features = file) are all-MiniLM-L6-v2 embeddings of the stimuli's
+    /// texts: keywords are then kept only where their own embedding points along the unit's weights (LaVCa's filter).</summary>
+    public string? FeatureEmbedding { get; set; }
 
     /// <summary>The value of <see cref="Embedding"/> for sentence embeddings.</summary>
     public const string MiniLm = "minilm";
