@@ -40,6 +40,8 @@ public static class ComputeServiceCollectionExtensions
         services.AddSingleton<DatasetFeatures>();
         services.TryAddSingleton<UnitGeometryService>();
         services.TryAddSingleton<EncodingSamples>();
+        // The built-in sentence model of captions (loads on first use); a host's IEmbeddingGenerator endpoint overrides it.
+        services.TryAddSingleton<NeuroLab.Compute.Captions.MiniLmEmbeddingGenerator>();
         services.AddRunKind<EncodingRidgeParameters, EncodingRidgeSummary, EncodingRidgeJob>();
         services.AddRunKind<EncodingReadoutParameters, EncodingReadoutSummary, EncodingReadoutJob>();
         services.AddRunKind<EncodingHierarchyParameters, EncodingHierarchySummary, EncodingHierarchyJob>();

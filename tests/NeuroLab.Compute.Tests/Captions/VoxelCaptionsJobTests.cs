@@ -63,7 +63,8 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         }
 
         var (haxbyAgain, vt) = await HaxbyEncodingAsync("vt");
-        var vtCaptions = await _h.RunToEndAsync(haxbyAgain, "voxel-captions", new { encodingRunId = vt.Id, minTestR = 0.3, keywords = 1 });
+        // The sentence score with one-hot TF-IDF vectors (the label named or not); the default MiniLM score in DefaultEmbedding_IsMiniLm_AndScoresEveryCaption.
+        var vtCaptions = await _h.RunToEndAsync(haxbyAgain, "voxel-captions", new { encodingRunId = vt.Id, minTestR = 0.3, keywords = 1, embedding = "tfidf" });
         using var vtSummary = JsonDocument.Parse(vtCaptions.SummaryJson!);
         Console.WriteLine($"Haxby VT caption: {(await CaptionsAsync(vtCaptions.Id))[0].GetProperty("caption")} {vtCaptions.SummaryJson}");
         Assert.Equal(1.0, vtSummary.RootElement.GetProperty("fractionNamingBestHeldOutCategory").GetDouble());
@@ -119,7 +120,7 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         var k92 = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "kriegeskorte-92");
         var neurons = (await _h.F.Datasets.GetAsync(_h.F.Alice, allen)).ResponseSets[0];
         var gabor = await _h.RunToEndAsync(allen, new { responseSetId = neurons.Id, features = "gabor", alphas = new[] { 1.0, 10, 100, 1e3, 1e4, 1e5 }, permutations = 0 });
-        var run = await _h.RunToEndAsync(allen, "voxel-captions", new { encodingRunId = gabor.Id, minTestR = 0.1, poolDatasetId = k92, source = "predicted", topN = 10, keywords = 2 });
+        var run = await _h.RunToEndAsync(allen, "voxel-captions", new { encodingRunId = gabor.Id, minTestR = 0.1, poolDatasetId = k92, source = "predicted", topN = 10, keywords = 2, embedding = "tfidf" });
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         Console.WriteLine($"Allen V1 over the 92 objects: {run.SummaryJson}");
         var captions = await CaptionsAsync(run.Id);
@@ -132,11 +133,30 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
             Assert.Equal(10, unit.GetProperty("topPredicted").GetArrayLength());
             Assert.All(unit.GetProperty("topPredicted").EnumerateArray(), e => Assert.Contains(e.GetProperty("caption").GetString()!, labels));
         }
-        // The held-out Allen scenes are described by image statistics, the pool by object categories: no shared words, no score.
+        // The held-out Allen scenes are described by image statistics, the pool by object categories: no shared words, no TF-IDF score.
         using var summary = JsonDocument.Parse(run.SummaryJson!);
         Assert.Contains("undefined", summary.RootElement.GetProperty("evaluationNote").GetString(), StringComparison.Ordinal);
         var counts = captions.EnumerateArray().GroupBy(u => u.GetProperty("caption").GetString()).OrderByDescending(g => g.Count()).Take(5);
         Console.WriteLine("Most common captions: " + string.Join("; ", counts.Select(g => $"{g.Key} ({g.Count()})")));
+    }
+
+    [Fact]
+    public async Task DefaultEmbedding_IsMiniLm_AndScoresEveryCaption()
+    {
+        var (haxby, encoding) = await HaxbyEncodingAsync("hoc");
+        var run = await _h.RunToEndAsync(haxby, "voxel-captions", new { encodingRunId = encoding.Id, minTestR = -1.0, keywords = 1 });
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Console.WriteLine($"Haxby hoc captions, MiniLM: {run.SummaryJson}");
+        using var summary = JsonDocument.Parse(run.SummaryJson!);
+        var s = summary.RootElement;
+        Assert.Equal("all-MiniLM-L6-v2", s.GetProperty("embedding").GetString());
+        Assert.Null(s.GetProperty("evaluationNote").GetString());
+        // Dense sentence embeddings: every caption gets a defined Spearman score (TF-IDF leaves captions without shared words undefined).
+        var captions = await CaptionsAsync(run.Id);
+        Assert.All(captions.EnumerateArray(), u => Assert.InRange(u.GetProperty("sentenceScore").GetDouble(), -1, 1));
+        // Diversity in the 384-d sentence space: at most one dimension per distinct caption.
+        int distinct = captions.EnumerateArray().Select(u => u.GetProperty("caption").GetString()).Distinct().Count();
+        Assert.InRange(s.GetProperty("effectiveDimensions").GetInt32(), 1, distinct);
     }
 
     [Fact]
@@ -169,6 +189,9 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         var high = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, haxby, "voxel-captions",
             JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, minTestR = 0.99 })));
         Assert.Contains(high.Problems, p => p.Contains("No unit reaches test r >= 0.99 (the best has 0.575)", StringComparison.Ordinal));
+        var embedding = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, haxby, "voxel-captions",
+            JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, embedding = "word2vec" })));
+        Assert.Contains(embedding.Problems, p => p.Contains("Unknown embedding 'word2vec'", StringComparison.Ordinal));
         var missing = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, haxby, "voxel-captions",
             JsonSerializer.SerializeToElement(new { encodingRunId = Guid.NewGuid() })));
         Assert.Contains(missing.Problems, p => p.Contains("is not a run of this dataset", StringComparison.Ordinal));
@@ -248,6 +271,76 @@ public sealed class VoxelCaptionsJobTests : IAsyncLifetime
         public void Dispose()
         {
         }
+    }
+}
+
+/// <summary>LaVCa's keyword filter when the encoder's features are all-MiniLM-L6-v2 embeddings of the stimuli's captions.</summary>
+public sealed class TextEmbeddingKeywordFilterTests : IAsyncLifetime
+{
+    private static readonly string[] Themes = ["face", "house", "car", "dog"];
+    private static readonly string[] Places = ["in the city", "at night", "close up", "from afar", "in colour"];
+    private readonly string _temp = Directory.CreateTempSubdirectory("neurolab-minilm-").FullName;
+    private RunHarness _h = default!;
+
+    public async Task InitializeAsync() => _h = await RunHarness.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _h.DisposeAsync();
+        Directory.Delete(_temp, recursive: true);
+    }
+
+    private string Path(string name) => System.IO.Path.Combine(_temp, name);
+
+    [Fact]
+    public async Task MiniLmFeatures_KeepKeywordsAlongTheWeights_AndNameTheTheme()
+    {
+        // 120 captions "a <theme> <place>"; features are their MiniLM embeddings; unit u responds to the cosine with the
+        // embedding of "a <theme u>" (plus noise), so its weights point at its theme.
+        var random = new Random(5);
+        string[] captions = [.. Enumerable.Range(0, 120).Select(i => $"a {Themes[i % 4]} {Places[random.Next(Places.Length)]}")];
+        var model = new NeuroLab.Compute.Captions.MiniLmEmbeddingGenerator();
+        var embeddings = await model.GenerateAsync(captions);
+        var themes = await model.GenerateAsync(Themes.Select(t => "a " + t));
+        int d = NeuroLab.Compute.Captions.MiniLmEmbeddingGenerator.Dimensions, units = 4;
+        var features = embeddings.SelectMany(e => e.Vector.ToArray()).ToArray();
+        var responses = new float[captions.Length * units];
+        for (int i = 0; i < captions.Length; i++)
+        {
+            for (int u = 0; u < units; u++)
+            {
+                responses[i * units + u] = (float)(NeuroLab.Analysis.Captions.CaptionEvaluation.Cosine(embeddings[i].Vector.ToArray(), themes[u].Vector.ToArray()) + 0.02 * (random.NextDouble() - 0.5));
+            }
+        }
+        File.WriteAllText(Path("stimuli.tsv"), "name\tcaption\n" + string.Join("\n", captions.Select((c, i) => $"s{i}\t{c}")) + "\n");
+        NeuroLab.Formats.Numpy.NpyWriter.Write(Path("minilm.npy"), new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [captions.Length, d], features));
+        NeuroLab.Formats.Numpy.NpyWriter.Write(Path("responses.npy"), new NeuroLab.Formats.NumericArray(NeuroLab.Formats.NumericType.Float32, [captions.Length, units], responses));
+        var dataset = await _h.F.Importer.ImportAsync(new NeuroLab.Compute.Datasets.DatasetImportRequest(_h.F.WorkspaceId, _h.F.Alice, "MiniLM captions", null, NeuroLab.Data.Datasets.DatasetSpace.None,
+        [
+            new NeuroLab.Compute.Datasets.ImportSource("stimuli.tsv", NeuroLab.Data.Datasets.FileRole.StimulusTable, Path("stimuli.tsv")),
+            new NeuroLab.Compute.Datasets.ImportSource("minilm.npy", NeuroLab.Data.Datasets.FileRole.Features, Path("minilm.npy")),
+            new NeuroLab.Compute.Datasets.ImportSource("responses.npy", NeuroLab.Data.Datasets.FileRole.Responses, Path("responses.npy")),
+        ]));
+        var detail = await _h.F.Datasets.GetAsync(_h.F.Alice, dataset);
+        var featureFile = detail.Files.Single(f => f.Role == NeuroLab.Data.Datasets.FileRole.Features).Id;
+        var encoding = await _h.RunToEndAsync(dataset, new { responseSetId = detail.ResponseSets[0].Id, features = "file", featureFileId = featureFile, split = "random", alphas = new[] { 0.1, 1, 10, 100, 1000 }, permutations = 0 });
+        Assert.True(encoding.Status == RunStatus.Succeeded, encoding.Error);
+
+        var run = await _h.RunToEndAsync(dataset, "voxel-captions", new { encodingRunId = encoding.Id, minTestR = 0.3, keywords = 1, featureEmbedding = "minilm" });
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Console.WriteLine($"MiniLM features, keyword filter: {run.SummaryJson}");
+        var captionsJson = await _h.ArtifactJsonAsync(run.Id, "captions.json");
+        Assert.Equal(units, captionsJson.GetArrayLength());
+        foreach (var unit in captionsJson.EnumerateArray())
+        {
+            int u = unit.GetProperty("unit").GetInt32();
+            Assert.Equal($"Prefers {Themes[u]}.", unit.GetProperty("caption").GetString());
+            Assert.All(unit.GetProperty("keywords").EnumerateArray(), k => Assert.True(k.GetProperty("weightSimilarity").GetDouble() > 0));
+        }
+        using var summary = JsonDocument.Parse(run.SummaryJson!);
+        Assert.True(summary.RootElement.GetProperty("keywordsRemovedByWeightFilter").GetInt32() >= 0);
+        var log = await _h.Runs.LogAsync(_h.F.Alice, run.Id);
+        Assert.Contains(log, l => l.Message.Contains("all-MiniLM-L6-v2 text embeddings", StringComparison.Ordinal));
     }
 }
 
@@ -360,6 +453,11 @@ public sealed class BrainScubaCaptionsTests : IAsyncLifetime
         Assert.Equal("brainscuba", summary.RootElement.GetProperty("method").GetString());
         Assert.True(summary.RootElement.GetProperty("keywordsRemovedByWeightFilter").GetInt32() >= 0);
         Assert.True(summary.RootElement.GetProperty("meanSentenceScore").GetDouble() > 0.5, run.SummaryJson);
+
+        // featureEmbedding = minilm needs a LaVCa run on uploaded MiniLM embeddings.
+        var wrongMethod = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, dataset, "voxel-captions",
+            JsonSerializer.SerializeToElement(new { encodingRunId = encoding.Id, method = "brainscuba", poolFeatureFileId = poolFile, poolDatasetId = poolDataset, featureEmbedding = "minilm", minTestR = 0.5 })));
+        Assert.Contains(wrongMethod.Problems, m => m.Contains("featureEmbedding = minilm", StringComparison.Ordinal));
 
         // Refusals: an encoder not on embeddings, no pool embeddings.
         var e = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, dataset, "voxel-captions",

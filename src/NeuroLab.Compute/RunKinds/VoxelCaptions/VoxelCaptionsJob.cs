@@ -36,11 +36,13 @@ public sealed record CaptionEvidence(string Source, int Index, string Name, stri
 /// of an image pool ranked by the refitted encoder) are collected with their captions (or labels, or measured image
 /// descriptions when a stimulus has neither); words over-represented in them relative to all captions are found by
 /// the log-odds ratio with an informative Dirichlet prior; the caption names the strongest. Each caption is scored
-/// with LaVCa's sentence-level evaluation on the encoding run's held-out samples (TF-IDF embedding, Spearman).
+/// with LaVCa's sentence-level evaluation on the encoding run's held-out samples (Spearman over cosine similarities of
+/// sentence embeddings: a configured embedding endpoint, else all-MiniLM-L6-v2 in process; TF-IDF with
+/// <c>embedding = tfidf</c>).
 /// </summary>
 public sealed class VoxelCaptionsJob(
     IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features, EncodingSamples encoder,
-    IChatClient? chat = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
+    IChatClient? chat = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null, MiniLmEmbeddingGenerator? sentenceModel = null)
     : IRunJob<VoxelCaptionsParameters, VoxelCaptionsSummary>
 {
     public static RunKindInfo Info { get; } = new(
@@ -80,6 +82,7 @@ public sealed class VoxelCaptionsJob(
             problems.OneOf("source", p.Source, ("measured", ""), ("predicted", ""), ("both", ""));
         }
         problems.OneOf("method", p.Method, ("lavca", ""), ("brainscuba", ""));
+        problems.OneOf("embedding", p.Embedding, (VoxelCaptionsParameters.MiniLm, ""), (VoxelCaptionsParameters.Tfidf, ""));
         RunParameterChecks.Positive(problems, "temperature", p.Temperature);
         if (p.Composer is not ("statistical" or "llm"))
         {
@@ -107,6 +110,14 @@ public sealed class VoxelCaptionsJob(
             problems.Add("Captions from banded ridge runs are not supported yet; caption a single-feature-space run.");
         }
         bool imageEncoder = features.NeedsImages(encoding.FeatureKinds);
+        if (p.FeatureEmbedding is not null)
+        {
+            problems.OneOf("featureEmbedding", p.FeatureEmbedding, (VoxelCaptionsParameters.MiniLm, ""));
+            if (encoding.Features != "file" || p.Method != "lavca")
+            {
+                problems.Add($"featureEmbedding = minilm filters keywords by the weights of an encoder on uploaded all-MiniLM-L6-v2 text embeddings (features = file, method = lavca); run {run.Id} uses {encoding.Features}.");
+            }
+        }
         if (p.Method == "brainscuba")
         {
             if (encoding.Features != "file" || encoding.Bands is not null)
@@ -224,6 +235,10 @@ public sealed class VoxelCaptionsJob(
         }
 
         var corpusCounts = KeywordLogOdds.CorpusCounts(corpus);
+        if (p.FeatureEmbedding == VoxelCaptionsParameters.MiniLm)
+        {
+            weightSimilarity = await TextWeightSimilarityAsync(context, encoder, encoding, samples, stimuli, [.. corpusCounts.Keys], ct);
+        }
         var labels = stimuli.Select(s => s.Label).ToList();
         bool labelled = labels.All(l => !string.IsNullOrWhiteSpace(l));
         var results = new List<UnitCaption>();
@@ -270,14 +285,20 @@ public sealed class VoxelCaptionsJob(
 
         // LaVCa sentence-level evaluation on the encoding run's held-out samples.
         context.Report("evaluating", 0, 1);
-        ITextEmbedder embedder = TfidfEmbedder.Fit(stimulusCaptions.Concat(pool.Select(x => x.Caption)));
-        string embedding = "tf-idf";
-        if (embeddings is not null)
+        ITextEmbedder embedder;
+        string embedding;
+        if (p.Embedding == VoxelCaptionsParameters.Tfidf)
         {
-            var model = new GeneratorTextEmbedder(embeddings);
+            embedder = TfidfEmbedder.Fit(stimulusCaptions.Concat(pool.Select(x => x.Caption)));
+            embedding = "tf-idf";
+        }
+        else
+        {
+            // A configured endpoint overrides the in-process sentence model.
+            var model = new GeneratorTextEmbedder(embeddings ?? sentenceModel ?? new MiniLmEmbeddingGenerator());
             await model.PrepareAsync(samples.TestRows.Select(r => stimulusCaptions[samples.StimulusOfSample[r]]).Concat(results.Select(r => r.Caption)), ct);
             embedder = model;
-            embedding = "configured embedding model";
+            embedding = embeddings is null ? MiniLmEmbeddingGenerator.ModelName : "configured embedding model";
         }
         var testVectors = embedder.Embed([.. samples.TestRows.Select(r => stimulusCaptions[samples.StimulusOfSample[r]])]);
         // One caption embedded at a time: a TF-IDF vector is as long as the vocabulary, and there may be tens of thousands of units.
@@ -294,9 +315,9 @@ public sealed class VoxelCaptionsJob(
                 context.Report("evaluating", i, results.Count);
             }
         }
-        // Diversity in the captions' own vocabulary (TF-IDF fitted on them), or in the configured model's space.
+        // Diversity in the sentence model's space, or in the captions' own vocabulary (TF-IDF fitted on them).
         string[] captionTexts = [.. results.Select(r => r.Caption)];
-        var diversity = CaptionEvaluation.Diversity(captionTexts, embeddings is null ? TfidfEmbedder.Fit(captionTexts) : embedder);
+        var diversity = CaptionEvaluation.Diversity(captionTexts, embedder is TfidfEmbedder ? TfidfEmbedder.Fit(captionTexts) : embedder);
         string? evaluationNote = null;
         if (results.Count > 0 && results.All(r => !double.IsFinite(r.SentenceScore)))
         {
@@ -510,18 +531,11 @@ public sealed class VoxelCaptionsJob(
         int units = (int)samples.Responses.Shape[1];
         using var fit = RefitEncoder(context, encoding, samples, trainFeatures, testFeatures, ct);
         // Weights act on z-scored features; dividing by each dimension's training SD gives the direction in the raw space.
-        var sd = trainFeatures.to_type(ScalarType.Float64).std(0L, unbiased: false).data<double>().ToArray();
-        var weights = fit.Weights!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var unitWeights = RawSpaceWeights(fit, trainFeatures);
         var scores = new float[(long)pool.Count * units];
-        var unitWeights = new float[units][];
         for (int u = 0; u < units; u++)
         {
-            var w = new float[columns];
-            for (int j = 0; j < columns; j++)
-            {
-                w[j] = sd[j] > 0 ? (float)(weights[j * units + u] / sd[j]) : 0f;
-            }
-            unitWeights[u] = BrainScuba.Normalize(w);
+            var w = unitWeights[u];
             var projected = BrainScuba.Project(w, pool, p.Temperature);
             for (int i = 0; i < pool.Count; i++)
             {
@@ -558,6 +572,55 @@ public sealed class VoxelCaptionsJob(
             return vector.Length == 0 ? null : vector;
         }
         return (items, scores, (u, word) => WordVector(word) is { } v ? CaptionEvaluation.Cosine(unitWeights[u], v) : null);
+    }
+
+    /// <summary>
+    /// Each unit's weight vector in the raw feature space, L2-normalised: the ridge weights act on z-scored features, so
+    /// dividing by each dimension's training SD gives the direction in the raw space (a zero-SD dimension gets 0).
+    /// </summary>
+    private static float[][] RawSpaceWeights(RidgeCvResult fit, Tensor trainFeatures)
+    {
+        var sd = trainFeatures.to_type(ScalarType.Float64).std(0L, unbiased: false).data<double>().ToArray();
+        var weights = fit.Weights!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        int columns = sd.Length, units = weights.Length / columns;
+        var unitWeights = new float[units][];
+        for (int u = 0; u < units; u++)
+        {
+            var w = new float[columns];
+            for (int j = 0; j < columns; j++)
+            {
+                w[j] = sd[j] > 0 ? (float)(weights[j * units + u] / sd[j]) : 0f;
+            }
+            unitWeights[u] = BrainScuba.Normalize(w);
+        }
+        return unitWeights;
+    }
+
+    /// <summary>
+    /// LaVCa's keyword filter when the encoder's features are all-MiniLM-L6-v2 embeddings of the stimuli's texts
+    /// (uploaded as features = file): the encoder is refitted, and a word's similarity to a unit is the cosine between
+    /// the unit's raw-space weights and the word's own sentence embedding.
+    /// </summary>
+    private async Task<Func<int, string, double?>> TextWeightSimilarityAsync(
+        RunContext context, EncodingSamples encoder, EncodingRidgeParameters encoding, EncodingSamples.Samples samples,
+        List<(string Name, string? Sha, string? Split, string? Label, string? Caption)> stimuli, IReadOnlyList<string> words, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        var trainIndex = tensor(samples.TrainRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
+        var testIndex = tensor(samples.TestRows.Select(r => (long)samples.StimulusOfSample[r]).ToArray());
+        var (trainFeatures, testFeatures, description) = await encoder.FeaturesAsync("file", encoding, context, empty(0), 0, trainIndex, testIndex,
+            [.. stimuli.Select(s => s.Label)]);
+        if (trainFeatures.shape[1] != MiniLmEmbeddingGenerator.Dimensions)
+        {
+            throw new InvalidDataException($"featureEmbedding = minilm: the encoder's features have {trainFeatures.shape[1]} dimensions, not all-MiniLM-L6-v2's {MiniLmEmbeddingGenerator.Dimensions}.");
+        }
+        using var fit = RefitEncoder(context, encoding, samples, trainFeatures, testFeatures, ct);
+        var unitWeights = RawSpaceWeights(fit, trainFeatures);
+        context.Report("embedding keywords", 0, words.Count);
+        var vectors = await (sentenceModel ?? new MiniLmEmbeddingGenerator()).GenerateAsync(words, cancellationToken: ct);
+        var wordVectors = words.Select((w, i) => (w, v: BrainScuba.Normalize(vectors[i].Vector.Span))).ToDictionary(x => x.w, x => x.v, StringComparer.Ordinal);
+        await context.LogAsync($"Keywords filtered by the weights of the encoder refitted on {description} (all-MiniLM-L6-v2 text embeddings; {words.Count} words embedded).");
+        return (u, word) => wordVectors.TryGetValue(word, out var v) ? CaptionEvaluation.Cosine(unitWeights[u], v) : null;
     }
 
     /// <summary>The encoding run's model fitted again on its own training samples, folds and alphas (features given), so it reproduces the run.</summary>

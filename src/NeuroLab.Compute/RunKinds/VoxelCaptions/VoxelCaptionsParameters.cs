@@ -11,7 +11,9 @@ namespace NeuroLab.Compute.RunKinds.VoxelCaptions;
 /// images, else measured); <c>poolDatasetId</c> (a dataset whose stimulus images form the pool; default the run
 /// dataset's own training stimuli); <c>keywords</c> (words in a caption, default 3); <c>priorStrength</c> (the
 /// Dirichlet prior's a0, default the corpus size); <c>composer</c> = statistical (default) | llm (an IChatClient the
-/// server is configured with); <c>method</c> = lavca | brainscuba (with <c>poolFeatureFileId</c>, <c>temperature</c>).
+/// server is configured with); <c>method</c> = lavca | brainscuba (with <c>poolFeatureFileId</c>, <c>temperature</c>);
+/// <c>embedding</c> = minilm (default: sentence embeddings, all-MiniLM-L6-v2 or the server's configured endpoint) | tfidf;
+/// <c>featureEmbedding</c> = minilm (the encoder's uploaded features are MiniLM text embeddings: filter keywords by the weights).
 /// </summary>
 public sealed record VoxelCaptionsParameters
 {
@@ -40,6 +42,20 @@ public sealed record VoxelCaptionsParameters
 
     /// <summary>brainscuba: softmax temperature (the paper's 150).</summary>
     public double Temperature { get; set; } = BrainScuba.DefaultTemperature;
+
+    /// <summary>The sentence embedding of the evaluation and diversity: minilm (a Sentence-BERT model, as LaVCa evaluates;
+    /// a configured embedding endpoint overrides the built-in all-MiniLM-L6-v2) or tfidf.</summary>
+    public string Embedding { get; set; } = MiniLm;
+
+    /// <summary>minilm when the encoder's uploaded features (features = file) are all-MiniLM-L6-v2 embeddings of the stimuli's
+    /// texts: keywords are then kept only where their own embedding points along the unit's weights (LaVCa's filter).</summary>
+    public string? FeatureEmbedding { get; set; }
+
+    /// <summary>The value of <see cref="Embedding"/> for sentence embeddings.</summary>
+    public const string MiniLm = "minilm";
+
+    /// <summary>The value of <see cref="Embedding"/> for TF-IDF vectors over the captions' words.</summary>
+    public const string Tfidf = "tfidf";
 
     /// <summary>Reads the stored parameters of a voxel-captions run.</summary>
     public static VoxelCaptionsParameters Parse(string json) =>

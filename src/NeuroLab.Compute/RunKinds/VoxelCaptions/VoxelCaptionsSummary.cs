@@ -34,7 +34,7 @@ public sealed record VoxelCaptionsSummary : RunResult
 
     public int? KeywordsRemovedByWeightFilter { get; init; }
 
-    /// <summary>The sentence embedding of the evaluation (tf-idf, or the configured embedder).</summary>
+    /// <summary>The sentence embedding of the evaluation: all-MiniLM-L6-v2, configured embedding model, or tf-idf.</summary>
     public string Embedding { get; init; } = string.Empty;
 
     /// <summary>Mean LaVCa sentence score (Spearman) over captioned units; null when undefined.</summary>
