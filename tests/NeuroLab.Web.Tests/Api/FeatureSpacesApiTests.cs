@@ -56,6 +56,32 @@ public sealed class FeatureSpacesApiTests(RunParameterFixture f) : IClassFixture
         Assert.Equal(before, await RunCountAsync());
     }
 
+    [Fact]
+    public async Task SubmitRun_NetworkStageParameters_AreRunParameters_CheckedByTheSpace()
+    {
+        int before = await RunCountAsync();
+
+        var refused = await f.Alice.PostAsJsonAsync($"/api/v1/workspaces/{f.WorkspaceId}/runs", new
+        {
+            kind = "encoding-ridge",
+            datasetId = f.DatasetId,
+            parameters = new { responseSetId = f.ResponseSetId, features = "resnet18:layer4", poolGrid = 9, permutations = 0 },
+        });
+        var accepted = await f.Alice.PostAsJsonAsync($"/api/v1/workspaces/{f.WorkspaceId}/runs", new
+        {
+            kind = "encoding-ridge",
+            datasetId = f.DatasetId,
+            parameters = new { responseSetId = f.ResponseSetId, features = "resnet18:layer4", poolGrid = 1, featurePcaComponents = 20, permutations = 0 },
+        });
+
+        Assert.Equal((HttpStatusCode)422, refused.StatusCode);
+        Assert.Contains((await refused.JsonAsync()).GetProperty("errors").EnumerateArray(), e => e.GetString()!.StartsWith("poolGrid must be between 1 and 7", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        var stored = (await accepted.JsonAsync()).GetProperty("parameters");
+        Assert.Equal((1, 20), (stored.GetProperty("poolGrid").GetInt32(), stored.GetProperty("featurePcaComponents").GetInt32()));
+        Assert.Equal(before + 1, await RunCountAsync());
+    }
+
     private async Task<int> RunCountAsync() =>
         (await (await f.Alice.GetAsync($"/api/v1/workspaces/{f.WorkspaceId}/runs")).JsonAsync()).GetArrayLength();
 }

@@ -19,6 +19,12 @@ public sealed record EncodingHierarchyParameters : IResponseSetParameters
 
     public int PcaComponents { get; set; } = 100;
 
+    /// <summary>Network stages: average-pool each feature map to a grid x grid (default 2).</summary>
+    public int? PoolGrid { get; set; }
+
+    /// <summary>Network stages: principal components of the pooled features, fitted on the training stimuli only.</summary>
+    public int? FeaturePcaComponents { get; set; }
+
     /// <summary>For a stage "file": the dataset's Features file (and its variable for .mat/.npz).</summary>
     public Guid? FeatureFileId { get; set; }
 
@@ -43,6 +49,8 @@ public sealed record EncodingHierarchyParameters : IResponseSetParameters
         Features = features,
         ImageSize = ImageSize,
         PcaComponents = PcaComponents,
+        PoolGrid = PoolGrid,
+        FeaturePcaComponents = FeaturePcaComponents,
         FeatureFileId = FeatureFileId,
         FeatureVariable = FeatureVariable,
         Alphas = Alphas,

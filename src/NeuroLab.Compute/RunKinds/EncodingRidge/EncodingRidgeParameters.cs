@@ -55,6 +55,12 @@ public sealed record EncodingRidgeParameters : IResponseSetParameters
 
     public int PcaComponents { get; set; } = 100;
 
+    /// <summary>Network stages (resnet18:*): average-pool each feature map to a grid x grid (default 2; not for the global pool).</summary>
+    public int? PoolGrid { get; set; }
+
+    /// <summary>Network stages: reduce the pooled features to this many principal components fitted on the training stimuli only.</summary>
+    public int? FeaturePcaComponents { get; set; }
+
     public double[]? Alphas { get; set; }
 
     public int Folds { get; set; } = 5;
@@ -83,6 +89,8 @@ public sealed record EncodingRidgeParameters : IResponseSetParameters
         InputChannels = InputChannels,
         InputMean = InputMean,
         InputStd = InputStd,
+        PoolGrid = PoolGrid,
+        FeaturePcaComponents = FeaturePcaComponents,
     };
 
     /// <summary>The parameter naming the run's feature spaces, for messages: bands for banded ridge, else features.</summary>
