@@ -131,7 +131,8 @@ public sealed class EncodingHierarchyJob(
             ct.ThrowIfCancellationRequested();
             context.Report($"stage {s + 1}/{stages.Count}: {stages[s]}", s, stages.Count);
             var stage = p.Stage(stages[s]);
-            var (trainFeatures, testFeatures, description) = await data.FeaturesAsync(stages[s], stage, context, images, size, trainIndex, testIndex, [.. stimuli.Select(x => x.Label)]);
+            var (trainFeatures, testFeatures, description) = await data.FeaturesAsync(stages[s], stage, context, images, size, trainIndex, testIndex, [.. stimuli.Select(x => x.Label)],
+                [.. stimuli.Select(x => x.Sha)]);
             using var result = RidgeCv.Fit(trainFeatures, trainResponses, testFeatures, testResponses, stage.RidgeOptions(samples.Folds) with { KeepWeights = false, KeepTestPredictions = false },
                 new EncodingJobSupport.SynchronousProgress<RidgeProgress>(rp => context.Report($"stage {s + 1}/{stages.Count}: {stages[s]}", s, stages.Count)), ct);
             stageR[s] = [.. result.TestR];
