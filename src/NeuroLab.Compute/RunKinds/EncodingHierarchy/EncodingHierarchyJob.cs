@@ -83,7 +83,7 @@ public sealed class EncodingHierarchyJob(
         {
             problems.Add("stages must name two or more different feature spaces, in the order of the hierarchy.");
         }
-        RunParameterChecks.InRange(problems, "the number of stages", stages.Count, 2, 32);
+        RunParameterChecks.InRange(problems, "the number of stages", stages.Count, 0, 32);
         foreach (var stage in stages.Distinct(StringComparer.Ordinal))
         {
             // Each stage is an encoding-ridge fit: its validation says what is wrong, naming "features" for the stage.
@@ -129,6 +129,8 @@ public sealed class EncodingHierarchyJob(
         for (int s = 0; s < stages.Count; s++)
         {
             ct.ThrowIfCancellationRequested();
+            // Each stage's features and fit are freed before the next stage (a network's stages are large).
+            using var stageScope = NewDisposeScope();
             context.Report($"stage {s + 1}/{stages.Count}: {stages[s]}", s, stages.Count);
             var stage = p.Stage(stages[s]);
             var (trainFeatures, testFeatures, description) = await data.FeaturesAsync(stages[s], stage, context, images, size, trainIndex, testIndex, [.. stimuli.Select(x => x.Label)],
