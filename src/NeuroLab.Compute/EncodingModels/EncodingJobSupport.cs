@@ -67,6 +67,17 @@ internal static class EncodingJobSupport
         return r.data<double>().ToArray();
     }
 
+    /// <summary>The mean of the finite values; NaN when there are none (an undefined score, written as null).</summary>
+    public static double FiniteMean(IEnumerable<double> values) => values.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+
+    /// <summary>
+    /// Writes the names of a category map's codes as JSON, value -> name, the codes 1-based in the order of
+    /// <paramref name="names"/> (0 stays "none").
+    /// </summary>
+    public static void WriteValueNames(Stream stream, IReadOnlyList<string> names) =>
+        System.Text.Json.JsonSerializer.Serialize(stream, names.Select((name, i) => (Key: (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), name))
+            .ToDictionary(x => x.Key, x => x.name));
+
     public static NumericArray Vector(IReadOnlyList<double> values) => new(NumericType.Float32, [values.Count], values.Select(v => (float)v).ToArray());
 
     public static NumericArray FromTensor(Tensor t)

@@ -12,8 +12,6 @@ public interface IRunKind
 {
     RunKindInfo Info { get; }
 
-    string Name => Info.Name;
-
     /// <summary>The parameters record's type (documented in OpenAPI; the page's form binds to an instance).</summary>
     Type ParametersType { get; }
 
@@ -22,11 +20,6 @@ public interface IRunKind
 
     /// <summary>The summary schema version this server writes.</summary>
     int SummaryVersion { get; }
-
-    /// <summary>
-    /// Reads parameters from JSON: unknown parameters and unreadable values are problems (400), never ignored.
-    /// </summary>
-    object ParseParameters(JsonElement json);
 
     /// <summary>
     /// Reads a stored run's parameters (validated when it was queued; parameters a later version no longer knows are
@@ -74,8 +67,6 @@ internal sealed class RunKind<TParameters, TSummary, TJob>(Func<TJob> job) : IRu
 
     public int SummaryVersion => SummaryVersionOf();
 
-    public object ParseParameters(JsonElement json) => Parse(json, null);
-
     public object? ReadStoredParameters(string parametersJson)
     {
         try
@@ -96,7 +87,7 @@ internal sealed class RunKind<TParameters, TSummary, TJob>(Func<TJob> job) : IRu
         var parameters = Parse(submission.Parameters, problems);
         if (problems.Count == 0)
         {
-            await Job.ValidateAsync((TParameters)parameters, submission, problems, ct);
+            await Job.ValidateAsync(parameters, submission, problems, ct);
         }
         // Shared parameters are checked by the kind and by what it delegates to (feature spaces): say each once.
         return problems.WithoutRepeats();
@@ -153,25 +144,24 @@ internal sealed class RunKind<TParameters, TSummary, TJob>(Func<TJob> job) : IRu
     }
 
     /// <summary>
-    /// Reads <typeparamref name="TParameters"/>; with <paramref name="problems"/> given, unknown parameters and
-    /// unreadable values are added there (400), else they throw <see cref="RunValidationException"/>.
+    /// Reads <typeparamref name="TParameters"/> strictly: unknown parameters and unreadable values are added to
+    /// <paramref name="problems"/> as unknown values (400), never ignored.
     /// </summary>
-    private static object Parse(JsonElement json, RunProblems? problems)
+    private static TParameters Parse(JsonElement json, RunProblems problems)
     {
-        var found = problems ?? new RunProblems();
         if (json.ValueKind != JsonValueKind.Object)
         {
-            found.AddUnknown("Parameters must be a JSON object.");
+            problems.AddUnknown("Parameters must be a JSON object.");
         }
         else
         {
             foreach (var property in json.EnumerateObject().Where(p => !ParameterNames.Contains(p.Name)))
             {
-                found.AddUnknown($"Unknown parameter '{property.Name}' for {TJob.Info.Name}. Known parameters: {string.Join(", ", ParameterNames.Order(StringComparer.Ordinal))}.");
+                problems.AddUnknown($"Unknown parameter '{property.Name}' for {TJob.Info.Name}. Known parameters: {string.Join(", ", ParameterNames.Order(StringComparer.Ordinal))}.");
             }
         }
         TParameters? parameters = null;
-        if (found.Count == 0)
+        if (problems.Count == 0)
         {
             try
             {
@@ -179,12 +169,8 @@ internal sealed class RunKind<TParameters, TSummary, TJob>(Func<TJob> job) : IRu
             }
             catch (JsonException e)
             {
-                found.AddUnknown($"Parameters could not be read: {RunKindJson.Explain(e)}");
+                problems.AddUnknown($"Parameters could not be read: {RunKindJson.Explain(e)}");
             }
-        }
-        if (found.Count > 0 && problems is null)
-        {
-            throw new RunValidationException(found);
         }
         return parameters ?? new TParameters();
     }

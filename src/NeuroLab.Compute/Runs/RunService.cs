@@ -139,7 +139,7 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
                 : await sets.OrderBy(r => r.Name).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct) ?? Guid.Empty;
         }
         var fits = new List<RunKindFit>();
-        foreach (var kind in kinds.Listed.Where(k => k.Info.Input == RunInput.ResponseSet))
+        foreach (var kind in kinds.ForResponseSets)
         {
             if (setId == Guid.Empty)
             {
@@ -244,29 +244,29 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
     }
 
     /// <summary>Reads an array artifact by name as (shape, float64 values in C order); null when the run has no such artifact.</summary>
-    public async Task<(long[] Shape, double[] Values)?> ReadNamedArrayAsync(string userId, Guid runId, string name, CancellationToken ct = default)
-    {
-        var artifact = (await ArtifactsAsync(userId, runId, ct)).FirstOrDefault(a => a.Name == name);
-        if (artifact is null)
-        {
-            return null;
-        }
-        await using var stream = store.OpenRead(artifact.Sha256);
-        var array = NeuroLab.Formats.Numpy.NpyReader.Read(stream, artifact.Name).ToCOrder();
-        return ([.. array.Shape], array.ToFloat64());
-    }
+    public async Task<(long[] Shape, double[] Values)?> ReadNamedArrayAsync(string userId, Guid runId, string name, CancellationToken ct = default) =>
+        (await ReadArraysAsync(userId, runId, a => a.Name == name, ct)).Select(x => ((long[] Shape, double[] Values)?)(x.Shape, x.Values)).FirstOrDefault();
 
     /// <summary>Reads the array artifact of a role (e.g. the unit scores) as (shape, float64 values in C order); null when the run has none.</summary>
-    public async Task<(long[] Shape, double[] Values)?> ReadArrayByRoleAsync(string userId, Guid runId, ArtifactRole role, CancellationToken ct = default)
+    public async Task<(long[] Shape, double[] Values)?> ReadArrayByRoleAsync(string userId, Guid runId, ArtifactRole role, CancellationToken ct = default) =>
+        (await ReadArraysAsync(userId, runId, a => a.Role == role.Name(), ct)).Select(x => ((long[] Shape, double[] Values)?)(x.Shape, x.Values)).FirstOrDefault();
+
+    /// <summary>
+    /// Reads the run's .npy artifacts that <paramref name="select"/> picks, in name order, listing the run's artifacts
+    /// once: each with its shape and float64 values in C order.
+    /// </summary>
+    public async Task<IReadOnlyList<(RunArtifact Artifact, long[] Shape, double[] Values)>> ReadArraysAsync(
+        string userId, Guid runId, Func<RunArtifact, bool> select, CancellationToken ct = default)
     {
-        var artifact = (await ArtifactsAsync(userId, runId, ct)).FirstOrDefault(a => a.Role == role.Name() && a.Format == "npy");
-        if (artifact is null)
+        ArgumentNullException.ThrowIfNull(select);
+        var arrays = new List<(RunArtifact, long[], double[])>();
+        foreach (var artifact in (await ArtifactsAsync(userId, runId, ct)).Where(a => a.Format == "npy" && select(a)))
         {
-            return null;
+            await using var stream = store.OpenRead(artifact.Sha256);
+            var array = NeuroLab.Formats.Numpy.NpyReader.Read(stream, artifact.Name).ToCOrder();
+            arrays.Add((artifact, [.. array.Shape], array.ToFloat64()));
         }
-        await using var stream = store.OpenRead(artifact.Sha256);
-        var array = NeuroLab.Formats.Numpy.NpyReader.Read(stream, artifact.Name).ToCOrder();
-        return ([.. array.Shape], array.ToFloat64());
+        return arrays;
     }
 
     /// <summary>True when the user may watch the run (hub joins).</summary>

@@ -84,13 +84,16 @@ public sealed class EncodingHierarchyJob(
             problems.Add("stages must name two or more different feature spaces, in the order of the hierarchy.");
         }
         RunParameterChecks.InRange(problems, "the number of stages", stages.Count, 0, 32);
-        foreach (var stage in stages.Distinct(StringComparer.Ordinal))
+        // Each stage is an encoding-ridge fit on the same samples: one ridge validation over all stages (as bands, so every
+        // space and the data are checked once), its messages naming "stages".
+        var distinct = stages.Distinct(StringComparer.Ordinal).ToArray();
+        if (distinct.Length == 0)
         {
-            // Each stage is an encoding-ridge fit: its validation says what is wrong, naming "features" for the stage.
-            var stageProblems = new RunProblems();
-            await ridge.ValidateAsync(p.Stage(stage), submission, stageProblems, ct);
-            problems.Include(stageProblems, problem => problem.Replace("features: ", "stages: ", StringComparison.Ordinal));
+            return;
         }
+        var stageProblems = new RunProblems();
+        await ridge.ValidateAsync(distinct.Length >= 2 ? p.Stage(distinct[0]) with { Bands = distinct } : p.Stage(distinct[0]), submission, stageProblems, ct);
+        problems.Include(stageProblems, problem => problem.Replace("bands: ", "stages: ", StringComparison.Ordinal).Replace("features: ", "stages: ", StringComparison.Ordinal));
     }
 
     public async Task<EncodingHierarchySummary> ExecuteAsync(EncodingHierarchyParameters p, RunContext context)
@@ -114,15 +117,12 @@ public sealed class EncodingHierarchyJob(
         await context.LogAsync($"{samples.Description}; {stages.Count} stages: {string.Join(" > ", stages)}.");
 
         using var scope = NewDisposeScope();
-        var trainIndex = tensor(samples.TrainRows.Select(i => (long)samples.StimulusOfSample[i]).ToArray());
-        var testIndex = tensor(samples.TestRows.Select(i => (long)samples.StimulusOfSample[i]).ToArray());
+        var (trainIndex, testIndex) = samples.StimulusRows();
         bool needsImages = features.NeedsImages(stages);
         Tensor images = needsImages ? await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct) : empty(0);
         int size = FeatureInput.WorkingSize(p.ImageSize, needsImages ? (int)images.shape[1] : 0);
         int units = (int)samples.Responses.Shape[1];
-        var allResponses = tensor(samples.Responses.AsSpan<float>().ToArray(), [samples.Responses.Shape[0], units]);
-        var trainResponses = allResponses.index_select(0, tensor(samples.TrainRows.Select(i => (long)i).ToArray()));
-        var testResponses = allResponses.index_select(0, tensor(samples.TestRows.Select(i => (long)i).ToArray()));
+        var (_, trainResponses, testResponses) = samples.ResponseTensors();
 
         var stageR = new double[stages.Count][];
         var descriptions = new string[stages.Count];
@@ -189,8 +189,7 @@ public sealed class EncodingHierarchyJob(
         await context.SaveFileAsync(EncodingHierarchyArtifacts.StageScores, s => WriteTable(s, stages, groups));
         if (units3d is not null)
         {
-            await context.SaveFileAsync(EncodingHierarchyArtifacts.StageNames,
-                s => JsonSerializer.Serialize(s, stages.Select((n, i) => (Key: (i + 1).ToString(CultureInfo.InvariantCulture), n)).ToDictionary(x => x.Key, x => x.n)));
+            await context.SaveFileAsync(EncodingHierarchyArtifacts.StageNames, s => EncodingJobSupport.WriteValueNames(s, stages));
             await context.SaveFileAsync(EncodingHierarchyArtifacts.BestTestRMap, s => units3d.WriteVolume(s, bestR, "NeuroLab best_test_r"), units3d.Shape);
             await context.SaveFileAsync(EncodingHierarchyArtifacts.BestStageMap, s => units3d.WriteVolume(s, best, "NeuroLab best_stage"), units3d.Shape);
         }
@@ -211,7 +210,7 @@ public sealed class EncodingHierarchyJob(
         };
     }
 
-    private static double Mean(IEnumerable<double> values) => values.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+    private static double Mean(IEnumerable<double> values) => EncodingJobSupport.FiniteMean(values);
 
     private static StageGroup Group(string name, IReadOnlyList<int> members, double[][] stageR) =>
         new(name, members.Count, [.. stageR.Select(r => Mean(members.Select(u => r[u])))]);

@@ -39,13 +39,11 @@ public sealed class EncodingReadoutJob(IDbContextFactory<NeuroLabDbContext> dbFa
     };
 
     /// <summary>The split that fits the dataset: its own train/test marks when it has both, else random.</summary>
-    public async Task<EncodingReadoutParameters> DefaultsAsync(RunDefaultsRequest request, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        bool marked = await db.Stimuli.AnyAsync(s => s.DatasetId == request.DatasetId && s.Split == "train", ct)
-            && await db.Stimuli.AnyAsync(s => s.DatasetId == request.DatasetId && s.Split == "test", ct);
-        return new EncodingReadoutParameters { Split = marked ? "dataset" : "random" };
-    }
+    /// <remarks>The split rule is encoding-ridge's (<see cref="EncodingRidgeDefaults"/>), so both models of a dataset start on the same split.</remarks>
+    public async Task<EncodingReadoutParameters> DefaultsAsync(RunDefaultsRequest request, CancellationToken ct) =>
+        request.ResponseSetId is { } set
+            ? new EncodingReadoutParameters { Split = (await EncodingRidgeDefaults.ForAsync(dbFactory, store, request.DatasetId, set, ct)).Split }
+            : new EncodingReadoutParameters();
 
     public string Describe(EncodingReadoutParameters parameters) => "readout";
 

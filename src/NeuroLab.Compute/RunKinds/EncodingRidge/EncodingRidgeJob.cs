@@ -159,8 +159,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
 
         using var scope = NewDisposeScope();
         // Feature rows follow the samples: the stimulus shown in each training and test sample.
-        var trainIndex = tensor(train.Select(i => (long)samples.StimulusOfSample[i]).ToArray());
-        var testIndex = tensor(test.Select(i => (long)samples.StimulusOfSample[i]).ToArray());
+        var (trainIndex, testIndex) = samples.StimulusRows();
         bool needsImages = features.NeedsImages(p.FeatureKinds);
         Tensor images = needsImages ? await EncodingJobSupport.LoadImagesAsync(store, context, stimuli.Select(s => s.Sha!).ToList(), ct) : empty(0);
         int size = FeatureInput.WorkingSize(p.ImageSize, needsImages ? (int)images.shape[1] : 0);
@@ -170,20 +169,15 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             spaces.Add(await data.FeaturesAsync(kind, p, context, images, size, trainIndex, testIndex, stimuli.Select(s => s.Label).ToList(),
                 stimuli.Select(s => s.Sha).ToList()));
         }
-        var responses = samples.Responses;
-        var trainRows = tensor(train.Select(i => (long)i).ToArray());
-        var testRows = tensor(test.Select(i => (long)i).ToArray());
+        var (allResponses, trainResponses, testResponses) = samples.ResponseTensors();
         if (p.Bands is not null)
         {
-            return await FitBandedAsync(context, p, set, reference, samples, spaces, trainRows, testRows, [.. stimuli.Select(s => s.Label)]);
+            return await FitBandedAsync(context, p, set, reference, samples, spaces, trainResponses, testResponses, [.. stimuli.Select(s => s.Label)]);
         }
         var (trainFeatures, testFeatures, featureDescription) = spaces[0];
         await context.LogAsync($"Features: {featureDescription}.");
 
-        int units = (int)responses.Shape[1];
-        var allResponses = tensor(responses.AsSpan<float>().ToArray(), [responses.Shape[0], units]);
-        var trainResponses = allResponses.index_select(0, trainRows);
-        var testResponses = allResponses.index_select(0, testRows);
+        int units = (int)allResponses.shape[1];
         var alphas = p.AlphaGrid;
         var unitR = new double[units];
         Array.Fill(unitR, double.NaN);
@@ -245,14 +239,14 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
             var fraction = ceiling.FractionOfCeiling(result.TestR2);
             await context.SaveArrayAsync(EncodingRidgeArtifacts.NoiseCeiling, EncodingJobSupport.Vector(ceiling.CeilingPercent));
             await context.SaveArrayAsync(EncodingRidgeArtifacts.FractionOfCeiling, EncodingJobSupport.Vector(fraction));
-            meanCeiling = ceiling.CeilingPercent.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
-            meanFraction = fraction.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            meanCeiling = EncodingJobSupport.FiniteMean(ceiling.CeilingPercent);
+            meanFraction = EncodingJobSupport.FiniteMean(fraction);
             maps.Add((EncodingRidgeArtifacts.NoiseCeilingMap, ceiling.CeilingPercent));
             maps.Add((EncodingRidgeArtifacts.FractionOfCeilingMap, fraction));
             await context.LogAsync($"Noise ceiling (NSD definition, {trials.Shape[0]} repeats, scored on {(samples.Trials is null ? $"means of {trials.Shape[0]}" : "single")} trials): mean {meanCeiling:0.0}% of variance; models reach {meanFraction:0.0}% of it on average.");
         }
         await context.SaveFileAsync(EncodingRidgeArtifacts.Units, s => WriteCsv(s, result));
-        await SaveMapsAsync(context, set, reference, maps, () => PreferredCategory(samples, stimuli.Select(s => s.Label).ToList(), allResponses, trainRows));
+        await SaveMapsAsync(context, set, reference, maps, () => PreferredCategory(samples, stimuli.Select(s => s.Label).ToList(), trainResponses));
         await context.LogAsync($"Mean test r = {result.MeanTestR:0.0000} over {units} units.");
         return Summary(p, samples, result.TestR, units, featureDescription, (int)trainFeatures.shape[1], alphas, cvMean, result.BestAlpha) with
         {
@@ -291,16 +285,13 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
     /// </summary>
     private async Task<EncodingRidgeSummary> FitBandedAsync(
         RunContext context, EncodingRidgeParameters p, ResponseSet set, DatasetFile? reference, EncodingSamples.Samples samples,
-        List<(Tensor Train, Tensor Test, string Description)> spaces, Tensor trainIndex, Tensor testIndex, IReadOnlyList<string?> labels)
+        List<(Tensor Train, Tensor Test, string Description)> spaces, Tensor trainResponses, Tensor testResponses, IReadOnlyList<string?> labels)
     {
         var ct = context.Cancellation;
         var responses = samples.Responses;
         var description = "banded: " + string.Join(" | ", spaces.Select(b => b.Description));
         await context.LogAsync($"Features: {description}.");
         int units = (int)responses.Shape[1];
-        var allResponses = tensor(responses.AsSpan<float>().ToArray(), [responses.Shape[0], units]);
-        var trainResponses = allResponses.index_select(0, trainIndex);
-        var testResponses = allResponses.index_select(0, testIndex);
         var alphas = p.AlphaGrid;
         var options = new BandedRidgeOptions
         {
@@ -337,7 +328,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         await SaveSampleArraysAsync(context, samples, testResponses);
         await context.SaveFileAsync(EncodingRidgeArtifacts.Units, s => WriteCsv(s, result.TestR, result.TestR2, result.BestAlpha));
         await SaveMapsAsync(context, set, reference, [(EncodingRidgeArtifacts.TestRMap, result.TestR), (EncodingRidgeArtifacts.TestR2Map, result.TestR2), (EncodingRidgeArtifacts.BestAlphaMap, result.BestAlpha)],
-            () => PreferredCategory(samples, labels, allResponses, trainIndex));
+            () => PreferredCategory(samples, labels, trainResponses));
         var meanBandWeight = Enumerable.Range(0, bands).Select(b => Enumerable.Range(0, units).Average(u => unitBandWeights[u * bands + b])).ToArray();
         await context.LogAsync($"Mean test r = {Mean(result.TestR):0.0000} over {units} units; mean band weights " +
             string.Join(", ", p.Bands!.Select((b, i) => string.Create(CultureInfo.InvariantCulture, $"{b} {meanBandWeight[i]:0.00}"))) + ".");
@@ -363,7 +354,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         }
     }
 
-    private static double Mean(IReadOnlyList<double> values) => values.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+    private static double Mean(IReadOnlyList<double> values) => EncodingJobSupport.FiniteMean(values);
 
     /// <summary>The upper median of the finite values (NaN when there are none), as the run summaries report it.</summary>
     private static double Median(IReadOnlyList<double> values)
@@ -388,7 +379,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
     /// Each unit's preferred category when every stimulus has a label: the label with the highest mean response over the
     /// training samples, as 1-based indices into the returned names (sorted); null without labels.
     /// </summary>
-    private static (IReadOnlyList<double> Index, IReadOnlyList<string> Names)? PreferredCategory(EncodingSamples.Samples samples, IReadOnlyList<string?> labels, Tensor responses, Tensor trainRows)
+    private static (IReadOnlyList<double> Index, IReadOnlyList<string> Names)? PreferredCategory(EncodingSamples.Samples samples, IReadOnlyList<string?> labels, Tensor trainResponses)
     {
         if (labels.Count == 0 || labels.Any(string.IsNullOrWhiteSpace))
         {
@@ -396,15 +387,15 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         }
         var names = labels.Select(l => l!.Trim()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         using var scope = NewDisposeScope();
-        var train = responses.index_select(0, trainRows).to_type(ScalarType.Float64);
-        long[] rows = trainRows.data<long>().ToArray();
+        var train = trainResponses.to_type(ScalarType.Float64);
+        int[] rows = samples.TrainRows;
         int units = (int)train.shape[1];
         var sums = new double[names.Count, units];
         var counts = new int[names.Count];
         var values = train.contiguous().data<double>().ToArray();
         for (int r = 0; r < rows.Length; r++)
         {
-            int c = names.IndexOf(labels[samples.StimulusOfSample[(int)rows[r]]]!.Trim());
+            int c = names.IndexOf(labels[samples.StimulusOfSample[rows[r]]]!.Trim());
             counts[c]++;
             for (int u = 0; u < units; u++)
             {
@@ -443,8 +434,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         if (category() is { } c)
         {
             maps = [.. maps, (EncodingRidgeArtifacts.PreferredCategoryMap, c.Index)];
-            await context.SaveFileAsync(EncodingRidgeArtifacts.PreferredCategoryLabels,
-                s => JsonSerializer.Serialize(s, c.Names.Select((n, i) => (i + 1, n)).ToDictionary(p => p.Item1.ToString(CultureInfo.InvariantCulture), p => p.n)));
+            await context.SaveFileAsync(EncodingRidgeArtifacts.PreferredCategoryLabels, s => EncodingJobSupport.WriteValueNames(s, c.Names));
         }
         foreach (var (map, values) in maps)
         {

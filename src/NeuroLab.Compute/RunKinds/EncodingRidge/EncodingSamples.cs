@@ -24,7 +24,21 @@ public sealed class EncodingSamples(ContentStore store, FeatureSpaceRegistry fea
     /// </summary>
     public sealed record Samples(
         NumericArray Responses, int[] StimulusOfSample, int[] TrainRows, int[] TestRows, RidgeFolds Folds, string Description,
-        NumericArray? Trials = null, int? TrainRepeats = null, int? TestRepeats = null);
+        NumericArray? Trials = null, int? TrainRepeats = null, int? TestRepeats = null)
+    {
+        /// <summary>The stimulus shown in each training and each test sample: the rows of the feature matrices.</summary>
+        public (Tensor Train, Tensor Test) StimulusRows() =>
+            (Rows(TrainRows.Select(i => StimulusOfSample[i])), Rows(TestRows.Select(i => StimulusOfSample[i])));
+
+        /// <summary>The responses [samples, units] as a tensor, with the training and the test samples' rows.</summary>
+        public (Tensor All, Tensor Train, Tensor Test) ResponseTensors()
+        {
+            var all = tensor(Responses.AsSpan<float>().ToArray(), [Responses.Shape[0], Responses.Shape[1]]);
+            return (all, all.index_select(0, Rows(TrainRows)), all.index_select(0, Rows(TestRows)));
+        }
+
+        private static Tensor Rows(IEnumerable<int> rows) => tensor(rows.Select(i => (long)i).ToArray());
+    }
 
     public async Task<Samples> SamplesAsync(
         EncodingRidgeParameters p, ResponseSet set, IReadOnlyList<(string Name, string? Sha, string? Split, string? Label)> stimuli, int seed, CancellationToken ct)
