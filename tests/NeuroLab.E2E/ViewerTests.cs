@@ -81,7 +81,7 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
         {
             await page.Locator("[data-testid=brain-viewer][data-ready=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
         }
-        catch (PlaywrightException)
+        catch (Exception e) when (e is PlaywrightException or TimeoutException)
         {
             await ShotAsync(page, $"failed-viewer-{Guid.NewGuid():N}");
             throw new InvalidOperationException($"The viewer at {page.Url} never became ready. Browser problems: {string.Join(" | ", _problems)}");
@@ -265,6 +265,9 @@ public sealed class ViewerTests(BrowserFixture fixture) : IClassFixture<BrowserF
 
         // The full caption map: every captioned voxel coloured by its keyword.
         await alice.GotoAsync(captionRunUrl);
+        // Follow the link only once the circuit is interactive: a click on the prerendered page raced Blazor's start-up
+        // on a 2-core CI run and the viewer never loaded.
+        await alice.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
         await Assertions.Expect(alice.Locator("[data-testid=review-summary]")).ToContainTextAsync("1 reviews by 1 reviewer(s) of 1 caption(s): 1 accurate, 0 partly, 0 wrong");
         await alice.ClickAsync("[data-testid=caption-show-in-viewer]");
         await WaitReadyAsync(alice);
