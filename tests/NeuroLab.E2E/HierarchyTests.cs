@@ -40,4 +40,34 @@ public sealed class HierarchyTests(BrowserFixture fixture) : IClassFixture<Brows
         await alice.GotoAsync($"w/{workspace}/runs");
         await Assertions.Expect(alice.Locator("[data-testid=run-list] [data-testid=run-headline]").First).ToContainTextAsync("best stage");
     }
+
+    [Fact]
+    public async Task ResNetLayer4_ChosenInTheRidgeForm_ExtractionProgressShowsLive()
+    {
+        var alice = await fixture.RegisterAsync("network@lab.org");
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Digits on ResNet");
+        await alice.GotoAsync($"w/{workspace}/datasets/samples");
+        await InteractiveAsync(alice);
+        // The digits' 100 images are used by no other browser test, so their network features are not cached yet.
+        await alice.Locator("[data-sample=vangerven-digits] [data-testid=add-sample-button]").ClickAsync();
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/datasets/[0-9a-f-]{{36}}$"));
+        await InteractiveAsync(alice);
+        await alice.ClickAsync("[data-testid=dataset-fit-model]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/new\\?datasetId="));
+        await InteractiveAsync(alice);
+
+        await alice.ClickAsync("[data-testid=run-features]");
+        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "ResNet-18 (ImageNet) layer4" }).First.ClickAsync();
+        await Assertions.Expect(alice.Locator("[data-testid=run-pool-grid]")).ToBeVisibleAsync();
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "43-resnet-layer4-form.png"), FullPage = true });
+        await alice.ClickAsync("[data-testid=run-submit]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
+
+        // Live: the network's feature extraction reports images done out of 100 while it runs.
+        await Assertions.Expect(alice.Locator("[data-testid=run-live]")).ToContainTextAsync(new Regex("features \\d+/100"), new LocatorAssertionsToContainTextOptions { Timeout = 60_000 });
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "44-resnet-extraction-live.png"), FullPage = true });
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 180_000 });
+        await Assertions.Expect(alice.Locator("[data-testid=run-log]")).ToContainTextAsync("ResNet-18 layer4, 512 channels x 2x2 cells = 2048 features");
+        await Assertions.Expect(alice.Locator("[data-testid=run-mean-r]")).ToContainTextAsync("mean r");
+    }
 }
