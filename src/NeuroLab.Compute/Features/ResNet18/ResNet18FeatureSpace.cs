@@ -170,6 +170,7 @@ public static class ResNet18ServiceCollectionExtensions
     {
         services.AddSingleton(sp => new ResNet18Model(sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()));
         services.AddSingleton<FeatureCache>();
+        services.AddSingleton<Models.BuiltInModels>();
         foreach (var stage in ResNet18Stage.All)
         {
             services.AddSingleton<IFeatureSpace>(sp => new ResNet18FeatureSpace(

@@ -33,6 +33,9 @@ public sealed class ResNet18Model : IDisposable
     /// <summary>The folder holding <c>ResNet18Onnx/ResNet18.onnx</c> and <c>ResNetPrepOnnx/ResNetPreprocess.onnx</c>.</summary>
     public string Directory { get; }
 
+    /// <summary>Whether this instance has loaded the graphs (they load on first use).</summary>
+    public bool IsLoaded => _sessions.IsValueCreated;
+
     /// <summary>Whether the graphs are where <see cref="Directory"/> says.</summary>
     public bool IsAvailable => File.Exists(NetworkPath) && File.Exists(PreprocessPath);
 
