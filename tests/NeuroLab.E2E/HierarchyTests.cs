@@ -35,6 +35,10 @@ public sealed class HierarchyTests(BrowserFixture fixture) : IClassFixture<Brows
         await alice.Locator("[data-testid=hierarchy-panel] .main-svg").First.WaitForAsync();
         await Assertions.Expect(alice.Locator("[data-testid=hierarchy-table]")).ToContainTextAsync("all units");
         await Assertions.Expect(alice.Locator("[data-testid=hierarchy-table]")).ToContainTextAsync("resnet18:layer1");
+        // Every stage's mean comes with its 95% interval over resamples of the test stimuli, drawn as error bars too.
+        await Assertions.Expect(alice.Locator("[data-testid=hierarchy-interval-note]")).ToContainTextAsync("200 resamples of the test stimuli");
+        await Assertions.Expect(alice.Locator("[data-testid=hierarchy-table]")).ToContainTextAsync(new Regex("-?0\\.\\d{3}\\s*\\[-?0\\.\\d{3}, -?0\\.\\d{3}\\]"));
+        await Assertions.Expect(alice.Locator("[data-testid=hierarchy-panel] .errorbars path").First).ToBeAttachedAsync();
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "42-hierarchy-run.png"), FullPage = true });
 
         await alice.GotoAsync($"w/{workspace}/runs");

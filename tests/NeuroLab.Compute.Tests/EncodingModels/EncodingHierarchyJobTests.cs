@@ -35,6 +35,33 @@ public sealed class EncodingHierarchyJobTests : IAsyncLifetime
         return NpyReader.Read(stream, name).ToCOrder().ToFloat64();
     }
 
+    private async Task<double[]> ResponsesAsync(Guid set)
+    {
+        await using var db = await F.Database.Factory.CreateDbContextAsync();
+        var sha = db.ResponseSets.Single(r => r.Id == set).ArraySha256;
+        await using var stream = F.Store.OpenRead(sha);
+        return NpyReader.Read(stream, "responses").ToCOrder().ToFloat64();
+    }
+
+    private static double Pearson(List<double> a, List<double> b)
+    {
+        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.Count; i++)
+        {
+            (sab, saa, sbb) = (sab + (a[i] - ma) * (b[i] - mb), saa + (a[i] - ma) * (a[i] - ma), sbb + (b[i] - mb) * (b[i] - mb));
+        }
+        return saa == 0 || sbb == 0 ? double.NaN : sab / Math.Sqrt(saa * sbb);
+    }
+
+    /// <summary>numpy.quantile's default (linear between order statistics) over the finite values.</summary>
+    private static double Quantile(double[] values, double q)
+    {
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        double position = q * (sorted.Length - 1);
+        int below = (int)Math.Floor(position);
+        return sorted[below] + (position - below) * (sorted[Math.Min(below + 1, sorted.Length - 1)] - sorted[below]);
+    }
+
     [Fact]
     public async Task Allen_EachStageEqualsItsOwnRidgeRun_BestStageIsTheArgmax()
     {
@@ -47,6 +74,8 @@ public sealed class EncodingHierarchyJobTests : IAsyncLifetime
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         var stageR = await ArrayAsync(run, "stage_test_r.npy");
         int units = stageR.Length / 2;
+        var summary = Assert.IsType<EncodingHierarchySummary>(_h.Runs.Kinds.Get(RunKindNames.EncodingHierarchy).ReadSummary(run.SummaryJson));
+        var responses = await ResponsesAsync(set);
         foreach (var (stage, row) in new[] { ("pixels", 0), ("gabor", 1) })
         {
             var ridge = await _h.RunToEndAsync(allen, new { responseSetId = set, features = stage, alphas, folds = 5, permutations = 0 }, seed: 3);
@@ -57,7 +86,45 @@ public sealed class EncodingHierarchyJobTests : IAsyncLifetime
             {
                 Assert.Equal(expected[u], stageR[row * units + u], 1e-6);
             }
+
+            // The stage's interval, recomputed by hand: the ridge run's test predictions against the measured responses of
+            // its test stimuli, each resample (the run's seed) written out row by row, Pearson r per unit, mean, percentiles.
+            var predictions = await ArrayAsync(ridge, "test_predictions.npy");
+            var testStimuli = (await ArrayAsync(ridge, "test_stimulus_index.npy")).Select(v => (int)v).ToArray();
+            var counts = NeuroLab.Analysis.Encoding.TestSetBootstrap.Counts(testStimuli, 200, seed: 3).data<double>().ToArray();
+            var means = new double[200];
+            for (int b = 0; b < 200; b++)
+            {
+                var perUnit = new List<double>();
+                for (int u = 0; u < units; u++)
+                {
+                    var (pa, ya) = (new List<double>(), new List<double>());
+                    for (int t = 0; t < testStimuli.Length; t++)
+                    {
+                        for (int k = 0; k < counts[b * testStimuli.Length + t]; k++)
+                        {
+                            pa.Add(predictions[t * units + u]);
+                            ya.Add(responses[testStimuli[t] * units + u]);
+                        }
+                    }
+                    double r = Pearson(pa, ya);
+                    if (double.IsFinite(r))
+                    {
+                        perUnit.Add(r);
+                    }
+                }
+                means[b] = perUnit.Count > 0 ? perUnit.Average() : double.NaN;
+            }
+            var group = summary.Groups[0];
+            Assert.Equal(Quantile(means, 0.025), group.CiLow![row], 1e-4);
+            Assert.Equal(Quantile(means, 0.975), group.CiHigh![row], 1e-4);
+            Assert.InRange(group.MeanTestR[row], group.CiLow[row] - 0.05, group.CiHigh[row] + 0.05);
         }
+        var table = (await _h.ArtifactTextAsync(run.Id, "stage_scores_ci.csv")).Trim().Split('\n');
+        Assert.Equal("group,units,stage,mean_test_r,ci_low,ci_high,resamples", table[0]);
+        Assert.Equal(3, table.Length);
+        Assert.StartsWith($"all units,{units},gabor,", table[2], StringComparison.Ordinal);
+        Assert.EndsWith(",200", table[2], StringComparison.Ordinal);
         var best = await ArrayAsync(run, "best_stage.npy");
         var bestR = await ArrayAsync(run, "best_test_r.npy");
         for (int u = 0; u < units; u++)
@@ -66,7 +133,6 @@ public sealed class EncodingHierarchyJobTests : IAsyncLifetime
             Assert.Equal(argmax, best[u]);
             Assert.Equal(Math.Max(stageR[u], stageR[units + u]), bestR[u], 1e-6);
         }
-        var summary = Assert.IsType<EncodingHierarchySummary>(_h.Runs.Kinds.Get(RunKindNames.EncodingHierarchy).ReadSummary(run.SummaryJson));
         Assert.Equal(["pixels", "gabor"], summary.Stages);
         Assert.Equal(units, summary.BestStageCounts.Sum());
         Assert.Equal("all units", Assert.Single(summary.Groups).Name);

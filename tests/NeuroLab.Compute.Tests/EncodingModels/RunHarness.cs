@@ -91,6 +91,14 @@ public sealed class RunHarness : IAsyncDisposable
         return (await JsonDocument.ParseAsync(stream)).RootElement.Clone();
     }
 
+    /// <summary>A text artifact of a run (e.g. a CSV table).</summary>
+    public async Task<string> ArtifactTextAsync(Guid run, string name)
+    {
+        await using var stream = await OpenArtifactAsync(run, name);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _queue.StopAsync(CancellationToken.None);

@@ -32,6 +32,9 @@ public sealed class EncodingHierarchyJob(
     /// <summary>The built-in network whose stages are the default hierarchy when the server has it.</summary>
     public const string DefaultNetworkPrefix = "resnet18:";
 
+    /// <summary>Most resamples of the test stimuli a run may ask for.</summary>
+    public const int MaxBootstrap = 10_000;
+
     public static RunKindInfo Info { get; } = new(
         RunKindNames.EncodingHierarchy,
         "Feature hierarchy: which stage predicts each unit",
@@ -84,6 +87,7 @@ public sealed class EncodingHierarchyJob(
             problems.Add("stages must name two or more different feature spaces, in the order of the hierarchy.");
         }
         RunParameterChecks.InRange(problems, "the number of stages", stages.Count, 0, 32);
+        RunParameterChecks.InRange(problems, "bootstrap", p.Bootstrap, 0, MaxBootstrap);
         // Each stage is an encoding-ridge fit on the same samples: one ridge validation over all stages (as bands, so every
         // space and the data are checked once), its messages naming "stages".
         var distinct = stages.Distinct(StringComparer.Ordinal).ToArray();
@@ -124,6 +128,28 @@ public sealed class EncodingHierarchyJob(
         int units = (int)samples.Responses.Shape[1];
         var (_, trainResponses, testResponses) = samples.ResponseTensors();
 
+        // The unit groups (all units, then each mask on the units' grid) are known before any stage is fitted.
+        var units3d = await geometry.ForResponseSetAsync(set, reference, ct);
+        var members = new List<(string Name, List<int> Units)> { ("all units", Enumerable.Range(0, units).ToList()) };
+        if (units3d is not null)
+        {
+            foreach (var mask in masks)
+            {
+                if (UnitsInMask(units3d, mask) is { Count: > 0 } inMask)
+                {
+                    members.Add((Path.GetFileName(mask.FileName), inMask));
+                }
+            }
+        }
+        // One set of resamples of the test stimuli for every stage, so the stages' intervals are comparable.
+        int[] testStimulus = [.. samples.TestRows.Select(r => samples.StimulusOfSample[r])];
+        using var counts = p.Bootstrap > 0 && testStimulus.Length > 0 ? TestSetBootstrap.Counts(testStimulus, p.Bootstrap, (ulong)context.Run.Seed) : null;
+        var intervals = new (double Low, double High)[members.Count][];
+        for (int g = 0; g < members.Count; g++)
+        {
+            intervals[g] = new (double, double)[stages.Count];
+        }
+
         var stageR = new double[stages.Count][];
         var descriptions = new string[stages.Count];
         for (int s = 0; s < stages.Count; s++)
@@ -135,10 +161,20 @@ public sealed class EncodingHierarchyJob(
             var stage = p.Stage(stages[s]);
             var (trainFeatures, testFeatures, description) = await data.FeaturesAsync(stages[s], stage, context, images, size, trainIndex, testIndex, [.. stimuli.Select(x => x.Label)],
                 [.. stimuli.Select(x => x.Sha)]);
-            using var result = RidgeCv.Fit(trainFeatures, trainResponses, testFeatures, testResponses, stage.RidgeOptions(samples.Folds) with { KeepWeights = false, KeepTestPredictions = false },
+            using var result = RidgeCv.Fit(trainFeatures, trainResponses, testFeatures, testResponses, stage.RidgeOptions(samples.Folds) with { KeepWeights = false, KeepTestPredictions = counts is not null },
                 new EncodingJobSupport.SynchronousProgress<RidgeProgress>(rp => context.Report($"stage {s + 1}/{stages.Count}: {stages[s]}", s, stages.Count)), ct);
             stageR[s] = [.. result.TestR];
             descriptions[s] = description;
+            if (counts is not null)
+            {
+                using var resampled = TestSetBootstrap.Correlations(result.TestPredictions!, testResponses, counts);
+                var r = resampled.data<double>().ToArray();
+                for (int g = 0; g < members.Count; g++)
+                {
+                    var resampledMeans = Enumerable.Range(0, p.Bootstrap).Select(b => Mean(members[g].Units.Select(u => r[((long)b * units) + u]))).ToArray();
+                    intervals[g][s] = (TestSetBootstrap.Quantile(resampledMeans, 0.025), TestSetBootstrap.Quantile(resampledMeans, 0.975));
+                }
+            }
             context.Report("stages", s + 1, stages.Count,
                 new Dictionary<string, double> { ["meanTestR"] = Mean(stageR[s]) },
                 new Dictionary<string, double[]> { ["stageMeanTestR"] = [.. stageR.Take(s + 1).Select(Mean)] });
@@ -161,18 +197,11 @@ public sealed class EncodingHierarchyJob(
             }
             (best[u], bestR[u]) = arg < 0 ? (0, double.NaN) : (arg + 1, max);
         }
-        var units3d = await geometry.ForResponseSetAsync(set, reference, ct);
-        var groups = new List<StageGroup> { Group("all units", Enumerable.Range(0, units).ToList(), stageR) };
-        if (units3d is not null)
+        var groups = members.Select((m, g) => new StageGroup(m.Name, m.Units.Count, [.. stageR.Select(r => Mean(m.Units.Select(u => r[u])))])
         {
-            foreach (var mask in masks)
-            {
-                if (UnitsInMask(units3d, mask) is { Count: > 0 } inMask)
-                {
-                    groups.Add(Group(Path.GetFileName(mask.FileName), inMask, stageR));
-                }
-            }
-        }
+            CiLow = counts is null ? null : [.. intervals[g].Select(i => i.Low)],
+            CiHigh = counts is null ? null : [.. intervals[g].Select(i => i.High)],
+        }).ToList();
 
         context.Report("saving", 0, 1);
         var matrix = new float[stages.Count * units];
@@ -187,6 +216,10 @@ public sealed class EncodingHierarchyJob(
         await context.SaveArrayAsync(EncodingHierarchyArtifacts.BestTestR, EncodingJobSupport.Vector(bestR));
         await context.SaveArrayAsync(EncodingHierarchyArtifacts.BestStage, new NumericArray(NumericType.Int32, [units], best.Select(b => (int)b).ToArray()));
         await context.SaveFileAsync(EncodingHierarchyArtifacts.StageScores, s => WriteTable(s, stages, groups));
+        if (counts is not null)
+        {
+            await context.SaveFileAsync(EncodingHierarchyArtifacts.StageIntervals, s => WriteIntervals(s, stages, groups, p.Bootstrap));
+        }
         if (units3d is not null)
         {
             await context.SaveFileAsync(EncodingHierarchyArtifacts.StageNames, s => EncodingJobSupport.WriteValueNames(s, stages));
@@ -211,9 +244,6 @@ public sealed class EncodingHierarchyJob(
     }
 
     private static double Mean(IEnumerable<double> values) => EncodingJobSupport.FiniteMean(values);
-
-    private static StageGroup Group(string name, IReadOnlyList<int> members, double[][] stageR) =>
-        new(name, members.Count, [.. stageR.Select(r => Mean(members.Select(u => r[u])))]);
 
     /// <summary>The units whose voxel lies inside <paramref name="mask"/> (non-zero), when the mask is on the units' grid; null otherwise.</summary>
     private List<int>? UnitsInMask(UnitGeometry units, DatasetFile mask)
@@ -248,6 +278,23 @@ public sealed class EncodingHierarchyJob(
                 string.Join(',', g.MeanTestR.Select(r => r.ToString("G6", CultureInfo.InvariantCulture))));
         }
     }
+
+    /// <summary>The long table of the intervals: one row per group and stage.</summary>
+    private static void WriteIntervals(Stream stream, IReadOnlyList<string> stages, IReadOnlyList<StageGroup> groups, int resamples)
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+        writer.WriteLine("group,units,stage,mean_test_r,ci_low,ci_high,resamples");
+        foreach (var g in groups)
+        {
+            for (int s = 0; s < stages.Count; s++)
+            {
+                writer.WriteLine(string.Join(',', Csv(g.Name), g.Units.ToString(CultureInfo.InvariantCulture), Csv(stages[s]), Number(g.MeanTestR[s]),
+                    Number(g.CiLow![s]), Number(g.CiHigh![s]), resamples.ToString(CultureInfo.InvariantCulture)));
+            }
+        }
+    }
+
+    private static string Number(double value) => double.IsFinite(value) ? value.ToString("G6", CultureInfo.InvariantCulture) : "";
 
     private static string Csv(string text) => text.Contains(',', StringComparison.Ordinal) || text.Contains('"', StringComparison.Ordinal) ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
 }

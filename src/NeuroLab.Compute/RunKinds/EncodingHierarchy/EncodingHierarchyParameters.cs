@@ -7,7 +7,7 @@ namespace NeuroLab.Compute.RunKinds.EncodingHierarchy;
 /// feature spaces in the order of the hierarchy (default: every stage of the built-in network when the server has
 /// one, else pixels then gabor); the rest as for encoding-ridge, shared by every stage: <c>imageSize</c>,
 /// <c>pcaComponents</c>, <c>featureFileId</c>/<c>featureVariable</c> (a stage "file"), <c>alphas</c>, <c>folds</c>, <c>split</c>, <c>testFraction</c>, <c>samples</c>,
-/// <c>testRepeats</c>. One ridge model per stage, each unit's alpha chosen by CV within the stage.
+/// <c>testRepeats</c>; <c>bootstrap</c> = resamples of the test stimuli for the intervals of the stage table (default 200, 0 = none). One ridge model per stage, each unit's alpha chosen by CV within the stage.
 /// </summary>
 public sealed record EncodingHierarchyParameters : IResponseSetParameters
 {
@@ -41,6 +41,12 @@ public sealed record EncodingHierarchyParameters : IResponseSetParameters
     public string Samples { get; set; } = "stimuli";
 
     public int? TestRepeats { get; set; }
+
+    /// <summary>
+    /// Resamples of the test stimuli (each with all its trials) for 95% percentile intervals of every stage's mean test
+    /// r per unit group; 0 = none. Default 200.
+    /// </summary>
+    public int Bootstrap { get; set; } = NeuroLab.Analysis.Encoding.TestSetBootstrap.DefaultResamples;
 
     /// <summary>The ridge parameters of one stage (no permutation test: the hierarchy compares stages).</summary>
     internal EncodingRidgeParameters Stage(string features) => new()

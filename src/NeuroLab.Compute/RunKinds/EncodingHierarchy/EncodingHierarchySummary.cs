@@ -39,4 +39,11 @@ public sealed record EncodingHierarchySummary : RunResult
 }
 
 /// <summary>A group of units and its mean test r per stage (NaN where no unit of the group has a finite score).</summary>
-public sealed record StageGroup(string Name, int Units, double[] MeanTestR);
+public sealed record StageGroup(string Name, int Units, double[] MeanTestR)
+{
+    /// <summary>Per stage, the 2.5th percentile of the group's mean test r over resamples of the test stimuli; null without a bootstrap.</summary>
+    public double[]? CiLow { get; init; }
+
+    /// <summary>Per stage, the 97.5th percentile; null without a bootstrap.</summary>
+    public double[]? CiHigh { get; init; }
+}
