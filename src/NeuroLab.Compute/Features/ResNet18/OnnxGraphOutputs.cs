@@ -135,7 +135,8 @@ internal static class OnnxGraphOutputs
     /// <summary>Copies a protobuf message field by field, asking <paramref name="edit"/> about each length-delimited field.</summary>
     private static byte[] Edit(ReadOnlySpan<byte> message, EditField edit)
     {
-        using var result = new MemoryStream(message.Length + 64);
+        // Room for the few bytes an edit adds: a stream that outgrows its capacity doubles it (126 MB for the 63 MB graph).
+        using var result = new MemoryStream(message.Length + 4096);
         int position = 0;
         while (position < message.Length)
         {

@@ -143,7 +143,7 @@ public sealed class ResNet18Model : IDisposable
     }
 
     /// <summary>The ONNX Runtime settings the network runs with (reported by the benchmark).</summary>
-    public static string SessionSettings => $"ONNX Runtime CPU, intra-op threads {Environment.ProcessorCount} (cores), inter-op 1, sequential execution, graph optimisation all, batch dimension symbolic";
+    public static string SessionSettings => $"ONNX Runtime CPU, intra-op threads {Environment.ProcessorCount} (cores), inter-op 1, no spinning, sequential execution, graph optimisation all, batch dimension symbolic";
 
     public void Dispose()
     {
@@ -173,6 +173,9 @@ public sealed class ResNet18Model : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // Idle ONNX Runtime threads sleep instead of spinning: the image readers share the cores, and so do other jobs
+        // (measured on 2 busy cores: a pass of 80 images 9-22% faster without spinning, 3 interleaved rounds).
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         var net = new InferenceSession(OnnxGraphOutputs.WithDynamicBatch(OnnxGraphOutputs.Add(graph, extra)), options);
         return new Sessions(net, net.InputMetadata.Keys.Single(), MeanImage(), new RunOptions());
     }
