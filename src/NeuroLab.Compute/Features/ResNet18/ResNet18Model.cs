@@ -91,8 +91,21 @@ public sealed class ResNet18Model : IDisposable
     /// <param name="stages">The stages to read.</param>
     public IReadOnlyList<float[]> RunBatch(float[] inputs, int count, IReadOnlyList<ResNet18Stage> stages)
     {
+        ArgumentNullException.ThrowIfNull(stages);
+        var outputs = new float[stages.Count][];
+        RunBatch(inputs, count, stages, (stage, values) => outputs[stage] = values.ToArray());
+        return outputs;
+    }
+
+    /// <summary>Receives the output of the <paramref name="stage"/>-th requested stage for a whole batch, [count, channels, side, side], valid during the call only.</summary>
+    public delegate void StageOutputReader(int stage, ReadOnlySpan<float> values);
+
+    /// <summary>As <see cref="RunBatch(float[], int, IReadOnlyList{ResNet18Stage})"/>, handing each stage's output to <paramref name="read"/> in ONNX Runtime's memory (no copy).</summary>
+    public void RunBatch(float[] inputs, int count, IReadOnlyList<ResNet18Stage> stages, StageOutputReader read)
+    {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(stages);
+        ArgumentNullException.ThrowIfNull(read);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs.Length, count * InputLength);
         var sessions = _sessions.Value;
@@ -103,7 +116,10 @@ public sealed class ResNet18Model : IDisposable
         }
         using var input = OrtValue.CreateTensorValueFromMemory(prepared, [count, 3, InputSize, InputSize]);
         using var outputs = sessions.Net.Run(sessions.RunOptions, [sessions.NetInput], [input], [.. stages.Select(s => s.Tensor)]);
-        return [.. outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray())];
+        for (int s = 0; s < outputs.Count; s++)
+        {
+            read(s, outputs[s].GetTensorDataAsSpan<float>());
+        }
     }
 
     /// <summary>
