@@ -31,12 +31,18 @@ switch (suite)
     case "ridge-generate":
         RidgeBench.Generate(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20000);
         break;
+    case "features":
+        FeaturesBench.Compare(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null);
+        break;
+    case "features-ours" or "features-plain" or "features-mlnet":
+        await FeaturesBench.CaseAsync(suite, args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+        break;
     case "case":
         var result = await Cases.RunAsync(args[1], args.Skip(2).ToArray());
         Console.WriteLine(JsonSerializer.Serialize(result with { PeakRssMiB = Memory.PeakRssMiB() }));
         break;
     default:
-        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | captions | hostile [format] | hostile-write DIR | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR");
+        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | captions | hostile [format] | hostile-write DIR | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR | features IMAGE_DIR [count]");
         break;
 }
 
@@ -58,7 +64,10 @@ namespace NeuroLab.Bench
     internal static class Child
     {
         /// <summary>Runs "case name args..." in a new process of this benchmark and returns its measurement.</summary>
-        public static Measurement Run(string name, params string[] args)
+        public static Measurement Run(string name, params string[] args) => Run<Measurement>(name, ["case", name, .. args]);
+
+        /// <summary>Runs this benchmark with <paramref name="args"/> in a new process and returns the last JSON line it printed.</summary>
+        public static T Run<T>(string name, params string[] args)
         {
             var self = Environment.ProcessPath!;
             var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -66,8 +75,6 @@ namespace NeuroLab.Bench
             {
                 start.ArgumentList.Add(typeof(Child).Assembly.Location);
             }
-            start.ArgumentList.Add("case");
-            start.ArgumentList.Add(name);
             foreach (var a in args)
             {
                 start.ArgumentList.Add(a);
@@ -80,7 +87,7 @@ namespace NeuroLab.Bench
             var json = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'));
             return json is null
                 ? throw new InvalidOperationException($"case {name} failed ({process.ExitCode}): {error}{output}")
-                : JsonSerializer.Deserialize<Measurement>(json)!;
+                : JsonSerializer.Deserialize<T>(json)!;
         }
 
         public static void PrintTable(string title, IEnumerable<Measurement> rows)

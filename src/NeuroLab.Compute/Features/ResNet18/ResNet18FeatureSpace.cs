@@ -12,9 +12,10 @@ namespace NeuroLab.Compute.Features.ResNet18;
 /// stimulus image (the original colour file, not the greyscale working copy) through the network, the stage's output
 /// average-pooled to a <c>poolGrid</c> x <c>poolGrid</c> grid per channel (adaptive pooling: cell i spans rows
 /// floor(i n / g) to ceil((i + 1) n / g)), flattened channel-major, optionally reduced by PCA fitted on the training
-/// stimuli only. The pooled matrix is cached in the content store per (model, stage, grid, preprocessing, images).
+/// stimuli only. The pooled matrix is cached in the content store per (model, stage, grid, preprocessing, images); one
+/// pass of the images computes every stage (<see cref="ResNet18PooledFeatures"/>).
 /// </summary>
-public sealed class ResNet18FeatureSpace(ResNet18Stage stage, ResNet18Model model, ContentStore store, FeatureCache cache) : IFeatureSpace
+public sealed class ResNet18FeatureSpace(ResNet18Stage stage, ResNet18PooledFeatures pooledFeatures) : IFeatureSpace
 {
     /// <summary>The prefix of the spaces' names.</summary>
     public const string Prefix = "resnet18:";
@@ -24,9 +25,6 @@ public sealed class ResNet18FeatureSpace(ResNet18Stage stage, ResNet18Model mode
 
     /// <summary>Default cells per side: layer4 gives 512 x 2 x 2 = 2,048 features, the stem 256.</summary>
     public const int DefaultPoolGrid = 2;
-
-    /// <summary>Images per progress report (the graph's batch dimension is fixed at 1; each image is one Run).</summary>
-    private const int ReportEvery = 8;
 
     /// <summary>Bump when the preprocessing or pooling changes, so cached matrices are not reused.</summary>
     private const string Version = "v1";
@@ -60,16 +58,19 @@ public sealed class ResNet18FeatureSpace(ResNet18Stage stage, ResNet18Model mode
         var problems = new List<string>();
         Runs.RunParameterChecks.InRange(problems, "poolGrid", parameters.PoolGrid, 1, MaxPoolGrid);
         Runs.RunParameterChecks.InRange(problems, "featurePcaComponents", parameters.FeaturePcaComponents, 1, FeatureSpaceParameters.MaxPcaComponents);
-        if (!model.IsAvailable)
+        if (!pooledFeatures.Model.IsAvailable)
         {
-            problems.Add($"{Name}: the ResNet-18 graphs are not installed on this server (looked in {model.Directory}; setting {ResNet18Model.DirectorySetting}).");
+            problems.Add($"{Name}: the ResNet-18 graphs are not installed on this server (looked in {pooledFeatures.Model.Directory}; setting {ResNet18Model.DirectorySetting}).");
         }
         return Task.FromResult<IReadOnlyList<string>>(problems);
     }
 
     /// <summary>The key of the pooled network features (before PCA): model, stage, grid, preprocessing and the images.</summary>
-    private string PooledKey(FeatureSpaceParameters p, FeatureInput input) =>
-        FeatureCacheKey.Of(Name, $"{Version};model=Microsoft.ML.DnnImageFeaturizer.ResNet18/0.24.0;prep=rgb224-isocrop-mitchell;grid={Grid(p)}", input, images: true, labels: false, fitRows: false);
+    private string PooledKey(FeatureSpaceParameters p, FeatureInput input) => PooledKey(Stage, Grid(p), input);
+
+    /// <summary>The key of a stage's pooled network features on a grid of <paramref name="grid"/> cells per side.</summary>
+    internal static string PooledKey(ResNet18Stage stage, int grid, FeatureInput input) =>
+        FeatureCacheKey.Of(Prefix + stage.Name, $"{Version};model=Microsoft.ML.DnnImageFeaturizer.ResNet18/0.24.0;prep=rgb224-isocrop-mitchell;grid={grid}", input, images: true, labels: false, fitRows: false);
 
     public string CacheKey(FeatureSpaceParameters parameters, FeatureInput input)
     {
@@ -85,7 +86,7 @@ public sealed class ResNet18FeatureSpace(ResNet18Stage stage, ResNet18Model mode
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(input);
         int grid = Grid(parameters);
-        var pooled = await PooledAsync(grid, PooledKey(parameters, input), input, ct);
+        var pooled = await pooledFeatures.GetAsync(Stage, parameters.PoolGrid ?? DefaultPoolGrid, input, ct);
         var features = tensor(pooled.ToFloat32(), [pooled.Shape[0], pooled.Shape[1]]);
         string what = $"ResNet-18 {Stage.Name}, {Stage.Channels} channels x {grid}x{grid} cells = {pooled.Shape[1]} features";
         if (parameters.FeaturePcaComponents is not { } components)
@@ -94,43 +95,6 @@ public sealed class ResNet18FeatureSpace(ResNet18Stage stage, ResNet18Model mode
         }
         var (projected, k, variance) = PcaFeatureSpace.FitTransform(features, input.FitRows, components);
         return new FeatureMatrix(projected, $"{what}, PCA to {k} components ({variance:0.000} of variance)");
-    }
-
-    private async Task<NumericArray> PooledAsync(int grid, string key, FeatureInput input, CancellationToken ct)
-    {
-        if (await cache.TryGetAsync(key, ct) is { } cached)
-        {
-            input.Progress?.Report(new FeatureProgress((int)cached.Shape[0], (int)cached.Shape[0]));
-            return cached;
-        }
-        var shas = input.ImageSha256;
-        if (shas.Count != input.Labels.Count || shas.Any(s => s is null))
-        {
-            throw new InvalidOperationException($"{Name} reads the stimulus images from the store, but not every stimulus names one.");
-        }
-        int width = Stage.Channels * grid * grid;
-        var values = new float[shas.Count * width];
-        for (int i = 0; i < shas.Count; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            float[] pixels;
-            await using (var stream = store.OpenRead(shas[i]!))
-            using (var buffer = new MemoryStream())
-            {
-                await stream.CopyToAsync(buffer, ct);
-                buffer.Position = 0;
-                pixels = ResNet18Model.ReadInput(buffer, $"stimulus {i}");
-            }
-            var output = model.Run(pixels, [Stage])[0];
-            AveragePool(output, Stage.Channels, Stage.Side, grid, values.AsSpan(i * width, width));
-            if ((i + 1) % ReportEvery == 0 || i + 1 == shas.Count)
-            {
-                input.Progress?.Report(new FeatureProgress(i + 1, shas.Count));
-            }
-        }
-        var matrix = new NumericArray(NumericType.Float32, [shas.Count, width], values);
-        await cache.SetAsync(key, matrix, ct);
-        return matrix;
     }
 
     /// <summary>
@@ -165,16 +129,16 @@ public sealed class ResNet18FeatureSpace(ResNet18Stage stage, ResNet18Model mode
 /// <summary>Registers the ResNet-18 stages as feature spaces.</summary>
 public static class ResNet18ServiceCollectionExtensions
 {
-    /// <summary>Adds <c>resnet18:stem</c> .. <c>resnet18:pool</c>, the shared model (loaded on first use) and the feature cache.</summary>
+    /// <summary>Adds <c>resnet18:stem</c> .. <c>resnet18:pool</c>, the shared model (loaded on first use), their shared pooled matrices and the feature cache.</summary>
     public static IServiceCollection AddResNet18FeatureSpaces(this IServiceCollection services)
     {
         services.AddSingleton(sp => new ResNet18Model(sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()));
         services.AddSingleton<FeatureCache>();
         services.AddSingleton<Models.BuiltInModels>();
+        services.AddSingleton<ResNet18PooledFeatures>();
         foreach (var stage in ResNet18Stage.All)
         {
-            services.AddSingleton<IFeatureSpace>(sp => new ResNet18FeatureSpace(
-                stage, sp.GetRequiredService<ResNet18Model>(), sp.GetRequiredService<ContentStore>(), sp.GetRequiredService<FeatureCache>()));
+            services.AddSingleton<IFeatureSpace>(sp => new ResNet18FeatureSpace(stage, sp.GetRequiredService<ResNet18PooledFeatures>()));
         }
         return services;
     }
