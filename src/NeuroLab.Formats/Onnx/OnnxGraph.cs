@@ -27,6 +27,10 @@ public sealed record OnnxGraph(long IrVersion, IReadOnlyList<OnnxGraphInput> Inp
 
     private const int LengthDelimited = 2;
 
+    /// <summary>The tensors that can be read as features: the declared outputs first, then every other node output (each once, with its node's operator; "" for a declared output no node makes).</summary>
+    public IReadOnlyList<OnnxNodeOutput> Tensors =>
+        [.. Outputs.Select(o => NodeOutputs.FirstOrDefault(n => n.Name == o) ?? new OnnxNodeOutput(o, "")).Concat(NodeOutputs.Where(n => !Outputs.Contains(n.Name))).DistinctBy(t => t.Name)];
+
     /// <summary>Whether <paramref name="head"/> (a file's first bytes) starts like a ModelProto: ir_version (field 1, 1..100) followed by another ModelProto field.</summary>
     public static bool LooksLikeModel(ReadOnlySpan<byte> head) =>
         head.Length >= 3 && head[0] == 0x08 && head[1] is >= 1 and <= 100

@@ -65,7 +65,7 @@ public sealed class OnnxFeatureSpace(IDbContextFactory<NeuroLabDbContext> dbFact
         byte[] bytes;
         try
         {
-            (bytes, graph) = await ReadAsync(file, ct);
+            (bytes, graph) = await OnnxImageModel.ReadAsync(store, file, ct);
         }
         catch (FormatReadException e)
         {
@@ -126,7 +126,7 @@ public sealed class OnnxFeatureSpace(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             file = await db.DatasetFiles.AsNoTracking().SingleAsync(f => f.Id == parameters.ModelFileId, ct);
         }
-        var (bytes, graph) = await ReadAsync(file, ct);
+        var (bytes, graph) = await OnnxImageModel.ReadAsync(store, file, ct);
         int size = Size(parameters, graph, input.ImageSize);
         string key = RawKey(parameters, input, file.Sha256);
         string output = parameters.OnnxOutput ?? graph.Outputs[0];
@@ -155,18 +155,6 @@ public sealed class OnnxFeatureSpace(IDbContextFactory<NeuroLabDbContext> dbFact
 
     /// <summary>The side images are resized to: imageSize, else the graph's fixed side, else the working size.</summary>
     private static int Size(FeatureSpaceParameters p, OnnxGraph graph, int workingSize) => p.ImageSize ?? OnnxImageModel.FixedSide(graph) ?? workingSize;
-
-    /// <summary>The model file's bytes (refused over <see cref="OnnxImageModel.MaxModelBytes"/> before reading) and its graph.</summary>
-    private async Task<(byte[] Bytes, OnnxGraph Graph)> ReadAsync(DatasetFile file, CancellationToken ct)
-    {
-        if (file.SizeBytes > OnnxImageModel.MaxModelBytes)
-        {
-            throw new FormatReadException(file.FileName,
-                $"the model is {file.SizeBytes / (double)(1 << 20):N0} MiB, over the limit of {OnnxImageModel.MaxModelBytes >> 20} MiB for ONNX models.");
-        }
-        var bytes = await store.ReadAllBytesAsync(file.Sha256, ct);
-        return (bytes, OnnxGraph.Read(bytes, file.FileName));
-    }
 
     /// <summary>Every image of <paramref name="images"/> [n, h, w] through the model: [n, features] float32, in batches, with progress and cancellation between batches.</summary>
     private static NumericArray Extract(OnnxImageModel model, FeatureSpaceParameters p, Tensor images, int size, IProgress<FeatureProgress>? progress, CancellationToken ct)

@@ -2,6 +2,9 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using NeuroLab.Compute.Features.ResNet18;
+using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Storage;
+using NeuroLab.Formats;
 using NeuroLab.Formats.Onnx;
 
 namespace NeuroLab.Compute.Features.Onnx;
@@ -85,9 +88,9 @@ public sealed class OnnxImageModel : IDisposable
         {
             problems.Add($"imageSize {size} does not match {fileName}, whose input '{input.Name}' is [{Describe(shape)}]; leave imageSize out to use the graph's size.");
         }
-        if (output is not null && !graph.Outputs.Contains(output) && !graph.NodeOutputs.Any(o => o.Name == output))
+        if (output is not null && !graph.Tensors.Any(o => o.Name == output))
         {
-            var names = graph.Outputs.Concat(graph.NodeOutputs.Select(o => o.Name)).Distinct().ToList();
+            var names = graph.Tensors.Select(o => o.Name).ToList();
             problems.Add($"onnxOutput '{output}' is not a tensor of {fileName}; its node outputs are: {string.Join(", ", names.Take(20))}{(names.Count > 20 ? $" and {names.Count - 20} more (GET .../onnx-graph lists them)" : "")}.");
         }
         if (output is null && graph.Outputs.Count == 0)
@@ -95,6 +98,21 @@ public sealed class OnnxImageModel : IDisposable
             problems.Add($"{fileName} declares no graph output; name one in onnxOutput.");
         }
         return problems;
+    }
+
+    /// <summary>A model file's bytes (refused over <see cref="MaxModelBytes"/> before anything is read) and its graph.</summary>
+    /// <exception cref="FormatReadException">Too large, or not an ONNX model.</exception>
+    public static async Task<(byte[] Bytes, OnnxGraph Graph)> ReadAsync(ContentStore store, DatasetFile file, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(file);
+        if (file.SizeBytes > MaxModelBytes)
+        {
+            throw new FormatReadException(file.FileName,
+                $"the model is {file.SizeBytes / (double)(1 << 20):N0} MiB, over the limit of {MaxModelBytes >> 20} MiB for ONNX models.");
+        }
+        var bytes = await store.ReadAllBytesAsync(file.Sha256, ct);
+        return (bytes, OnnxGraph.Read(bytes, file.FileName));
     }
 
     /// <summary>The input's height and width for a requested <paramref name="imageSize"/>: the graph's fixed sides where it has them.</summary>
