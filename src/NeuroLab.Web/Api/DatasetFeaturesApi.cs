@@ -40,7 +40,7 @@ public static class DatasetFeaturesApi
         }
         try
         {
-            var (_, graph) = await OnnxImageModel.ReadAsync(store, file, ct);
+            var (_, graph) = await OnnxImageModel.ReadAsync(store, file.Sha256, file.SizeBytes, file.FileName, ct);
             return TypedResults.Ok(new OnnxGraphResponse(
                 [.. graph.Inputs.Select(i => new OnnxInputResponse(i.Name, i.ElementTypeName, i.Shape))],
                 [.. graph.Tensors.Select(t => new OnnxTensorResponse(t.Name, t.OpType, graph.Outputs.Contains(t.Name)))]));

@@ -65,7 +65,7 @@ public sealed class OnnxFeatureSpace(IDbContextFactory<NeuroLabDbContext> dbFact
         byte[] bytes;
         try
         {
-            (bytes, graph) = await OnnxImageModel.ReadAsync(store, file, ct);
+            (bytes, graph) = await OnnxImageModel.ReadAsync(store, file.Sha256, file.SizeBytes, file.FileName, ct);
         }
         catch (FormatReadException e)
         {
@@ -126,7 +126,7 @@ public sealed class OnnxFeatureSpace(IDbContextFactory<NeuroLabDbContext> dbFact
         {
             file = await db.DatasetFiles.AsNoTracking().SingleAsync(f => f.Id == parameters.ModelFileId, ct);
         }
-        var (bytes, graph) = await OnnxImageModel.ReadAsync(store, file, ct);
+        var (bytes, graph) = await OnnxImageModel.ReadAsync(store, file.Sha256, file.SizeBytes, file.FileName, ct);
         int size = Size(parameters, graph, input.ImageSize);
         string key = RawKey(parameters, input, file.Sha256);
         string output = parameters.OnnxOutput ?? graph.Outputs[0];

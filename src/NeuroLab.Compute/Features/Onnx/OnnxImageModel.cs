@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using NeuroLab.Compute.Features.ResNet18;
-using NeuroLab.Data.Datasets;
 using NeuroLab.Data.Storage;
 using NeuroLab.Formats;
 using NeuroLab.Formats.Onnx;
@@ -100,19 +99,18 @@ public sealed class OnnxImageModel : IDisposable
         return problems;
     }
 
-    /// <summary>A model file's bytes (refused over <see cref="MaxModelBytes"/> before anything is read) and its graph.</summary>
+    /// <summary>A stored model file's bytes (refused over <see cref="MaxModelBytes"/> before anything is read) and its graph.</summary>
     /// <exception cref="FormatReadException">Too large, or not an ONNX model.</exception>
-    public static async Task<(byte[] Bytes, OnnxGraph Graph)> ReadAsync(ContentStore store, DatasetFile file, CancellationToken ct)
+    public static async Task<(byte[] Bytes, OnnxGraph Graph)> ReadAsync(ContentStore store, string sha256, long sizeBytes, string fileName, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(file);
-        if (file.SizeBytes > MaxModelBytes)
+        if (sizeBytes > MaxModelBytes)
         {
-            throw new FormatReadException(file.FileName,
-                $"the model is {file.SizeBytes / (double)(1 << 20):N0} MiB, over the limit of {MaxModelBytes >> 20} MiB for ONNX models.");
+            throw new FormatReadException(fileName,
+                $"the model is {sizeBytes / (double)(1 << 20):N0} MiB, over the limit of {MaxModelBytes >> 20} MiB for ONNX models.");
         }
-        var bytes = await store.ReadAllBytesAsync(file.Sha256, ct);
-        return (bytes, OnnxGraph.Read(bytes, file.FileName));
+        var bytes = await store.ReadAllBytesAsync(sha256, ct);
+        return (bytes, OnnxGraph.Read(bytes, fileName));
     }
 
     /// <summary>The input's height and width for a requested <paramref name="imageSize"/>: the graph's fixed sides where it has them.</summary>
