@@ -233,4 +233,93 @@ public sealed class OnnxFeatureSpaceTests : IDisposable
         Assert.Equal([("conv", "Conv"), ("relu", "Relu"), ("pool", "GlobalAveragePool")], graph.NodeOutputs.Select(o => (o.Name, o.OpType)));
         Assert.Throws<FormatReadException>(() => OnnxGraph.Read("PK\u0003\u0004 zip"u8, "x.onnx"));
     }
+
+    [Fact]
+    public async Task Compute_RealResNet18Pool_EqualsTheGraphRunDirectlyOnMeanSubtractedPixels()
+    {
+        // The package's ResNet18.onnx (IR version 3: weights listed among the graph inputs; input fixed at [1, 3, 224, 224]) on
+        // grey 224x224 images with the package's per-channel ImageNet means as inputMean and 1/255 as inputStd (x in [0, 1] ->
+        // 255 x - mean). Reference: the same graph run directly with ONNX Runtime 1.32.0 on pixels prepared here.
+        // Not compared with resnet18:pool: the package's preprocessing subtracts a mean *image* (its planes vary by ~20 levels),
+        // which per-channel constants cannot express.
+        var resnet = new NeuroLab.Compute.Features.ResNet18.ResNet18Model();
+        const int n = 3, side = 224;
+        var random = new Random(7);
+        var bytes = new byte[n * side * side];
+        random.NextBytes(bytes);
+        for (int i = 0; i < n; i++)
+        {
+            bytes[i * side * side] = 0;
+            bytes[(i * side * side) + 1] = 255;
+        }
+        // The package's mean image, from its preprocessing graph on a zero input (output = -mean, B, G, R planes).
+        double[] mean = new double[3];
+        using (var prep = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(resnet.Directory, "ResNetPrepOnnx", "ResNetPreprocess.onnx")))
+        {
+            var zeros = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>([1, 3, side, side]);
+            using var result = prep.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(prep.InputMetadata.Keys.Single(), zeros)]);
+            var planes = result.Single().AsEnumerable<float>().ToArray();
+            for (int c = 0; c < 3; c++)
+            {
+                var plane = planes.AsSpan(c * side * side, side * side).ToArray();
+                mean[c] = -plane.Average();
+            }
+        }
+        var imagesPath = Path.Combine(_temp, "grey224.npy");
+        var modelPath = Path.Combine(_temp, "ResNet18.onnx");
+        NpyWriter.Write(imagesPath, new NumericArray(NumericType.UInt8, [n, side, side], bytes));
+        File.Copy(Path.Combine(resnet.Directory, "ResNet18Onnx", "ResNet18.onnx"), modelPath);
+        var dataset = await _f.Importer.ImportAsync(new DatasetImportRequest(_f.WorkspaceId, _f.Alice, "ResNet18 as ONNX", null, DatasetSpace.None,
+        [
+            new ImportSource("grey224.npy", FileRole.StimulusImages, imagesPath),
+            new ImportSource("ResNet18.onnx", FileRole.Model, modelPath),
+        ]));
+        var modelId = (await _f.Datasets.GetAsync(_f.Alice, dataset)).Files.Single(f => f.Role == FileRole.Model).Id;
+        await using var db = await _f.Database.Factory.CreateDbContextAsync();
+        var shas = await db.Stimuli.Where(s => s.DatasetId == dataset).OrderBy(s => s.Index).Select(s => s.ImageSha256).ToListAsync();
+        var input = new FeatureInput
+        {
+            Images = tensor(bytes.Select(b => b / 255f).ToArray(), [n, side, side]),
+            ImageSize = 64,
+            Labels = [.. Enumerable.Repeat<string?>(null, n)],
+            FitRows = [0, 1, 2],
+            ImageSha256 = shas,
+        };
+        var parameters = new FeatureSpaceParameters
+        {
+            ModelFileId = modelId, OnnxOutput = "Pooling395_Output_0", InputChannels = 3, InputMean = [.. mean.Select(m => m / 255)], InputStd = [1.0 / 255],
+        };
+
+        Assert.Empty(await _registry.ValidateAsync("features", ["onnx"], parameters,
+            new FeatureValidationContext(dataset, [.. shas.Select(s => new FeatureStimulus(s, null))], db), CancellationToken.None));
+        var ours = (await _registry.Get("onnx").ComputeAsync(parameters, input, CancellationToken.None)).Values.data<float>().ToArray();
+
+        // The same graph run directly with ONNX Runtime on 255 x - mean per channel: equal to 1e-4 absolute (float32; features up to ~10).
+        var direct = new float[n * 512];
+        using (var net = new Microsoft.ML.OnnxRuntime.InferenceSession(modelPath))
+        {
+            for (int i = 0; i < n; i++)
+            {
+                var x = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>([1, 3, side, side]);
+                for (int c = 0; c < 3; c++)
+                {
+                    for (int p = 0; p < side * side; p++)
+                    {
+                        x[0, c, p / side, p % side] = (float)(bytes[(i * side * side) + p] - mean[c]);
+                    }
+                }
+                using var result = net.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("Input247", x)]);
+                result.Single().AsEnumerable<float>().ToArray().CopyTo(direct, i * 512);
+            }
+        }
+        double worst = ours.Zip(direct, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst <= 1e-4, $"largest difference from the direct run {worst}");
+        // An intermediate tensor by name (added as a graph output): layer4's last ReLU [512, 7, 7], whose spatial mean is the pool.
+        var layer4 = (await _registry.Get("onnx").ComputeAsync(parameters with { OnnxOutput = "ReLU393_Output_0" }, input, CancellationToken.None)).Values.data<float>().ToArray();
+        Assert.Equal(n * 512 * 49, layer4.Length);
+        for (int j = 0; j < n * 512; j++)
+        {
+            Assert.True(Math.Abs(layer4.AsSpan(j * 49, 49).ToArray().Average() - ours[j]) <= 1e-4, $"image {j / 512}, channel {j % 512}");
+        }
+    }
 }
