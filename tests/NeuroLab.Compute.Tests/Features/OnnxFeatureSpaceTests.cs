@@ -197,6 +197,8 @@ public sealed class OnnxFeatureSpaceTests : IDisposable
         Assert.Equal(["onnxOutput 'fc7' is not a tensor of tiny.onnx; its node outputs are: pool, conv, relu."], unknown);
         Assert.Equal(["inputChannels 1 does not match tiny.onnx, whose input 'X' takes 3 channels."], channels);
         Assert.Contains("imageSize 32 does not match tiny.onnx", Assert.Single(size), StringComparison.Ordinal);
+        var notAModel = await ValidateAsync(data, new FeatureSpaceParameters { ModelFileId = Guid.NewGuid() });
+        Assert.Equal(["modelFileId must name a file of this dataset imported with the role Model (an ONNX model)."], notAModel);
     }
 
     [Fact]

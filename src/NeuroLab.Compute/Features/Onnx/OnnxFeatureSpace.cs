@@ -61,6 +61,11 @@ public sealed class OnnxFeatureSpace(IDbContextFactory<NeuroLabDbContext> dbFact
             problems.Add("modelFileId must name a file of this dataset imported with the role Model (an ONNX model).");
             return problems;
         }
+        if (file.Format != "onnx")
+        {
+            problems.Add($"modelFileId names {file.FileName}, a {file.Format} file; the onnx space takes an ONNX model (.onnx).");
+            return problems;
+        }
         OnnxGraph graph;
         byte[] bytes;
         try
