@@ -156,13 +156,27 @@ public sealed class TorchScriptFeatures : IDisposable
     /// <inheritdoc />
     public void Dispose() => _module.Dispose();
 
+    /// <summary>
+    /// Images (as documented on <see cref="ImageStack"/>) to a model's <c>[n, channels, height, width]</c> float32 input as
+    /// <paramref name="input"/> says: the preparation TorchScript models get, shared with uploaded ONNX image models.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad images or input options.</exception>
+    public static Tensor PrepareInput(Tensor images, TorchScriptInputOptions input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ValidateInput(input);
+        return Prepare(images, ImageStack.Describe(images), input, nameof(images));
+    }
+
+    private Tensor Prepare(Tensor batch, ImageStack stack, string parameterName) => Prepare(batch, stack, _input, parameterName);
+
     /// <summary>Images <c>[b, h, w(, c)]</c> to the model's <c>[b, channels, height, width]</c> float32 input.</summary>
-    private Tensor Prepare(Tensor batch, ImageStack stack, string parameterName)
+    private static Tensor Prepare(Tensor batch, ImageStack stack, TorchScriptInputOptions input, string parameterName)
     {
         var x = batch.to_type(ScalarType.Float32);
         x = stack.HasChannelAxis ? x.permute(0, 3, 1, 2) : x.unsqueeze(1);
         int channels = stack.Channels;
-        if (_input.Channels is int wanted && wanted != channels)
+        if (input.Channels is int wanted && wanted != channels)
         {
             x = (channels, wanted) switch
             {
@@ -173,12 +187,12 @@ public sealed class TorchScriptFeatures : IDisposable
             };
             channels = wanted;
         }
-        x = AreaResample.Resize(x, _input.Height ?? stack.Height, _input.Width ?? stack.Width);
-        if (_input.Mean is { } mean)
+        x = AreaResample.Resize(x, input.Height ?? stack.Height, input.Width ?? stack.Width);
+        if (input.Mean is { } mean)
         {
             x = x - ChannelVector(mean, channels, "Mean");
         }
-        if (_input.Std is { } std)
+        if (input.Std is { } std)
         {
             x = x / ChannelVector(std, channels, "Std");
         }

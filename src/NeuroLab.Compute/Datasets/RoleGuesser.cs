@@ -16,7 +16,7 @@ public static class RoleGuesser
             "nifti" when name.Contains("atlas", StringComparison.Ordinal) || name.Contains("aal", StringComparison.Ordinal) => FileRole.Atlas,
             "nifti" => FileRole.Anatomy,
             "events-tsv" => FileRole.Events,
-            "torchscript" => FileRole.Model,
+            "torchscript" or "onnx" => FileRole.Model,
             "image" => FileRole.StimulusImages,
             "gifti" when name.Contains("curv", StringComparison.Ordinal) || name.Contains("sulc", StringComparison.Ordinal) || name.Contains("thick", StringComparison.Ordinal) => FileRole.SurfaceData,
             "gifti" => FileRole.Surface,

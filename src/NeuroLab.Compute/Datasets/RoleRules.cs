@@ -18,8 +18,8 @@ public static class RoleRules
         return role switch
         {
             not FileRole.Other when f == BatchInspection.ExternalDataFormat => "this is the external data file of a GIFTI surface (its values are folded into the .gii); give it the role Other.",
-            FileRole.Model when f != "torchscript" => $"a model must be a TorchScript archive (torch.jit.script(model).save(path)), this is {Describe(inspection)}.",
-            not FileRole.Model and not FileRole.Other when f == "torchscript" => "a TorchScript model takes the role Model.",
+            FileRole.Model when f is not ("torchscript" or "onnx") => $"a model must be a TorchScript archive (torch.jit.script(model).save(path)) or an ONNX model (.onnx), this is {Describe(inspection)}.",
+            not FileRole.Model and not FileRole.Other when f is "torchscript" or "onnx" => $"{Describe(inspection)} takes the role Model.",
             FileRole.Run when f != "nifti" => $"a run must be a 4-D NIfTI image, this is {Describe(inspection)}.",
             FileRole.Run when volumes < 2 => $"a run must be 4-D with several volumes, this image is {Shape(inspection)}.",
             FileRole.Mask or FileRole.Anatomy when f != "nifti" => $"a {role.ToString().ToLowerInvariant()} must be a NIfTI volume, this is {Describe(inspection)}.",
@@ -49,6 +49,7 @@ public static class RoleRules
         "image" => "an image",
         "matrix" => "a numeric table",
         "torchscript" => "a TorchScript model",
+        "onnx" => "an ONNX model",
         BatchInspection.ExternalDataFormat => "the external data file of a GIFTI surface",
         _ => $"a .{i.Format} file",
     };

@@ -20,11 +20,14 @@ public sealed record FeatureSpaceParameters
     /// <summary>The variable of a .mat/.npz features file that holds the matrix.</summary>
     public string? FeatureVariable { get; init; }
 
-    /// <summary>A Model file of the dataset (a TorchScript archive).</summary>
+    /// <summary>A Model file of the dataset (a TorchScript archive or an ONNX model).</summary>
     public Guid? ModelFileId { get; init; }
 
     /// <summary>Position of the wanted output in the TorchScript model's returned tuple.</summary>
     public int Layer { get; init; }
+
+    /// <summary>The node output of an uploaded ONNX model used as features (default: the graph's first declared output).</summary>
+    public string? OnnxOutput { get; init; }
 
     /// <summary>Channels the TorchScript model expects (1 or 3; default: as the model's first convolution says).</summary>
     public int? InputChannels { get; init; }

@@ -118,6 +118,7 @@ public static class FeatureSpaceServiceCollectionExtensions
         .AddFeatureSpace<PixelFeatureSpace>()
         .AddFeatureSpace<UploadedMatrixFeatureSpace>()
         .AddFeatureSpace<TorchScriptFeatureSpace>()
+        .AddFeatureSpace<Onnx.OnnxFeatureSpace>()
         .AddFeatureSpace<LabelFeatureSpace>()
         .AddResNet18FeatureSpaces();
 

@@ -28,6 +28,8 @@ public static class FileInspector
         ArgumentNullException.ThrowIfNull(path);
         limits ??= InspectionLimits.Default;
         var format = FormatDetector.Detect(path);
+        // A file named .onnx goes to the ONNX reader whatever its head looks like, so the refusal says what is wrong with it.
+        format = fileName.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && format is not "corrupt-gzip" ? "onnx" : format;
         try
         {
             return format switch
@@ -139,6 +141,7 @@ public static class FileInspector
         "npy" => FromStreamed("npy", StreamedArray.Npy(path, fileName, limits), []),
         "npz" => InspectNpz(path, fileName, limits),
         "torchscript" => InspectTorchScript(path, fileName),
+        "onnx" => InspectOnnx(path, fileName, limits),
         "pytorch-pickle" => throw new FormatReadException(fileName,
             "a torch.save file (weights or a pickled module), not a TorchScript model; save the model with torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path)."),
         "mat" or "hdf5" => InspectMat(path, fileName, limits),
@@ -177,6 +180,21 @@ public static class FileInspector
         }
         summary["order"] = array.Order == ArrayOrder.C ? "C" : "Fortran";
         return new FileInspection { Format = format, Shape = array.Shape, Dtype = NumericTypes.Name(array.Type), Summary = summary, Warnings = warnings };
+    }
+
+    /// <summary>An ONNX model: read whole (within the inspection budget) and described by its graph's inputs and outputs.</summary>
+    private static FileInspection InspectOnnx(string path, string fileName, InspectionLimits limits)
+    {
+        limits.CheckWhole(fileName, new FileInfo(path).Length, "an ONNX model");
+        var graph = Onnx.OnnxGraph.Read(File.ReadAllBytes(path), fileName);
+        var summary = new Dictionary<string, object?>
+        {
+            ["irVersion"] = graph.IrVersion,
+            ["inputs"] = graph.Inputs.Select(i => $"{i.Name} {i.ElementTypeName} [{string.Join("x", i.Shape?.Select(d => d?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?") ?? [])}]").ToArray(),
+            ["outputs"] = graph.Outputs.ToArray(),
+            ["nodeOutputs"] = graph.NodeOutputs.Count,
+        };
+        return new FileInspection { Format = "onnx", Summary = summary, Warnings = [] };
     }
 
     private static FileInspection InspectTorchScript(string path, string fileName)

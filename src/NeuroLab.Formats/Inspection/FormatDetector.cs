@@ -95,6 +95,10 @@ public static class FormatDetector
         {
             return "image";
         }
+        if (Onnx.OnnxGraph.LooksLikeModel(head))
+        {
+            return "onnx";
+        }
         var text = Encoding.UTF8.GetString(head);
         if (text.TrimStart('\uFEFF', ' ', '\r', '\n', '\t').StartsWith('<') && text.Contains("GIFTI", StringComparison.Ordinal))
         {

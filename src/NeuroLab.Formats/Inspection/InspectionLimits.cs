@@ -58,6 +58,7 @@ public sealed record InspectionLimits
     private static string Advice(string what) => what switch
     {
         _ when what.Contains("progressive", StringComparison.Ordinal) => "save it as a PNG or a baseline JPEG, which are checked row by row.",
+        _ when what.Contains("ONNX", StringComparison.Ordinal) => "models are read whole; export a smaller network.",
         _ => "save large arrays as .npy or NIfTI, which are checked in a streaming pass.",
     };
 }

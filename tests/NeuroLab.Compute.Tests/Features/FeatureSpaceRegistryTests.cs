@@ -47,9 +47,9 @@ public sealed class FeatureSpaceRegistryTests : IDisposable
     {
         var registry = TestFeatureSpaces.Registry(_f.Database.Factory, _f.Store);
 
-        Assert.Equal(["gabor", "pca", "pixels", "file", "torchscript", "labels", "resnet18:stem", "resnet18:layer1", "resnet18:layer2", "resnet18:layer3", "resnet18:layer4", "resnet18:pool"], registry.Names);
+        Assert.Equal(["gabor", "pca", "pixels", "file", "torchscript", "onnx", "labels", "resnet18:stem", "resnet18:layer1", "resnet18:layer2", "resnet18:layer3", "resnet18:layer4", "resnet18:pool"], registry.Names);
         Assert.All(registry.All, s => Assert.False(string.IsNullOrWhiteSpace(s.Description)));
-        Assert.Equal(["gabor", "pca", "pixels", "torchscript", "resnet18:stem", "resnet18:layer1", "resnet18:layer2", "resnet18:layer3", "resnet18:layer4", "resnet18:pool"], registry.All.Where(s => s.NeedsImages).Select(s => s.Name));
+        Assert.Equal(["gabor", "pca", "pixels", "torchscript", "onnx", "resnet18:stem", "resnet18:layer1", "resnet18:layer2", "resnet18:layer3", "resnet18:layer4", "resnet18:pool"], registry.All.Where(s => s.NeedsImages).Select(s => s.Name));
         var pca = registry.Get("pca").Parameters.Single(p => p.Name == "pcaComponents");
         Assert.Equal(("integer", "100", 1.0, 10_000.0), (pca.Type, pca.Default, pca.Minimum!.Value, pca.Maximum!.Value));
         Assert.Equal(["featureFileId", "featureVariable"], registry.Get("file").Parameters.Select(p => p.Name));
@@ -65,7 +65,7 @@ public sealed class FeatureSpaceRegistryTests : IDisposable
         var registry = TestFeatureSpaces.Registry(_f.Database.Factory, _f.Store, s => s.AddFeatureSpace<ConstantFeatureSpace>());
 
         Assert.Equal("constant", registry.Names.Last());
-        Assert.Equal(13, registry.All.Count);
+        Assert.Equal(14, registry.All.Count);
         Assert.False(registry.NeedsImages(["constant", "labels"]));
         Assert.True(registry.NeedsImages(["constant", "pca"]));
     }
@@ -77,7 +77,7 @@ public sealed class FeatureSpaceRegistryTests : IDisposable
 
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => registry.Get("gabour"));
 
-        Assert.Contains("unknown feature space 'gabour'. Allowed: gabor, pca, pixels, file, torchscript, labels, resnet18:stem, resnet18:layer1, resnet18:layer2, resnet18:layer3, resnet18:layer4, resnet18:pool.", e.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown feature space 'gabour'. Allowed: gabor, pca, pixels, file, torchscript, onnx, labels, resnet18:stem, resnet18:layer1, resnet18:layer2, resnet18:layer3, resnet18:layer4, resnet18:pool.", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class FeatureSpaceRegistryTests : IDisposable
         var problems = await registry.ValidateAsync("bands", ["pixels", "resnet"], new FeatureSpaceParameters(),
             new FeatureValidationContext(Guid.NewGuid(), [new FeatureStimulus("abc", "face"), new FeatureStimulus("def", "house")], db), CancellationToken.None);
 
-        Assert.Equal(["bands: unknown feature space 'resnet'. Allowed: gabor, pca, pixels, file, torchscript, labels, resnet18:stem, resnet18:layer1, resnet18:layer2, resnet18:layer3, resnet18:layer4, resnet18:pool."], problems);
+        Assert.Equal(["bands: unknown feature space 'resnet'. Allowed: gabor, pca, pixels, file, torchscript, onnx, labels, resnet18:stem, resnet18:layer1, resnet18:layer2, resnet18:layer3, resnet18:layer4, resnet18:pool."], problems);
     }
 
     [Fact]

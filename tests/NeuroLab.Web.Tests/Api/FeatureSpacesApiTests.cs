@@ -7,14 +7,14 @@ namespace NeuroLab.Web.Tests.Api;
 /// <summary>GET /api/v1/feature-spaces lists the registry; runs naming a space it does not hold are refused, never defaulted.</summary>
 public sealed class FeatureSpacesApiTests(RunParameterFixture f) : IClassFixture<RunParameterFixture>
 {
-    private const string Allowed = "Allowed: gabor, pca, pixels, file, torchscript, labels, resnet18:stem, resnet18:layer1, resnet18:layer2, resnet18:layer3, resnet18:layer4, resnet18:pool.";
+    private const string Allowed = "Allowed: gabor, pca, pixels, file, torchscript, onnx, labels, resnet18:stem, resnet18:layer1, resnet18:layer2, resnet18:layer3, resnet18:layer4, resnet18:pool.";
 
     [Fact]
     public async Task FeatureSpaces_SignedIn_ListsTheBuiltInSpacesWithParametersAndImageNeeds()
     {
         var spaces = await (await f.Alice.GetAsync("/api/v1/feature-spaces")).JsonAsync();
 
-        Assert.Equal(["gabor", "pca", "pixels", "file", "torchscript", "labels", "resnet18:stem", "resnet18:layer1", "resnet18:layer2", "resnet18:layer3", "resnet18:layer4", "resnet18:pool"], spaces.EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(["gabor", "pca", "pixels", "file", "torchscript", "onnx", "labels", "resnet18:stem", "resnet18:layer1", "resnet18:layer2", "resnet18:layer3", "resnet18:layer4", "resnet18:pool"], spaces.EnumerateArray().Select(s => s.GetProperty("name").GetString()));
         var pca = spaces.EnumerateArray().Single(s => s.GetProperty("name").GetString() == "pca");
         Assert.True(pca.GetProperty("needsImages").GetBoolean());
         Assert.False(string.IsNullOrWhiteSpace(pca.GetProperty("description").GetString()));

@@ -123,6 +123,7 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Contains("GET /api/v1/feature-spaces", walked);
         Assert.Contains("GET /api/v1/run-kinds", walked);
         Assert.Contains("GET /api/v1/datasets/{id:guid}/features/{space}.npy", walked);
+        Assert.Contains("GET /api/v1/datasets/{id:guid}/files/{fileId:guid}/onnx-graph", walked);
 
         var after = await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}")).JsonAsync();
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());

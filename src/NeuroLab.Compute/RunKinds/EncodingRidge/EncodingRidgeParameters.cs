@@ -10,7 +10,8 @@ namespace NeuroLab.Compute.RunKinds.EncodingRidge;
 /// <c>featureFileId</c>, rows aligned with the stimuli; for .mat/.npz name the variable in <c>featureVariable</c>) |
 /// torchscript (a Model file of the dataset, <c>modelFileId</c>; <c>layer</c> = position of the wanted output in
 /// the model's returned tuple, default 0; <c>inputChannels</c> 1 or 3 and <c>inputMean</c>/<c>inputStd</c> per channel,
-/// see <see cref="NeuroLab.Analysis.Features.TorchScriptInputOptions"/>); <c>imageSize</c> (working resolution and the model's input size, default
+/// see <see cref="NeuroLab.Analysis.Features.TorchScriptInputOptions"/>) | onnx (an ONNX Model file, <c>modelFileId</c>, the tensor
+/// named <c>onnxOutput</c>, same input settings); <c>imageSize</c> (working resolution and the model's input size, default
 /// min(64, stimulus size)); <c>pcaComponents</c> (default 100); <c>alphas</c> (default logspace(0, 6, 13));
 /// <c>folds</c> (default 5); <c>intercept</c> (default true); <c>split</c> = dataset (the stimuli's train/test
 /// marks) | random (with <c>testFraction</c>, default 0.2, drawn with the run's seed); <c>bands</c> = two or more of
@@ -46,6 +47,9 @@ public sealed record EncodingRidgeParameters : IResponseSetParameters
     public Guid? ModelFileId { get; set; }
 
     public int Layer { get; set; }
+
+    /// <summary>onnx: the node output of the uploaded ONNX model used as features (default: the graph's first output).</summary>
+    public string? OnnxOutput { get; set; }
 
     public int? InputChannels { get; set; }
 
@@ -86,6 +90,7 @@ public sealed record EncodingRidgeParameters : IResponseSetParameters
         FeatureVariable = FeatureVariable,
         ModelFileId = ModelFileId,
         Layer = Layer,
+        OnnxOutput = OnnxOutput,
         InputChannels = InputChannels,
         InputMean = InputMean,
         InputStd = InputStd,
