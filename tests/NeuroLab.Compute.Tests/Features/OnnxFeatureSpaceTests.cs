@@ -202,6 +202,15 @@ public sealed class OnnxFeatureSpaceTests : IDisposable
     }
 
     [Fact]
+    public void MatrixTooLarge_MoreThanTheLimit_NamesOutputFeaturesAndSize()
+    {
+        // A conv output of 64 x 112 x 112 for 10,000 stimuli: 3.0 GiB of float32.
+        var problem = NeuroLab.Compute.Features.Onnx.OnnxFeatureSpace.MatrixTooLarge(64 * 112 * 112, 10_000, "conv1", "net.onnx", NeuroLab.Compute.Features.Onnx.OnnxFeatureSpace.MaxMatrixBytes);
+        Assert.Equal("onnxOutput 'conv1' of net.onnx gives 802,816 features per image: 10,000 stimuli x 802,816 float32 = 29.91 GiB, more than the 1 GiB a feature matrix may take. Choose a smaller (pooled or later) output or a smaller imageSize.", problem);
+        Assert.Null(NeuroLab.Compute.Features.Onnx.OnnxFeatureSpace.MatrixTooLarge(512, 10_000, "pool", "net.onnx", NeuroLab.Compute.Features.Onnx.OnnxFeatureSpace.MaxMatrixBytes));
+    }
+
+    [Fact]
     public async Task Validate_TextInputGraph_RefusedAsNotAnImageModel()
     {
         var data = await ImportAsync(OnnxTestModels.TextIdentity(), "text.onnx");

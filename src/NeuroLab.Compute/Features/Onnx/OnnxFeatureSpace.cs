@@ -24,6 +24,9 @@ public sealed class OnnxFeatureSpace(IDbContextFactory<NeuroLabDbContext> dbFact
     /// <summary>Bump when the preparation changes, so cached matrices are not reused.</summary>
     private const string Version = "v1";
 
+    /// <summary>Most bytes the raw feature matrix [stimuli, features] (float32) may take.</summary>
+    public const long MaxMatrixBytes = 1L << 30;
+
     public string Name => "onnx";
 
     public string Label => "Uploaded ONNX model";
@@ -92,13 +95,26 @@ public sealed class OnnxFeatureSpace(IDbContextFactory<NeuroLabDbContext> dbFact
             var image = ImageReader.Read(stream, "stimulus 0", new ImageReadOptions { Color = ImageColorMode.Grayscale });
             int side = (int)Math.Min(image.Shape[0], image.Shape[1]);
             var first = tensor(image.ToFloat32(), [1, image.Shape[0], image.Shape[1]]);
-            Extract(model, parameters, first, Size(parameters, graph, FeatureInput.WorkingSize(parameters.ImageSize, side)), null, ct);
+            var features = Extract(model, parameters, first, Size(parameters, graph, FeatureInput.WorkingSize(parameters.ImageSize, side)), null, ct);
+            // The whole matrix [stimuli, features] is held in memory (and cached): bound it before the run is queued.
+            if (MatrixTooLarge(features.Shape[1], context.Stimuli.Count, parameters.OnnxOutput ?? graph.Outputs.FirstOrDefault() ?? "", file.FileName, MaxMatrixBytes) is { } tooLarge)
+            {
+                problems.Add(tooLarge);
+            }
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or FormatReadException)
         {
             problems.Add(e.Message);
         }
         return problems;
+    }
+
+    /// <summary>The problem when <paramref name="stimuli"/> x <paramref name="width"/> float32 exceed <paramref name="limit"/> bytes; null otherwise.</summary>
+    internal static string? MatrixTooLarge(long width, int stimuli, string output, string fileName, long limit)
+    {
+        double bytes = 4.0 * width * stimuli;
+        return bytes <= limit ? null : string.Create(CultureInfo.InvariantCulture,
+            $"onnxOutput '{output}' of {fileName} gives {width:N0} features per image: {stimuli:N0} stimuli x {width:N0} float32 = {bytes / (1 << 30):0.00} GiB, more than the {limit / (double)(1 << 30):0.##} GiB a feature matrix may take. Choose a smaller (pooled or later) output or a smaller imageSize.");
     }
 
     /// <summary>The key of the flattened model features (before PCA).</summary>
