@@ -111,6 +111,16 @@ public sealed class ResNet18FeatureSpaceTests : IDisposable
     }
 
     [Fact]
+    public void PassTooLarge_BigGridOnManyImages_IsRefusedNamingTheSize_Grid2Fits()
+    {
+        // Grid 7: 64*49 + 64*49 + 128*49 + 256*49 + 512*49 + 512 = 50,688 floats per image; 73,000 images (NSD) = 13.8 GiB.
+        Assert.Equal("poolGrid 7 gives 50,688 features per image over the six stages (one pass pools them all): 73,000 images take 13.8 GiB, more than 2 GiB. Choose a smaller poolGrid.",
+            ResNet18FeatureSpace.PassTooLarge(73_000, 7));
+        // Grid 2: 256 + 256 + 512 + 1,024 + 2,048 + 512 = 4,608 floats per image: 73,000 images = 1.25 GiB.
+        Assert.Null(ResNet18FeatureSpace.PassTooLarge(73_000, 2));
+    }
+
+    [Fact]
     public void AveragePool_Grid2Of7_EqualsTorchAdaptiveAvgPool2d()
     {
         // Reference: libtorch 2.10.0 (TorchSharp 0.107.0) adaptive_avg_pool2d; tolerance 1e-6 (float32 sums of up to 16 values).

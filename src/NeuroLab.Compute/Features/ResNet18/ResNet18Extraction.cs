@@ -45,7 +45,7 @@ public static class ResNet18Extraction
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ct.ThrowIfCancellationRequested();
-        var matrices = outputs.Select(o => new float[count * o.Width]).ToArray();
+        var matrices = outputs.Select(o => new float[checked(count * o.Width)]).ToArray();
         var pooling = new TimeSpan[outputs.Count];
         var network = TimeSpan.Zero;
         long readingTicks = 0;
@@ -103,7 +103,7 @@ public static class ResNet18Extraction
                     int size = stage.Channels * stage.Side * stage.Side, width = outputs[o].Width;
                     for (int b = 0; b < n; b++)
                     {
-                        ResNet18FeatureSpace.AveragePool(values.Slice(b * size, size), stage.Channels, stage.Side, grid, matrices[o].AsSpan(indices[b] * width, width));
+                        ResNet18FeatureSpace.AveragePool(values.Slice(b * size, size), stage.Channels, stage.Side, grid, matrices[o].AsSpan(checked(indices[b] * width), width));
                     }
                     poolingTicks[o] = Stopwatch.GetElapsedTime(poolStart).Ticks;
                 });

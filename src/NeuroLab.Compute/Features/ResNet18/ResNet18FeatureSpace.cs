@@ -62,7 +62,23 @@ public sealed class ResNet18FeatureSpace(ResNet18Stage stage, ResNet18PooledFeat
         {
             problems.Add($"{Name}: the ResNet-18 graphs are not installed on this server (looked in {pooledFeatures.Model.Directory}; setting {ResNet18Model.DirectorySetting}).");
         }
+        if (context is not null && PassTooLarge(context.Stimuli.Count, parameters.PoolGrid ?? DefaultPoolGrid) is { } tooLarge)
+        {
+            problems.Add($"{Name}: {tooLarge}");
+        }
         return Task.FromResult<IReadOnlyList<string>>(problems);
+    }
+
+    /// <summary>Most bytes the pooled matrices of one pass (every stage, float32) may take.</summary>
+    public const long MaxPassBytes = 2L << 30;
+
+    /// <summary>The problem when one pass over <paramref name="images"/> at <paramref name="grid"/> would hold more than <see cref="MaxPassBytes"/>; null otherwise.</summary>
+    internal static string? PassTooLarge(long images, int grid)
+    {
+        long perImage = ResNet18Stage.All.Sum(s => (long)s.Channels * Math.Min(grid, s.Side) * Math.Min(grid, s.Side));
+        double bytes = 4.0 * perImage * images;
+        return bytes <= MaxPassBytes ? null : string.Create(CultureInfo.InvariantCulture,
+            $"poolGrid {grid} gives {perImage:N0} features per image over the six stages (one pass pools them all): {images:N0} images take {bytes / (1 << 30):0.0} GiB, more than {MaxPassBytes >> 30} GiB. Choose a smaller poolGrid.");
     }
 
     /// <summary>The key of the pooled network features (before PCA): model, stage, grid, preprocessing and the images.</summary>
