@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NeuroLab.Analysis.Encoding;
 using NeuroLab.Formats.Matlab;
 
 namespace NeuroLab.Analysis.Tests.Reconstruction;
@@ -6,7 +7,7 @@ namespace NeuroLab.Analysis.Tests.Reconstruction;
 /// <summary>
 /// Inputs and reference values for the reconstruction metrics: <c>Reference/reconstruction_reference.json</c>, written by
 /// <c>Reference/reconstruction_reference.py</c> (scikit-image 0.19.3, scipy 1.10.1, numpy 1.24.2). Synthetic images are
-/// rebuilt here bit for bit with the script's SplitMix64 recipe; digits come from the shared vangerven-digits file.
+/// rebuilt here bit for bit with the script's recipe and NeuroLab's SplitMix64 (the script re-implements it); digits come from the shared vangerven-digits file.
 /// </summary>
 internal static class ReconstructionFixtures
 {
@@ -29,7 +30,7 @@ internal static class ReconstructionFixtures
     {
         int h = imageCase.GetProperty("h").GetInt32(), w = imageCase.GetProperty("w").GetInt32();
         var alphas = Doubles(imageCase.GetProperty("alphas"));
-        var rng = new SplitMix(imageCase.GetProperty("seed").GetUInt64());
+        var rng = new SplitMix64(imageCase.GetProperty("seed").GetUInt64());
         int n = alphas.Length, size = h * w;
         var recon = new float[n * size];
         var target = new float[n * size];
@@ -94,29 +95,14 @@ internal static class ReconstructionFixtures
         return (Scaled(file["stimTest"]), Scaled(file["stimTrn"]));
     }
 
-    /// <summary>SplitMix64, as src/NeuroLab.Analysis/Encoding/SplitMix64.cs and the script (internal there, so repeated).</summary>
-    internal sealed class SplitMix(ulong seed)
+    /// <summary>The script's <c>uniform_field</c>: (Next() &gt;&gt; 40) / 2^24, row-major.</summary>
+    public static double[] Field(this SplitMix64 random, int rows, int cols)
     {
-        private ulong _state = seed;
-
-        public ulong Next()
+        var values = new double[rows * cols];
+        for (int k = 0; k < values.Length; k++)
         {
-            _state += 0x9E3779B97F4A7C15UL;
-            ulong z = _state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
+            values[k] = (random.Next() >> 40) / (double)(1 << 24);
         }
-
-        /// <summary>The script's <c>uniform_field</c>: (Next() &gt;&gt; 40) / 2^24, row-major.</summary>
-        public double[] Field(int rows, int cols)
-        {
-            var values = new double[rows * cols];
-            for (int k = 0; k < values.Length; k++)
-            {
-                values[k] = (Next() >> 40) / (double)(1 << 24);
-            }
-            return values;
-        }
+        return values;
     }
 }

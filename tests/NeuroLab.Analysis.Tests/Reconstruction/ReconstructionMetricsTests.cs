@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using NeuroLab.Analysis.Encoding;
 using NeuroLab.Analysis.Reconstruction;
 using Xunit.Abstractions;
 using static NeuroLab.Analysis.Tests.Reconstruction.ReconstructionFixtures;
@@ -70,7 +71,7 @@ public sealed class ReconstructionMetricsTests(ITestOutputHelper output)
     {
         var reference = Reference.GetProperty("identification");
         int n = reference.GetProperty("n").GetInt32(), d = reference.GetProperty("d").GetInt32();
-        var rng = new SplitMix(reference.GetProperty("seed").GetUInt64());
+        var rng = new SplitMix64(reference.GetProperty("seed").GetUInt64());
         var target = rng.Field(n, d).Select(v => (float)v).ToArray();
         var noise = rng.Field(n, d);
         target.AsSpan(5 * d, d).CopyTo(target.AsSpan(7 * d, d));
@@ -101,7 +102,7 @@ public sealed class ReconstructionMetricsTests(ITestOutputHelper output)
         var reference = Reference.GetProperty("retrieval");
         int n = reference.GetProperty("n").GetInt32(), m = reference.GetProperty("m").GetInt32(), d = reference.GetProperty("d").GetInt32();
         var trueIndex = reference.GetProperty("trueIndex").EnumerateArray().Select(v => v.GetInt32()).ToArray();
-        var rng = new SplitMix(reference.GetProperty("seed").GetUInt64());
+        var rng = new SplitMix64(reference.GetProperty("seed").GetUInt64());
         var candidates = rng.Field(m, d).Select(v => (float)v).ToArray();
         var noise = rng.Field(n, d);
         candidates.AsSpan(17 * d, d).CopyTo(candidates.AsSpan(10 * d, d));
@@ -125,7 +126,7 @@ public sealed class ReconstructionMetricsTests(ITestOutputHelper output)
     public void MeanWithInterval_SameDraws_MatchesNumpyPercentile()
     {
         var reference = Reference.GetProperty("bootstrap");
-        var values = new SplitMix(reference.GetProperty("seed").GetUInt64()).Field(1, reference.GetProperty("count").GetInt32());
+        var values = new SplitMix64(reference.GetProperty("seed").GetUInt64()).Field(1, reference.GetProperty("count").GetInt32());
         foreach (var k in reference.GetProperty("nanAt").EnumerateArray())
         {
             values[k.GetInt32()] = double.NaN;
@@ -143,7 +144,7 @@ public sealed class ReconstructionMetricsTests(ITestOutputHelper output)
     [Fact]
     public void MeanWithInterval_LargeSample_WidthNearNormalTheory()
     {
-        var values = new SplitMix(5).Field(1, 2000);
+        var values = new SplitMix64(5).Field(1, 2000);
 
         var (mean, low, high) = ReconstructionMetrics.MeanWithInterval(values, 2000, 3);
 

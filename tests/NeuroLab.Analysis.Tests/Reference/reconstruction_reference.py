@@ -29,23 +29,10 @@ import numpy as np
 import scipy.io
 from skimage.metrics import structural_similarity
 
+from ridge_reference import SplitMix64  # the same generator as src/NeuroLab.Analysis/Encoding/SplitMix64.cs
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DIGITS = "/work/shared/data/vangerven-digits/digit69_28x28.mat"
-MASK = (1 << 64) - 1
-
-
-class SplitMix64:
-    """Same generator as src/NeuroLab.Analysis/Encoding/SplitMix64.cs."""
-
-    def __init__(self, seed):
-        self.state = seed & MASK
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
 
 
 def uniform_field(rng, rows, cols):
