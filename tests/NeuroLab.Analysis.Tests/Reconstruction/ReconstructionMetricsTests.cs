@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NeuroLab.Analysis.Encoding;
 using NeuroLab.Analysis.Reconstruction;
 using Xunit.Abstractions;
@@ -13,7 +12,7 @@ namespace NeuroLab.Analysis.Tests.Reconstruction;
 /// Tolerance 1e-10 absolute: both sides compute in float64 on the same float32 inputs and differ only in summation
 /// order (rounding of order 1e-15 on sums of at most 65,536 terms of magnitude below 1).
 /// </summary>
-public sealed class ReconstructionMetricsTests(ITestOutputHelper output)
+public sealed class ReconstructionMetricsTests
 {
     private const double Tolerance = 1e-10;
 
@@ -217,22 +216,6 @@ public sealed class ReconstructionMetricsTests(ITestOutputHelper output)
         var pool = Digits.Train.Concat(test).ToArray();
         var ranks = ReconstructionMetrics.RetrievalRank(blurred, pool, 10, 100, 784, Enumerable.Range(90, 10).ToArray());
         Assert.Equal(reference.GetProperty("blurredRetrievalRanks").EnumerateArray().Select(v => v.GetInt32()), ranks);
-    }
-
-    [Fact]
-    public void Ssim_300Images256_UnderThirtySeconds()
-    {
-        var (recon, target, _, h, w) = Images(ImageCase("large256"));
-        var many = Enumerable.Repeat(recon, 300).SelectMany(x => x).ToArray();
-        var truth = Enumerable.Repeat(target, 300).SelectMany(x => x).ToArray();
-
-        var clock = Stopwatch.StartNew();
-        var ssim = ReconstructionMetrics.Ssim(many, truth, 300, h, w);
-        clock.Stop();
-
-        output.WriteLine($"SSIM of 300 images of {h}x{w}: {clock.Elapsed.TotalSeconds:F2} s");
-        Assert.All(ssim, v => Assert.Equal(ssim[0], v));
-        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 30); // ~3 s measured here; loose because CI shares 2 cores
     }
 
     private static void AssertClose(double[] expected, double[] actual)
