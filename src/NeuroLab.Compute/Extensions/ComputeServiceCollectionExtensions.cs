@@ -46,6 +46,7 @@ public static class ComputeServiceCollectionExtensions
         services.AddRunKind<EncodingReadoutParameters, EncodingReadoutSummary, EncodingReadoutJob>();
         services.AddRunKind<EncodingHierarchyParameters, EncodingHierarchySummary, EncodingHierarchyJob>();
         services.AddRunKind<VoxelCaptionsParameters, VoxelCaptionsSummary, VoxelCaptionsJob>();
+        services.AddRunKind<RunKinds.ReconstructionRidge.ReconstructionRidgeParameters, RunKinds.ReconstructionRidge.ReconstructionRidgeSummary, RunKinds.ReconstructionRidge.ReconstructionRidgeJob>();
 
         // Registered whatever RunQueueEnabled says: the queue reads the option and stays idle when it is false.
         services.TryAddSingleton<RunQueue>();

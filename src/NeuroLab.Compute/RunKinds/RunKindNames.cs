@@ -15,6 +15,9 @@ public static class RunKindNames
     /// <summary>One ridge model per stage of a feature hierarchy: each unit's best stage and a stage-by-region table.</summary>
     public const string EncodingHierarchy = "encoding-hierarchy";
 
+    /// <summary>Decodes seen images from responses: one ridge regression per pixel.</summary>
+    public const string ReconstructionRidge = "reconstruction-ridge";
+
     /// <summary>Natural-language captions of what each well-predicted unit of an encoding-ridge run prefers.</summary>
     public const string VoxelCaptions = "voxel-captions";
 }

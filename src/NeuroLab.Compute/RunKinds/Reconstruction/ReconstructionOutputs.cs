@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+using NeuroLab.Analysis.Reconstruction;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Formats;
+
+namespace NeuroLab.Compute.RunKinds.Reconstruction;
+
+/// <summary>The artifacts every reconstruction kind writes (the contract of the gallery and of external scripts).</summary>
+public static class ReconstructionArtifacts
+{
+    public static readonly ArtifactSpec Reconstructions = new("reconstructions.npy", ArtifactRole.ImageSet,
+        "float32 [test images, h, w] in 0..1, greyscale, in the dataset's test order.");
+    public static readonly ArtifactSpec Targets = new("targets.npy", ArtifactRole.ImageSet,
+        "The original test images on the same grid, float32 [test images, h, w] in 0..1.");
+    public static readonly ArtifactSpec Metrics = new("metrics.csv", ArtifactRole.Table,
+        "One row per test image: index, pixcorr, ssim, mse, identification_pixels, then retrieval columns when the kind retrieves (retrieval_rank, top1, top5), then stimulus.");
+    public static readonly ArtifactSpec TestStimulusIndex = new("test_stimulus_index.npy", ArtifactRole.Matrix,
+        "The stimulus (dataset order) of each test image [test images].");
+
+    /// <summary>The artifacts of every reconstruction kind, for the kind's declaration.</summary>
+    public static IReadOnlyList<ArtifactSpec> Common { get; } = [Reconstructions, Targets, Metrics, TestStimulusIndex];
+}
+
+/// <summary>A metric's mean over the test images with its bootstrap 95% interval (NaN where undefined).</summary>
+public sealed record MetricSummary(double Mean, double Low, double High)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Mean:0.000} [{Low:0.000}, {High:0.000}]");
+}
+
+/// <summary>
+/// The scores of a reconstruction run over its test images (Du et al. 2017's table reports PixCorr, MSE and SSIM; MindEye's
+/// 2-way identification; retrieval among candidates): means with bootstrap 95% intervals over test images.
+/// </summary>
+public sealed record ReconstructionScores
+{
+    public int TestImages { get; init; }
+
+    public int Height { get; init; }
+
+    public int Width { get; init; }
+
+    public MetricSummary PixCorr { get; init; } = new(double.NaN, double.NaN, double.NaN);
+
+    public MetricSummary Ssim { get; init; } = new(double.NaN, double.NaN, double.NaN);
+
+    public MetricSummary Mse { get; init; } = new(double.NaN, double.NaN, double.NaN);
+
+    /// <summary>2-way identification in pixel space (chance 0.5).</summary>
+    public MetricSummary IdentificationPixels { get; init; } = new(double.NaN, double.NaN, double.NaN);
+
+    /// <summary>Candidates of the retrieval (null when the kind does not retrieve).</summary>
+    public int? RetrievalCandidates { get; init; }
+
+    /// <summary>Fraction of test images whose own image is the top candidate (null without retrieval).</summary>
+    public double? Top1 { get; init; }
+
+    /// <summary>Fraction within the top five.</summary>
+    public double? Top5 { get; init; }
+
+    /// <summary>Chance of top-1: 1 / candidates.</summary>
+    public double? Top1Chance { get; init; }
+
+    /// <summary>The one-line result: the three numbers of the published digits table.</summary>
+    public string Headline() => string.Create(CultureInfo.InvariantCulture,
+        $"PixCorr {PixCorr.Mean:0.000} · SSIM {Ssim.Mean:0.000} · MSE {Mse.Mean:0.000}") +
+        (Top1 is { } top1 ? string.Create(CultureInfo.InvariantCulture, $" · top-1 {top1:P0} of {RetrievalCandidates}") : "");
+}
+
+/// <summary>Retrieval results to add to the metrics: 1-based rank of each test image's own candidate among <paramref name="Candidates"/>.</summary>
+public sealed record RetrievalResult(int[] Ranks, int Candidates);
+
+/// <summary>Scores reconstructions and writes the common artifacts.</summary>
+public static class ReconstructionOutputs
+{
+    /// <summary>Resamples of the test images for the intervals.</summary>
+    public const int Resamples = 1000;
+
+    /// <summary>
+    /// Scores <paramref name="reconstructions"/> against <paramref name="targets"/> (float32 [n, h, w], 0..1; the
+    /// reconstructions are clipped to 0..1 first), writes reconstructions.npy, targets.npy, metrics.csv and
+    /// test_stimulus_index.npy, and returns the scores.
+    /// </summary>
+    public static async Task<ReconstructionScores> WriteAsync(
+        RunContext context, float[] reconstructions, float[] targets, int n, int h, int w, IReadOnlyList<int> testStimuli, IReadOnlyList<string> stimulusNames,
+        RetrievalResult? retrieval = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(reconstructions);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(testStimuli);
+        ArgumentNullException.ThrowIfNull(stimulusNames);
+        for (int i = 0; i < reconstructions.Length; i++)
+        {
+            reconstructions[i] = float.IsFinite(reconstructions[i]) ? Math.Clamp(reconstructions[i], 0f, 1f) : 0f;
+        }
+        var pixCorr = ReconstructionMetrics.PixCorr(reconstructions, targets, n, h, w);
+        var ssim = ReconstructionMetrics.Ssim(reconstructions, targets, n, h, w);
+        var mse = ReconstructionMetrics.Mse(reconstructions, targets, n, h, w);
+        var identification = ReconstructionMetrics.TwoWayIdentification(reconstructions, targets, n, h * w);
+        ulong seed = (ulong)context.Run.Seed;
+
+        await context.SaveArrayAsync(ReconstructionArtifacts.Reconstructions, new NumericArray(NumericType.Float32, [n, h, w], reconstructions));
+        await context.SaveArrayAsync(ReconstructionArtifacts.Targets, new NumericArray(NumericType.Float32, [n, h, w], targets));
+        await context.SaveArrayAsync(ReconstructionArtifacts.TestStimulusIndex, new NumericArray(NumericType.Int32, [n], testStimuli.ToArray()));
+        await context.SaveFileAsync(ReconstructionArtifacts.Metrics, stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+            writer.WriteLine("index,pixcorr,ssim,mse,identification_pixels" + (retrieval is null ? "" : ",retrieval_rank,top1,top5") + ",stimulus");
+            for (int i = 0; i < n; i++)
+            {
+                var row = new StringBuilder();
+                row.Append(i.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Number(pixCorr[i])).Append(',').Append(Number(ssim[i])).Append(',')
+                    .Append(Number(mse[i])).Append(',').Append(Number(identification[i]));
+                if (retrieval is not null)
+                {
+                    int rank = retrieval.Ranks[i];
+                    row.Append(',').Append(rank.ToString(CultureInfo.InvariantCulture)).Append(',').Append(rank == 1 ? '1' : '0').Append(',').Append(rank <= 5 ? '1' : '0');
+                }
+                row.Append(',').Append(Csv(stimulusNames[testStimuli[i]]));
+                writer.WriteLine(row.ToString());
+            }
+        }, [n]);
+
+        static MetricSummary Summary((double Mean, double Low, double High) m) => new(m.Mean, m.Low, m.High);
+        return new ReconstructionScores
+        {
+            TestImages = n,
+            Height = h,
+            Width = w,
+            PixCorr = Summary(ReconstructionMetrics.MeanWithInterval(pixCorr, Resamples, seed)),
+            Ssim = Summary(ReconstructionMetrics.MeanWithInterval(ssim, Resamples, seed)),
+            Mse = Summary(ReconstructionMetrics.MeanWithInterval(mse, Resamples, seed)),
+            IdentificationPixels = Summary(ReconstructionMetrics.MeanWithInterval(identification, Resamples, seed)),
+            RetrievalCandidates = retrieval?.Candidates,
+            Top1 = retrieval is null ? null : retrieval.Ranks.Count(r => r == 1) / (double)n,
+            Top5 = retrieval is null ? null : retrieval.Ranks.Count(r => r <= 5) / (double)n,
+            Top1Chance = retrieval is null ? null : 1.0 / retrieval.Candidates,
+        };
+    }
+
+    private static string Number(double value) => double.IsFinite(value) ? value.ToString("G9", CultureInfo.InvariantCulture) : "";
+
+    private static string Csv(string text) => text.Contains(',', StringComparison.Ordinal) || text.Contains('"', StringComparison.Ordinal)
+        ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+}
