@@ -1,0 +1,396 @@
+using NeuroLab.Analysis.Encoding;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NeuroLab.Analysis.Training;
+
+/// <summary>Settings of <see cref="ImageDecoderTrainer"/>.</summary>
+public sealed record ImageDecoderOptions
+{
+    /// <summary>Hidden units of the one hidden layer (ReLU); 0 = a linear decoder (responses straight to pixel logits).</summary>
+    public int Hidden { get; init; } = 512;
+
+    /// <summary>Dropout on the hidden layer during training (0 = none).</summary>
+    public double Dropout { get; init; } = 0.2;
+
+    /// <summary>Adam's learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>L2 penalty on all weights (added to the loss, not AdamW's decoupled decay): lambda * mean of squared weights.</summary>
+    public double WeightPenalty { get; init; } = 1e-2;
+
+    /// <summary>Samples per Adam step.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>Most epochs.</summary>
+    public int MaxEpochs { get; init; } = 300;
+
+    /// <summary>Epochs without a better validation loss before training stops.</summary>
+    public int Patience { get; init; } = 30;
+
+    /// <summary>Seed of the initial weights, the shuffles and the dropout masks (each a function of the seed and the epoch).</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Every this many epochs (and at the first and the last) the progress carries the example reconstructions.</summary>
+    public int ExampleEvery { get; init; } = 5;
+
+    /// <summary>Throws with a message naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        void Check(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new ArgumentException(message);
+            }
+        }
+        Check(Hidden is >= 0 and <= 16_384, $"hidden must be between 0 and 16384 (got {Hidden}).");
+        Check(Dropout is >= 0 and < 1, $"dropout must be in [0, 1) (got {Dropout}).");
+        Check(LearningRate is > 0 and <= 1, $"learningRate must be in (0, 1] (got {LearningRate}).");
+        Check(WeightPenalty >= 0 && double.IsFinite(WeightPenalty), $"weightPenalty must be a finite number >= 0 (got {WeightPenalty}).");
+        Check(BatchSize is >= 1 and <= 4096, $"batchSize must be between 1 and 4096 (got {BatchSize}).");
+        Check(MaxEpochs is >= 1 and <= 100_000, $"maxEpochs must be between 1 and 100000 (got {MaxEpochs}).");
+        Check(Patience >= 1, $"patience must be at least 1 (got {Patience}).");
+        Check(ExampleEvery >= 1, $"exampleEvery must be at least 1 (got {ExampleEvery}).");
+    }
+}
+
+/// <summary>One finished epoch of an <see cref="ImageDecoderTrainer"/>.</summary>
+/// <param name="Epoch">The epoch (from 1).</param>
+/// <param name="MaxEpochs">The most epochs.</param>
+/// <param name="TrainLoss">Mean squared error on the training samples (pixels 0..1), averaged over the epoch's batches.</param>
+/// <param name="ValidationLoss">Mean squared error on the validation samples (evaluation mode).</param>
+/// <param name="ValidationPixCorr">Mean over validation images of the Pearson r between decoded and true pixels.</param>
+/// <param name="BestEpoch">The epoch with the lowest validation loss so far.</param>
+/// <param name="BestValidationLoss">Its validation loss.</param>
+/// <param name="StopsEarly">Whether early stopping ends training after this epoch.</param>
+/// <param name="Examples">The decoded example images [examples, pixels] (row-major) at this epoch, or null on epochs without them.</param>
+public sealed record ImageDecoderEpoch(
+    int Epoch, int MaxEpochs, double TrainLoss, double ValidationLoss, double ValidationPixCorr, int BestEpoch, double BestValidationLoss, bool StopsEarly,
+    float[]? Examples);
+
+/// <summary>
+/// A small neural image decoder: responses <c>[n, units]</c> to pixels <c>[n, pixels]</c> in 0..1 through one hidden ReLU
+/// layer (or none) and a sigmoid, trained with Adam on the mean squared error plus an L2 penalty, with seeded
+/// mini-batches, early stopping on the validation loss (the best epoch's weights are kept), exact checkpoint/resume, and
+/// example reconstructions of fixed validation images in the progress every few epochs, so a page can show them
+/// sharpening.
+/// </summary>
+/// <remarks>
+/// Initial weights come from libtorch's generator seeded with <see cref="ImageDecoderOptions.Seed"/>; the order of epoch e
+/// is a SplitMix64 permutation of <c>(seed, e)</c> and its dropout masks come from libtorch's generator re-seeded with a
+/// function of <c>(seed, e)</c> at the start of the epoch, so a run resumed from the checkpoint of epoch k repeats the
+/// arithmetic of a run that never stopped (same libtorch build and thread count). Data are used as given (z-score the
+/// responses first).
+/// </remarks>
+public sealed class ImageDecoderTrainer : IDisposable
+{
+    private const string CheckpointMagic = "NeuroLab.ImageDecoder.Checkpoint";
+    private const int CheckpointVersion = 1;
+
+    private readonly Sequential _model;
+    private readonly Adam _optimizer;
+    private readonly List<ImageDecoderEpoch> _history = [];
+    private Tensor[]? _best;
+
+    /// <summary>Creates the network with seeded initial weights and its optimizer.</summary>
+    /// <exception cref="ArgumentException">An invalid setting or size.</exception>
+    public ImageDecoderTrainer(int units, int pixels, ImageDecoderOptions? options = null)
+    {
+        Options = options ?? new ImageDecoderOptions();
+        Options.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(units, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pixels, 1);
+        (Units, Pixels) = (units, pixels);
+        manual_seed(unchecked((long)Options.Seed));
+        _model = Options.Hidden == 0
+            ? nn.Sequential(("output", nn.Linear(units, pixels)))
+            : nn.Sequential(("hidden", nn.Linear(units, Options.Hidden)), ("relu", nn.ReLU()), ("dropout", nn.Dropout(Options.Dropout)), ("output", nn.Linear(Options.Hidden, pixels)));
+        _optimizer = new Adam(_model.parameters(), Options.LearningRate);
+    }
+
+    /// <summary>The settings in use.</summary>
+    public ImageDecoderOptions Options { get; }
+
+    /// <summary>Input units (voxels, neurons).</summary>
+    public int Units { get; }
+
+    /// <summary>Output pixels per image.</summary>
+    public int Pixels { get; }
+
+    /// <summary>Epochs finished, including those restored from a checkpoint.</summary>
+    public int EpochsCompleted { get; private set; }
+
+    /// <summary>The epoch with the lowest validation loss (0 before the first).</summary>
+    public int BestEpoch { get; private set; }
+
+    /// <summary>Its validation loss.</summary>
+    public double BestValidationLoss { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>True once early stopping has ended training.</summary>
+    public bool StoppedEarly { get; private set; }
+
+    /// <summary>One entry per finished epoch (without example images).</summary>
+    public IReadOnlyList<ImageDecoderEpoch> History => _history;
+
+    /// <summary>
+    /// Trains from epoch <see cref="EpochsCompleted"/> + 1 until early stopping or the last epoch, then loads the best
+    /// epoch's weights.
+    /// </summary>
+    /// <param name="trainResponses">[n, units].</param>
+    /// <param name="trainImages">[n, pixels] in 0..1.</param>
+    /// <param name="validationResponses">[nVal, units], nVal >= 1.</param>
+    /// <param name="validationImages">[nVal, pixels].</param>
+    /// <param name="exampleRows">Validation rows whose reconstructions the progress carries.</param>
+    /// <param name="progress">Told after each epoch.</param>
+    /// <param name="afterEpoch">Called after each epoch (e.g. to save a checkpoint).</param>
+    /// <param name="cancellationToken">Checked before every mini-batch.</param>
+    /// <exception cref="ArgumentException">Shapes that disagree or non-finite values.</exception>
+    public void Train(
+        Tensor trainResponses, Tensor trainImages, Tensor validationResponses, Tensor validationImages, IReadOnlyList<int> exampleRows,
+        IProgress<ImageDecoderEpoch>? progress = null, Action<ImageDecoderTrainer, ImageDecoderEpoch>? afterEpoch = null, CancellationToken cancellationToken = default)
+    {
+        Check(trainResponses, trainImages, "train");
+        Check(validationResponses, validationImages, "validation");
+        ArgumentNullException.ThrowIfNull(exampleRows);
+        using var data = NewDisposeScope();
+        var x = trainResponses.to_type(ScalarType.Float32).contiguous();
+        var y = trainImages.to_type(ScalarType.Float32).contiguous();
+        var xVal = validationResponses.to_type(ScalarType.Float32).contiguous();
+        var yVal = validationImages.to_type(ScalarType.Float32).contiguous();
+        var examples = tensor(exampleRows.Select(r => (long)r).ToArray());
+        int n = (int)x.shape[0];
+        for (int epoch = EpochsCompleted + 1; epoch <= Options.MaxEpochs && !StoppedEarly; epoch++)
+        {
+            _model.train();
+            manual_seed(unchecked((long)(Options.Seed ^ ((ulong)epoch * 0x9E3779B97F4A7C15UL))));
+            long[] order = ReadoutTrainer.EpochOrder(Options.Seed, epoch, n);
+            double lossSum = 0;
+            for (int start = 0; start < n; start += Options.BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var batch = NewDisposeScope();
+                int count = Math.Min(Options.BatchSize, n - start);
+                var index = tensor(order.AsSpan(start, count).ToArray(), ScalarType.Int64);
+                _optimizer.zero_grad();
+                var loss = (Forward(x.index_select(0, index)) - y.index_select(0, index)).square().mean();
+                var total = Options.WeightPenalty > 0 ? loss + (Penalty() * Options.WeightPenalty) : loss;
+                total.backward();
+                _optimizer.step();
+                lossSum += loss.item<float>() * count;
+            }
+
+            var (validationLoss, pixCorr, decoded) = Evaluate(xVal, yVal);
+            if (validationLoss < BestValidationLoss)
+            {
+                BestValidationLoss = validationLoss;
+                BestEpoch = epoch;
+                KeepBest();
+            }
+            StoppedEarly = epoch - BestEpoch >= Options.Patience && epoch < Options.MaxEpochs;
+            EpochsCompleted = epoch;
+            bool withExamples = epoch == 1 || epoch % Options.ExampleEvery == 0 || StoppedEarly || epoch == Options.MaxEpochs;
+            float[]? exampleImages = null;
+            if (withExamples && exampleRows.Count > 0)
+            {
+                using var scope = NewDisposeScope();
+                exampleImages = decoded.index_select(0, examples).contiguous().data<float>().ToArray();
+            }
+            decoded.Dispose();
+            var report = new ImageDecoderEpoch(epoch, Options.MaxEpochs, lossSum / n, validationLoss, pixCorr, BestEpoch, BestValidationLoss, StoppedEarly, exampleImages);
+            _history.Add(report with { Examples = null });
+            progress?.Report(report);
+            afterEpoch?.Invoke(this, report);
+        }
+        LoadBest();
+    }
+
+    /// <summary>Decodes responses [n, units] to pixels [n, pixels] in 0..1 (evaluation mode, no gradients).</summary>
+    public Tensor Predict(Tensor responses)
+    {
+        ArgumentNullException.ThrowIfNull(responses);
+        _model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return Forward(responses.to_type(ScalarType.Float32)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Writes the whole training state: sizes, options that shape the network, epoch count, best-so-far, history, weights and Adam's state.</summary>
+    public void SaveCheckpoint(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(CheckpointMagic);
+        writer.Write(CheckpointVersion);
+        writer.Write(Units);
+        writer.Write(Pixels);
+        writer.Write(Options.Hidden);
+        writer.Write(EpochsCompleted);
+        writer.Write(BestEpoch);
+        writer.Write(BestValidationLoss);
+        writer.Write(StoppedEarly);
+        writer.Write(_history.Count);
+        foreach (var h in _history)
+        {
+            writer.Write(h.Epoch);
+            writer.Write(h.MaxEpochs);
+            writer.Write(h.TrainLoss);
+            writer.Write(h.ValidationLoss);
+            writer.Write(h.ValidationPixCorr);
+            writer.Write(h.BestEpoch);
+            writer.Write(h.BestValidationLoss);
+            writer.Write(h.StopsEarly);
+        }
+        writer.Write(_best is not null);
+        foreach (var t in _best ?? [])
+        {
+            t.Save(writer);
+        }
+        _model.save(writer);
+        _optimizer.save_state_dict(writer);
+        writer.Flush();
+    }
+
+    /// <summary>Restores a state written by <see cref="SaveCheckpoint"/> into a trainer of the same sizes.</summary>
+    /// <exception cref="InvalidDataException">Not such a checkpoint, truncated, or for other sizes.</exception>
+    public void LoadCheckpoint(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (reader.ReadString() != CheckpointMagic || reader.ReadInt32() != CheckpointVersion)
+            {
+                throw new InvalidDataException("Not an image decoder checkpoint (wrong magic or version).");
+            }
+            int[] sizes = [reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32()];
+            if (!sizes.SequenceEqual([Units, Pixels, Options.Hidden]))
+            {
+                throw new InvalidDataException($"The checkpoint is for {sizes[0]} units -> {sizes[2]} hidden -> {sizes[1]} pixels; this decoder has {Units} -> {Options.Hidden} -> {Pixels}.");
+            }
+            int epochs = reader.ReadInt32(), bestEpoch = reader.ReadInt32();
+            double bestLoss = reader.ReadDouble();
+            bool stopped = reader.ReadBoolean();
+            int count = reader.ReadInt32();
+            if (count < 0 || count > epochs)
+            {
+                throw new InvalidDataException($"The checkpoint claims {count} history entries for {epochs} epochs.");
+            }
+            var history = new List<ImageDecoderEpoch>(count);
+            for (int i = 0; i < count; i++)
+            {
+                history.Add(new ImageDecoderEpoch(reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(),
+                    reader.ReadInt32(), reader.ReadDouble(), reader.ReadBoolean(), null));
+            }
+            Tensor[]? best = null;
+            if (reader.ReadBoolean())
+            {
+                best = [.. _model.parameters().Select(p => zeros_like(p).DetachFromDisposeScope())];
+                foreach (var t in best)
+                {
+                    t.Load(reader);
+                }
+            }
+            _model.load(reader);
+            _optimizer.load_state_dict(reader);
+            (EpochsCompleted, BestEpoch, BestValidationLoss, StoppedEarly) = (epochs, bestEpoch, bestLoss, stopped);
+            _history.Clear();
+            _history.AddRange(history);
+            DisposeBest();
+            _best = best;
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException or FormatException)
+        {
+            throw new InvalidDataException($"The image decoder checkpoint could not be read: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        DisposeBest();
+        _optimizer.Dispose();
+        _model.Dispose();
+    }
+
+    private Tensor Forward(Tensor x) => _model.forward(x).sigmoid();
+
+    private Tensor Penalty()
+    {
+        var weights = _model.named_parameters().Where(p => p.name.EndsWith("weight", StringComparison.Ordinal)).Select(p => p.parameter).ToList();
+        var sum = weights[0].square().mean();
+        for (int i = 1; i < weights.Count; i++)
+        {
+            sum = sum + weights[i].square().mean();
+        }
+        return sum;
+    }
+
+    private (double Loss, double PixCorr, Tensor Decoded) Evaluate(Tensor x, Tensor y)
+    {
+        _model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var decoded = Forward(x);
+        double loss = (decoded - y).square().mean().item<float>();
+        // Pearson r per image over its pixels: the rows of [pixels, images] are the "units" of EncodingScores.
+        var (r, _) = EncodingScores.PearsonAndR2(y.t(), decoded.t());
+        var values = r.data<double>().ToArray().Where(double.IsFinite).ToArray();
+        return (loss, values.Length == 0 ? double.NaN : values.Average(), decoded.MoveToOuterDisposeScope());
+    }
+
+    private void KeepBest()
+    {
+        using var noGrad = no_grad();
+        var current = _model.parameters().ToArray();
+        if (_best is null)
+        {
+            _best = [.. current.Select(p => p.detach().clone().DetachFromDisposeScope())];
+            return;
+        }
+        for (int i = 0; i < current.Length; i++)
+        {
+            _best[i].copy_(current[i]);
+        }
+    }
+
+    private void LoadBest()
+    {
+        if (_best is null)
+        {
+            return;
+        }
+        using var noGrad = no_grad();
+        var current = _model.parameters().ToArray();
+        for (int i = 0; i < current.Length; i++)
+        {
+            current[i].copy_(_best[i]);
+        }
+    }
+
+    private void DisposeBest()
+    {
+        foreach (var t in _best ?? [])
+        {
+            t.Dispose();
+        }
+        _best = null;
+    }
+
+    private void Check(Tensor responses, Tensor images, string what)
+    {
+        ArgumentNullException.ThrowIfNull(responses);
+        ArgumentNullException.ThrowIfNull(images);
+        if (responses.dim() != 2 || images.dim() != 2 || responses.shape[0] != images.shape[0] || responses.shape[0] < 1
+            || responses.shape[1] != Units || images.shape[1] != Pixels)
+        {
+            throw new ArgumentException($"{what}: responses must be [n, {Units}] and images [n, {Pixels}] with the same n >= 1 (got [{string.Join(", ", responses.shape)}] and [{string.Join(", ", images.shape)}]).");
+        }
+        using var scope = NewDisposeScope();
+        if (!responses.isfinite().all().item<bool>() || !images.isfinite().all().item<bool>())
+        {
+            throw new ArgumentException($"{what}: responses and images must be finite (NaN or infinite values found).");
+        }
+    }
+}
