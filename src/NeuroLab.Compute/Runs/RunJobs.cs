@@ -34,8 +34,11 @@ public abstract class RunContext
 
     public abstract CancellationToken Cancellation { get; }
 
-    /// <summary>Reports progress (throttled to a few events per second; stage changes always pass).</summary>
-    public abstract void Report(string stage, long step, long total, IReadOnlyDictionary<string, double>? metrics = null, IReadOnlyDictionary<string, double[]>? series = null);
+    /// <summary>
+    /// Reports progress (throttled to a few events per second; stage changes always pass). A <paramref name="milestone"/>
+    /// is never dropped by the throttle: use it for what a page must not miss (e.g. example reconstructions every few epochs).
+    /// </summary>
+    public abstract void Report(string stage, long step, long total, IReadOnlyDictionary<string, double>? metrics = null, IReadOnlyDictionary<string, double[]>? series = null, bool milestone = false);
 
     public abstract Task LogAsync(string message, string level = "info");
 

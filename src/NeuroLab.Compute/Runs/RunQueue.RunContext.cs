@@ -31,7 +31,7 @@ public sealed partial class RunQueue
 
         public string? LastProgressJson { get; private set; }
 
-        public override void Report(string stage, long step, long total, IReadOnlyDictionary<string, double>? metrics = null, IReadOnlyDictionary<string, double[]>? series = null)
+        public override void Report(string stage, long step, long total, IReadOnlyDictionary<string, double>? metrics = null, IReadOnlyDictionary<string, double[]>? series = null, bool milestone = false)
         {
             ct.ThrowIfCancellationRequested();
             var now = DateTime.UtcNow;
@@ -42,7 +42,7 @@ public sealed partial class RunQueue
                 Stage = stage, Step = step, Total = total, EtaSeconds = eta, Metrics = metrics, Series = series, AtUtc = now,
             };
             LastProgressJson = JsonSerializer.Serialize(new { stage, step, total, etaSeconds = eta, metrics }, NeuroLabJson.Web);
-            bool important = stage != _lastStage || step >= total;
+            bool important = stage != _lastStage || step >= total || milestone;
             _lastStage = stage;
             if (important || now - _lastSent >= queue.Options.ProgressInterval)
             {

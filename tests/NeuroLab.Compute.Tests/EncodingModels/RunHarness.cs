@@ -19,6 +19,8 @@ public sealed class RunHarness : IAsyncDisposable
     private readonly RunEventBus _bus = new();
     private readonly RunSignals _signals = new();
     private readonly RunQueue _queue;
+    private readonly CancellationTokenSource _dispatch = new();
+    private Task _dispatcher = Task.CompletedTask;
 
     private RunHarness(Microsoft.Extensions.AI.IChatClient? chat, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings)
     {
@@ -33,6 +35,8 @@ public sealed class RunHarness : IAsyncDisposable
             RunKindRegistry.Create<VoxelCaptionsParameters, VoxelCaptionsSummary, VoxelCaptionsJob>(new VoxelCaptionsJob(F.Database.Factory, F.Store, features, samples, chat, embeddings)),
             RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionRidge.ReconstructionRidgeParameters, NeuroLab.Compute.RunKinds.ReconstructionRidge.ReconstructionRidgeSummary, NeuroLab.Compute.RunKinds.ReconstructionRidge.ReconstructionRidgeJob>(
                 new NeuroLab.Compute.RunKinds.ReconstructionRidge.ReconstructionRidgeJob(F.Database.Factory, F.Store, samples, ridge)),
+            RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderParameters, NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderSummary, NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderJob>(
+                new NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderJob(F.Database.Factory, F.Store, samples, ridge)),
         ]);
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);
         _queue = new RunQueue(F.Database.Factory, jobs, _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
@@ -42,10 +46,19 @@ public sealed class RunHarness : IAsyncDisposable
 
     public RunService Runs { get; }
 
+    /// <summary>Every event the runs published (progress with its series, status changes), in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<RunEvent> Events { get; } = new();
+
     public static async Task<RunHarness> StartAsync(
         Microsoft.Extensions.AI.IChatClient? chat = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings = null)
     {
         var harness = new RunHarness(chat, embeddings);
+        harness._bus.Subscribe(e =>
+        {
+            harness.Events.Enqueue(e);
+            return Task.CompletedTask;
+        });
+        harness._dispatcher = harness._bus.DispatchAsync(harness._dispatch.Token);
         await harness._queue.StartAsync(CancellationToken.None);
         return harness;
     }
@@ -105,6 +118,9 @@ public sealed class RunHarness : IAsyncDisposable
     {
         await _queue.StopAsync(CancellationToken.None);
         _queue.Dispose();
+        await _dispatch.CancelAsync();
+        await _dispatcher.ContinueWith(_ => { }, TaskScheduler.Default);
+        _dispatch.Dispose();
         F.Dispose();
     }
 }

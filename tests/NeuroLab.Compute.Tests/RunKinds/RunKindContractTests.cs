@@ -153,7 +153,7 @@ public sealed class RunKindContractTests
 
         public override CancellationToken Cancellation => CancellationToken.None;
 
-        public override void Report(string stage, long step, long total, IReadOnlyDictionary<string, double>? metrics = null, IReadOnlyDictionary<string, double[]>? series = null)
+        public override void Report(string stage, long step, long total, IReadOnlyDictionary<string, double>? metrics = null, IReadOnlyDictionary<string, double[]>? series = null, bool milestone = false)
         {
         }
 

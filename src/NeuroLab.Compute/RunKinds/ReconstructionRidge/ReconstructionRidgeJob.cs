@@ -128,7 +128,7 @@ public sealed class ReconstructionRidgeJob(IDbContextFactory<NeuroLabDbContext> 
     }
 
     /// <summary>The images [n, h, w] as [n, resolution * resolution] (area-averaged when shrinking, bilinear when enlarging), in 0..1.</summary>
-    private static Tensor Resize(Tensor images, int resolution)
+    internal static Tensor Resize(Tensor images, int resolution)
     {
         long n = images.shape[0];
         if (images.shape[1] == resolution && images.shape[2] == resolution)

@@ -1,0 +1,29 @@
+using NeuroLab.Compute.RunKinds.Reconstruction;
+
+namespace NeuroLab.Compute.RunKinds.ReconstructionDecoder;
+
+/// <summary>The result of a reconstruction-decoder run (schema 1): the test scores and how training went.</summary>
+public sealed record ReconstructionDecoderSummary : RunResult
+{
+    public override int SchemaVersion => 1;
+
+    public ReconstructionScores Scores { get; init; } = new();
+
+    public int Resolution { get; init; }
+
+    public int Units { get; init; }
+
+    public int TrainStimuli { get; init; }
+
+    public int ValidationStimuli { get; init; }
+
+    public int Epochs { get; init; }
+
+    public int BestEpoch { get; init; }
+
+    public double BestValidationLoss { get; init; }
+
+    public bool StoppedEarly { get; init; }
+
+    public override string Headline() => Scores.Headline();
+}
