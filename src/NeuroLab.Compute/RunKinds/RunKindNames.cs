@@ -18,6 +18,9 @@ public static class RunKindNames
     /// <summary>Decodes seen images from responses: one ridge regression per pixel.</summary>
     public const string ReconstructionRidge = "reconstruction-ridge";
 
+    /// <summary>Decodes seen images' features (ridge per feature), then retrieves the nearest candidate image.</summary>
+    public const string ReconstructionFeatures = "reconstruction-features";
+
     /// <summary>Natural-language captions of what each well-predicted unit of an encoding-ridge run prefers.</summary>
     public const string VoxelCaptions = "voxel-captions";
 }
