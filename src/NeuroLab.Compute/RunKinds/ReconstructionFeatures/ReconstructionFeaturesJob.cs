@@ -39,7 +39,8 @@ public sealed record RetrievalCandidate(string Source, string Stimulus, string I
 /// distractors), and the top-ranked candidate's image is the reconstruction, scored like every reconstruction.
 /// </summary>
 public sealed class ReconstructionFeaturesJob(
-    IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features, EncodingSamples data, EncodingRidgeJob ridge)
+    IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, FeatureSpaceRegistry features, EncodingSamples data, EncodingRidgeJob ridge,
+    Features.ResNet18.ResNet18Model? network = null)
     : IRunJob<ReconstructionFeaturesParameters, ReconstructionFeaturesSummary>
 {
     /// <summary>Most distractor images of a pool dataset.</summary>
@@ -214,7 +215,7 @@ public sealed class ReconstructionFeaturesJob(
         }
         context.Report("scoring", 0, 1);
         var scores = await ReconstructionOutputs.WriteAsync(context, reconstructions, targets, order.Length, resolution, resolution,
-            [.. order.Select(o => (int)o)], [.. stimuli.Select(s => s.Name)], new RetrievalResult(ranks, m));
+            [.. order.Select(o => (int)o)], [.. stimuli.Select(s => s.Name)], new RetrievalResult(ranks, m), network);
         await context.SaveArrayAsync(ReconstructionFeaturesArtifacts.RetrievedIndex, new NumericArray(NumericType.Int32, [order.Length], retrieved));
         var candidates = order.Select(o => new RetrievalCandidate("test", stimuli[(int)o].Name, stimuli[(int)o].Sha!))
             .Concat(pool.Select(x => new RetrievalCandidate("pool", x.Name, x.Sha))).ToList();
@@ -230,13 +231,19 @@ public sealed class ReconstructionFeaturesJob(
             FeatureCount = d,
             Pool = p.EffectivePool,
             PoolImages = pool.Count,
-            MeanFeatureTestR2 = EncodingJobSupport.FiniteMean(fit.TestR2),
+            MedianFeatureTestR2 = Median(fit.TestR2),
             MeanFeatureTestR = EncodingJobSupport.FiniteMean(fit.TestR),
             Units = (int)samples.Responses.Shape[1],
             TrainSamples = samples.TrainRows.Length,
             TestSamples = samples.TestRows.Length,
             MedianAlpha = fit.BestAlpha.Order().ElementAt(fit.BestAlpha.Count / 2),
         };
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var finite = values.Where(double.IsFinite).Order().ToArray();
+        return finite.Length == 0 ? double.NaN : finite.Length % 2 == 1 ? finite[finite.Length / 2] : (finite[finite.Length / 2 - 1] + finite[finite.Length / 2]) / 2;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);

@@ -24,8 +24,8 @@ public sealed record ReconstructionFeaturesSummary : RunResult
     /// <summary>Distractor images from the pool dataset (0 for pool = test).</summary>
     public int PoolImages { get; init; }
 
-    /// <summary>Mean over features of the test R² of the predicted features (NaN where undefined).</summary>
-    public double MeanFeatureTestR2 { get; init; }
+    /// <summary>Median over features of the test R² of the predicted (z-scored) features; NaN where undefined.</summary>
+    public double MedianFeatureTestR2 { get; init; }
 
     /// <summary>Mean over features of the test Pearson r of the predicted features.</summary>
     public double MeanFeatureTestR { get; init; }
