@@ -48,6 +48,7 @@ public static class ComputeServiceCollectionExtensions
         services.AddRunKind<VoxelCaptionsParameters, VoxelCaptionsSummary, VoxelCaptionsJob>();
         services.AddRunKind<RunKinds.ReconstructionRidge.ReconstructionRidgeParameters, RunKinds.ReconstructionRidge.ReconstructionRidgeSummary, RunKinds.ReconstructionRidge.ReconstructionRidgeJob>();
         services.AddRunKind<RunKinds.ReconstructionDecoder.ReconstructionDecoderParameters, RunKinds.ReconstructionDecoder.ReconstructionDecoderSummary, RunKinds.ReconstructionDecoder.ReconstructionDecoderJob>();
+        services.AddRunKind<RunKinds.ReconstructionFeatures.ReconstructionFeaturesParameters, RunKinds.ReconstructionFeatures.ReconstructionFeaturesSummary, RunKinds.ReconstructionFeatures.ReconstructionFeaturesJob>();
 
         // Registered whatever RunQueueEnabled says: the queue reads the option and stays idle when it is false.
         services.TryAddSingleton<RunQueue>();

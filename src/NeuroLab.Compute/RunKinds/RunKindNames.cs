@@ -21,6 +21,9 @@ public static class RunKindNames
     /// <summary>Decodes seen images with a small neural network trained in TorchSharp, with live example reconstructions.</summary>
     public const string ReconstructionDecoder = "reconstruction-decoder";
 
+    /// <summary>Decodes seen images' features (ridge per feature), then retrieves the nearest candidate image.</summary>
+    public const string ReconstructionFeatures = "reconstruction-features";
+
     /// <summary>Natural-language captions of what each well-predicted unit of an encoding-ridge run prefers.</summary>
     public const string VoxelCaptions = "voxel-captions";
 }

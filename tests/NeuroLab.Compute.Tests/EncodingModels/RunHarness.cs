@@ -37,6 +37,8 @@ public sealed class RunHarness : IAsyncDisposable
                 new NeuroLab.Compute.RunKinds.ReconstructionRidge.ReconstructionRidgeJob(F.Database.Factory, F.Store, samples, ridge)),
             RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderParameters, NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderSummary, NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderJob>(
                 new NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderJob(F.Database.Factory, F.Store, samples, ridge)),
+            RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesParameters, NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesSummary, NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesJob>(
+                new NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesJob(F.Database.Factory, F.Store, features, samples, ridge, new NeuroLab.Compute.Features.ResNet18.ResNet18Model())),
         ]);
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);
         _queue = new RunQueue(F.Database.Factory, jobs, _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);

@@ -18,13 +18,13 @@ public sealed class RunKindContractTests
     private static IRunKind Counting() => new CountingJob().Kinds().Get("test-counting");
 
     [Fact]
-    public void AddNeuroLabCompute_RegistersTheFourKinds_NamesFromRunKindNames()
+    public void AddNeuroLabCompute_RegistersTheProductKinds_NamesFromRunKindNames()
     {
         using var provider = new ServiceCollection().AddNeuroLabCompute().BuildServiceProvider();
 
         var kinds = provider.GetRequiredService<RunKindRegistry>();
 
-        Assert.Equal([RunKindNames.EncodingHierarchy, RunKindNames.EncodingReadout, RunKindNames.EncodingRidge, RunKindNames.VoxelCaptions], kinds.Names);
+        Assert.Equal([RunKindNames.EncodingHierarchy, RunKindNames.EncodingReadout, RunKindNames.EncodingRidge, RunKindNames.ReconstructionDecoder, RunKindNames.ReconstructionFeatures, RunKindNames.ReconstructionRidge, RunKindNames.VoxelCaptions], kinds.Names);
         Assert.Equal(typeof(EncodingRidgeParameters), kinds.Get(RunKindNames.EncodingRidge).ParametersType);
         Assert.Equal(typeof(EncodingReadoutSummary), kinds.Get(RunKindNames.EncodingReadout).SummaryType);
         Assert.Equal(RunInput.Run, kinds.Get(RunKindNames.VoxelCaptions).Info.Input);

@@ -75,6 +75,49 @@ public sealed class ResNet18Model : IDisposable
         return planes;
     }
 
+    /// <summary>
+    /// The network input of a greyscale image given as floats in 0..1 (e.g. a reconstruction), without encoding it as a
+    /// file: resized to 224 x 224 bilinearly with half-pixel centres (<c>src = (dst + 0.5) h / 224 - 0.5</c>, clamped to
+    /// the edge; torch's <c>interpolate(mode="bilinear", align_corners=False)</c> without antialiasing), scaled to 0..255
+    /// and repeated in the R, G and B planes, as <see cref="ReadInput"/> lays them out.
+    /// </summary>
+    /// <param name="grey">float [h, w] row-major, 0..1.</param>
+    /// <param name="h">Rows.</param>
+    /// <param name="w">Columns.</param>
+    /// <returns>float32 [3 * 224 * 224], channel-first.</returns>
+    public static float[] InputFromGrey(ReadOnlySpan<float> grey, int h, int w)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(h, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(w, 1);
+        if (grey.Length != h * w)
+        {
+            throw new ArgumentException($"grey has {grey.Length} values; expected {h} x {w} = {h * w}.", nameof(grey));
+        }
+        var planes = new float[InputLength];
+        const int plane = InputSize * InputSize;
+        for (int y = 0; y < InputSize; y++)
+        {
+            var (y0, y1, fy) = Source(y, h);
+            for (int x = 0; x < InputSize; x++)
+            {
+                var (x0, x1, fx) = Source(x, w);
+                double top = grey[y0 * w + x0] * (1 - fx) + grey[y0 * w + x1] * fx;
+                double bottom = grey[y1 * w + x0] * (1 - fx) + grey[y1 * w + x1] * fx;
+                float value = (float)((top * (1 - fy) + bottom * fy) * 255);
+                planes[y * InputSize + x] = planes[plane + y * InputSize + x] = planes[2 * plane + y * InputSize + x] = value;
+            }
+        }
+        return planes;
+
+        static (int Low, int High, double Fraction) Source(int target, int size)
+        {
+            double source = Math.Max(0, (target + 0.5) * size / InputSize - 0.5);
+            int low = Math.Min((int)source, size - 1);
+            int high = Math.Min(low + 1, size - 1);
+            return (low, high, source - low);
+        }
+    }
+
     /// <summary>Floats of one image's input: 3 planes of 224 x 224.</summary>
     public const int InputLength = 3 * InputSize * InputSize;
 

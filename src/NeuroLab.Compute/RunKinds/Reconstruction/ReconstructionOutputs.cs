@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using NeuroLab.Analysis.Reconstruction;
+using NeuroLab.Compute.Features.ResNet18;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Formats;
 
@@ -14,7 +15,7 @@ public static class ReconstructionArtifacts
     public static readonly ArtifactSpec Targets = new("targets.npy", ArtifactRole.ImageSet,
         "The original test images on the same grid, float32 [test images, h, w] in 0..1.");
     public static readonly ArtifactSpec Metrics = new("metrics.csv", ArtifactRole.Table,
-        "One row per test image: index, pixcorr, ssim, mse, identification_pixels, then retrieval columns when the kind retrieves (retrieval_rank, top1, top5), then stimulus.");
+        "One row per test image: index, pixcorr, ssim, mse, identification_pixels, then identification_resnet18_layer1 and identification_resnet18_layer4 when the server has the network, then retrieval columns when the kind retrieves (retrieval_rank, top1, top5), then stimulus.");
     public static readonly ArtifactSpec TestStimulusIndex = new("test_stimulus_index.npy", ArtifactRole.Matrix,
         "The stimulus (dataset order) of each test image [test images].");
 
@@ -49,6 +50,12 @@ public sealed record ReconstructionScores
     /// <summary>2-way identification in pixel space (chance 0.5).</summary>
     public MetricSummary IdentificationPixels { get; init; } = new(double.NaN, double.NaN, double.NaN);
 
+    /// <summary>2-way identification in ResNet-18 layer1's features (MindEye's AlexNet(2) role; null without the network).</summary>
+    public MetricSummary? IdentificationEarly { get; init; }
+
+    /// <summary>2-way identification in ResNet-18 layer4's features (MindEye's AlexNet(5) role; null without the network).</summary>
+    public MetricSummary? IdentificationLate { get; init; }
+
     /// <summary>Candidates of the retrieval (null when the kind does not retrieve).</summary>
     public int? RetrievalCandidates { get; init; }
 
@@ -79,11 +86,12 @@ public static class ReconstructionOutputs
     /// <summary>
     /// Scores <paramref name="reconstructions"/> against <paramref name="targets"/> (float32 [n, h, w], 0..1; the
     /// reconstructions are clipped to 0..1 first), writes reconstructions.npy, targets.npy, metrics.csv and
-    /// test_stimulus_index.npy, and returns the scores.
+    /// test_stimulus_index.npy, and returns the scores. With <paramref name="network"/> installed, 2-way identification
+    /// in its early and late stages is added (<see cref="NetworkIdentification"/>).
     /// </summary>
     public static async Task<ReconstructionScores> WriteAsync(
         RunContext context, float[] reconstructions, float[] targets, int n, int h, int w, IReadOnlyList<int> testStimuli, IReadOnlyList<string> stimulusNames,
-        RetrievalResult? retrieval = null)
+        RetrievalResult? retrieval = null, ResNet18Model? network = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(reconstructions);
@@ -98,6 +106,7 @@ public static class ReconstructionOutputs
         var ssim = ReconstructionMetrics.Ssim(reconstructions, targets, n, h, w);
         var mse = ReconstructionMetrics.Mse(reconstructions, targets, n, h, w);
         var identification = ReconstructionMetrics.TwoWayIdentification(reconstructions, targets, n, h * w);
+        var networkIdentification = NetworkIdentification.Compute(network, reconstructions, targets, n, h, w, context.Cancellation);
         ulong seed = (ulong)context.Run.Seed;
 
         await context.SaveArrayAsync(ReconstructionArtifacts.Reconstructions, new NumericArray(NumericType.Float32, [n, h, w], reconstructions));
@@ -106,12 +115,17 @@ public static class ReconstructionOutputs
         await context.SaveFileAsync(ReconstructionArtifacts.Metrics, stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-            writer.WriteLine("index,pixcorr,ssim,mse,identification_pixels" + (retrieval is null ? "" : ",retrieval_rank,top1,top5") + ",stimulus");
+            writer.WriteLine("index,pixcorr,ssim,mse,identification_pixels" +
+                (networkIdentification is null ? "" : ",identification_resnet18_layer1,identification_resnet18_layer4") + (retrieval is null ? "" : ",retrieval_rank,top1,top5") + ",stimulus");
             for (int i = 0; i < n; i++)
             {
                 var row = new StringBuilder();
                 row.Append(i.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Number(pixCorr[i])).Append(',').Append(Number(ssim[i])).Append(',')
                     .Append(Number(mse[i])).Append(',').Append(Number(identification[i]));
+                if (networkIdentification is { } byNetwork)
+                {
+                    row.Append(',').Append(Number(byNetwork.Early[i])).Append(',').Append(Number(byNetwork.Late[i]));
+                }
                 if (retrieval is not null)
                 {
                     int rank = retrieval.Ranks[i];
@@ -132,6 +146,8 @@ public static class ReconstructionOutputs
             Ssim = Summary(ReconstructionMetrics.MeanWithInterval(ssim, Resamples, seed)),
             Mse = Summary(ReconstructionMetrics.MeanWithInterval(mse, Resamples, seed)),
             IdentificationPixels = Summary(ReconstructionMetrics.MeanWithInterval(identification, Resamples, seed)),
+            IdentificationEarly = networkIdentification is { } early ? Summary(ReconstructionMetrics.MeanWithInterval(early.Early, Resamples, seed)) : null,
+            IdentificationLate = networkIdentification is { } late ? Summary(ReconstructionMetrics.MeanWithInterval(late.Late, Resamples, seed)) : null,
             RetrievalCandidates = retrieval?.Candidates,
             Top1 = retrieval is null ? null : retrieval.Ranks.Count(r => r == 1) / (double)n,
             Top5 = retrieval is null ? null : retrieval.Ranks.Count(r => r <= 5) / (double)n,

@@ -17,7 +17,8 @@ namespace NeuroLab.Compute.RunKinds.ReconstructionRidge;
 /// cross-validated R² on the training samples; the test images are decoded, clipped to 0..1 and scored (PixCorr, SSIM,
 /// MSE, 2-way identification) against the originals on the same grid.
 /// </summary>
-public sealed class ReconstructionRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, EncodingSamples data, EncodingRidgeJob ridge)
+public sealed class ReconstructionRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, EncodingSamples data, EncodingRidgeJob ridge,
+    Features.ResNet18.ResNet18Model? network = null)
     : IRunJob<ReconstructionRidgeParameters, ReconstructionRidgeSummary>
 {
     public static RunKindInfo Info { get; } = new(
@@ -113,7 +114,7 @@ public sealed class ReconstructionRidgeJob(IDbContextFactory<NeuroLabDbContext> 
         }
         context.Report("scoring", 0, 1);
         var scores = await ReconstructionOutputs.WriteAsync(context, reconstructions, targets, order.Length, resolution, resolution,
-            [.. order.Select(o => (int)o)], [.. stimuli.Select(s => s.Name)]);
+            [.. order.Select(o => (int)o)], [.. stimuli.Select(s => s.Name)], network: network);
         await context.LogAsync($"Test images: PixCorr {scores.PixCorr}, SSIM {scores.Ssim}, MSE {scores.Mse}, 2-way identification (pixels) {scores.IdentificationPixels}.");
         context.Report("scoring", 1, 1);
         return new ReconstructionRidgeSummary
