@@ -55,6 +55,7 @@ public sealed class ReconstructionComponentTests : MudComponentTest
         Assert.Contains("3 of 4 images", cut.Find("[data-testid=recon-shown]").TextContent, StringComparison.Ordinal);
 
         await cut.InvokeAsync(() => filter.Instance.ValueChanged.InvokeAsync("mse"));
+        await cut.InvokeAsync(() => cut.FindComponent<MudNumericField<double?>>().Instance.ValueChanged.InvokeAsync(0.02));
         Assert.Equal([1, 3], Shown(cut));
         await cut.InvokeAsync(() => filter.Instance.ValueChanged.InvokeAsync("pixcorr"));
         await cut.InvokeAsync(() => cut.FindComponent<MudNumericField<double?>>().Instance.ValueChanged.InvokeAsync(0.0));
