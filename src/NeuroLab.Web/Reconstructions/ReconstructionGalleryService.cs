@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using NeuroLab.Compute.RunKinds;
@@ -103,7 +104,7 @@ public sealed class ReconstructionGalleryService(RunService runs, ContentStore s
             .Where(r => r.Status == RunStatus.Succeeded && IsReconstruction(r))
             .Select(r => (Run: r, Scores: Scores(r)))
             .Where(x => x.Scores is not null)
-            .Select(x => new ReconstructionStanding(x.Run, Describe(x.Run), x.Scores!))];
+            .Select(x => new ReconstructionStanding(x.Run, $"{Describe(x.Run)} · {x.Run.CreatedAtUtc.ToString("MMM d HH:mm:ss", CultureInfo.InvariantCulture)}", x.Scores!))];
 
     /// <summary>A few words telling runs apart (the kind's own description, else its name).</summary>
     public string Describe(RunSummary run)

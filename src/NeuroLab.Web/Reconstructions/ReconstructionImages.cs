@@ -21,7 +21,7 @@ public static class ReconstructionImages
     public const int GridMaxImages = 200;
 
     private const int Gap = 4;
-    private const int LabelWidth = 120;
+    private const int LabelWidth = 176;
 
     /// <summary>The integer nearest-neighbour factor that brings an image of this size to at least <see cref="ShownSide"/>.</summary>
     public static int Scale(int height, int width) => Math.Max(1, (int)Math.Ceiling((double)ShownSide / Math.Max(height, width)));
@@ -68,8 +68,6 @@ public static class ReconstructionImages
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
-        using var font = new SKFont(SKTypeface.Default, 14);
-        using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         using var cell = new SKBitmap(new SKImageInfo(cellW, cellH, SKColorType.Rgba8888, SKAlphaType.Opaque));
         for (int i = 0; i < n; i++)
         {
@@ -78,10 +76,6 @@ public static class ReconstructionImages
             for (int r = 0; r < rows.Length; r++)
             {
                 int top = (block * blockHeight) + Gap + (r * (cellH + Gap));
-                if (column == 0)
-                {
-                    canvas.DrawText(rows[r].Item1, Gap, top + (cellH / 2f) + 5, SKTextAlign.Left, font, ink);
-                }
                 if (rows[r].Item2 == GalleryImage.Retrieved && gallery.Items[i].RetrievedIndex is null)
                 {
                     continue;
@@ -92,6 +86,14 @@ public static class ReconstructionImages
             }
         }
         canvas.Flush();
+        for (int block = 0; block < blocks; block++)
+        {
+            for (int r = 0; r < rows.Length; r++)
+            {
+                int top = (block * blockHeight) + Gap + (r * (cellH + Gap));
+                PixelFont.Draw(bitmap, rows[r].Item1, Gap, top + ((cellH - (2 * PixelFont.GlyphHeight)) / 2), 2);
+            }
+        }
         return Encode(bitmap);
     }
 

@@ -81,8 +81,8 @@ public sealed class ReconstructionsApiTests : IDisposable
 
         var response = await alice.GetAsync($"/api/v1/runs/{runId}/reconstructions.png");
         using var grid = await PngAsync(response);
-        // Label column 120 + 10 cells of 84 + gaps of 4; two rows of 84 + gaps in one block.
-        Assert.Equal((120 + (10 * 88) + 4, (2 * 88) + 8 + 4), (grid.Width, grid.Height));
+        // Label column 176 + 10 cells of 84 + gaps of 4; two rows of 84 + gaps in one block.
+        Assert.Equal((176 + (10 * 88) + 4, (2 * 88) + 8 + 4), (grid.Width, grid.Height));
         foreach (var index in new[] { 0, 4, 9 })
         {
             foreach (var (y, x) in new[] { (14, 14), (3, 25), (20, 8) })
