@@ -14,6 +14,7 @@ public static class RunsApi
     public static void MapRunsApi(this RouteGroupBuilder api)
     {
         api.MapRunKindsApi();
+        api.MapReconstructionsApi();
 
         var experiments = api.MapGroup("/workspaces/{workspaceId:guid}/experiments").WithTags("Experiments");
         experiments.MapGet("/", async (Guid workspaceId, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>

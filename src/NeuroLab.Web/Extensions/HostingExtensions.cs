@@ -87,6 +87,7 @@ public static class HostingExtensions
         services.AddScoped<NeuroLab.Web.Viewer.ViewerService>();
         services.AddScoped<NeuroLab.Web.Captions.CaptionService>();
         services.AddScoped<NeuroLab.Web.Captions.CaptionReviewService>();
+        services.AddScoped<NeuroLab.Web.Reconstructions.ReconstructionGalleryService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 
@@ -129,6 +130,9 @@ public static class HostingExtensions
         services.AddRunKindView(RunKindNames.EncodingReadout, typeof(EncodingReadoutForm), typeof(EncodingResultPanel));
         services.AddRunKindView(RunKindNames.EncodingHierarchy, result: typeof(EncodingHierarchyResultPanel));
         services.AddRunKindView(RunKindNames.VoxelCaptions, result: typeof(VoxelCaptionsResultPanel));
+        services.AddRunKindView(RunKindNames.ReconstructionRidge, result: typeof(Components.Runs.Reconstructions.ReconstructionResultPanel));
+        services.AddRunKindView(RunKindNames.ReconstructionFeatures, result: typeof(Components.Runs.Reconstructions.ReconstructionResultPanel));
+        services.AddRunKindView(RunKindNames.ReconstructionDecoder, result: typeof(Components.Runs.Reconstructions.ReconstructionDecoderPanel));
         // A chat model for voxel captions (composer = llm) only when an endpoint and a model are configured.
         var captions = configuration.GetSection("NeuroLab:Captions");
         if (!string.IsNullOrWhiteSpace(captions["ChatEndpoint"]) && !string.IsNullOrWhiteSpace(captions["ChatModel"]))

@@ -92,6 +92,7 @@ public sealed class OutsiderWalkTests : IDisposable
             ["artifactId"] = artifacts[0].GetProperty("id").GetString()!,
             ["unit"] = "0",
             ["space"] = "pixels",
+            ["index"] = "0",
         };
         var anonymous = _factory.CreateClient();
         var routes = ApiRoutes();
@@ -124,6 +125,8 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Contains("GET /api/v1/run-kinds", walked);
         Assert.Contains("GET /api/v1/datasets/{id:guid}/features/{space}.npy", walked);
         Assert.Contains("GET /api/v1/datasets/{id:guid}/files/{fileId:guid}/onnx-graph", walked);
+        Assert.Contains("GET /api/v1/runs/{id:guid}/reconstructions.png", walked);
+        Assert.Contains("GET /api/v1/runs/{id:guid}/reconstructions/{index:int}.png", walked);
 
         var after = await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}")).JsonAsync();
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using NeuroLab.Compute.RunKinds;
+using NeuroLab.Compute.RunKinds.Reconstruction;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Data.Runs;
+using NeuroLab.Data.Storage;
+
+namespace NeuroLab.Web.Reconstructions;
+
+/// <summary>A reconstruction run's row of an experiment's leaderboard.</summary>
+public sealed record ReconstructionStanding(RunSummary Run, string Label, ReconstructionScores Scores);
+
+/// <summary>Reads reconstruction runs for the gallery, the comparison and the leaderboard (members only: others get <see cref="RunNotFoundException"/>).</summary>
+public sealed class ReconstructionGalleryService(RunService runs, ContentStore store)
+{
+    /// <summary>The prefix every reconstruction kind's name starts with.</summary>
+    public const string KindPrefix = "reconstruction-";
+
+    public static bool IsReconstruction(RunSummary run) => run.Kind.StartsWith(KindPrefix, StringComparison.Ordinal);
+
+    /// <summary>The run's gallery, or null when it is not a finished reconstruction run (no images yet).</summary>
+    public async Task<ReconstructionGallery?> LoadAsync(string userId, Guid runId, CancellationToken ct = default)
+    {
+        var run = await runs.GetAsync(userId, runId, ct);
+        if (!IsReconstruction(run) || run.Status != RunStatus.Succeeded)
+        {
+            return null;
+        }
+        var artifacts = await runs.ArtifactsAsync(userId, runId, ct);
+        var arrays = await runs.ReadArraysAsync(userId, runId, a => a.Name is "reconstructions.npy" or "targets.npy" or "test_stimulus_index.npy" or "retrieved_index.npy", ct);
+        var recon = arrays.FirstOrDefault(a => a.Artifact.Name == ReconstructionArtifacts.Reconstructions.FileName);
+        var targets = arrays.FirstOrDefault(a => a.Artifact.Name == ReconstructionArtifacts.Targets.FileName);
+        if (recon.Artifact is null || targets.Artifact is null || recon.Shape.Length != 3 || !recon.Shape.SequenceEqual(targets.Shape))
+        {
+            return null;
+        }
+        int n = (int)recon.Shape[0];
+        int h = (int)recon.Shape[1];
+        int w = (int)recon.Shape[2];
+        var stimuli = arrays.FirstOrDefault(a => a.Artifact.Name == ReconstructionArtifacts.TestStimulusIndex.FileName).Values?.Select(v => (int)v).ToArray() ?? [];
+        var retrieved = arrays.FirstOrDefault(a => a.Artifact.Name == "retrieved_index.npy").Values;
+
+        var csv = artifacts.FirstOrDefault(a => a.Name == ReconstructionArtifacts.Metrics.FileName) is { } metricsFile ? await ReadTextAsync(metricsFile, ct) : "";
+        var (metricNames, rows) = ReconstructionGallery.ParseMetrics(csv);
+        var byIndex = rows.GroupBy(r => r.Index).ToDictionary(g => g.Key, g => g.First());
+        var items = Enumerable.Range(0, n).Select(i => new ReconstructionItem(
+            i,
+            byIndex.TryGetValue(i, out var row) ? row.Stimulus : "",
+            byIndex.TryGetValue(i, out var r) ? r.Values : metricNames.ToDictionary(m => m, _ => double.NaN),
+            retrieved is not null && i < retrieved.Length ? (int)retrieved[i] : null)).ToList();
+
+        var scores = Scores(run);
+        int? candidates = scores?.RetrievalCandidates ?? (retrieved is null ? null : await CandidateCountAsync(artifacts, ct));
+        return new ReconstructionGallery(run, n, h, w, ToFloat(targets.Values), ToFloat(recon.Values), stimuli, metricNames, items, scores, candidates);
+    }
+
+    /// <summary>The reconstruction scores of a finished run's summary (<c>scores</c>), or null.</summary>
+    public static ReconstructionScores? Scores(RunSummary run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.SummaryJson is null || !IsReconstruction(run))
+        {
+            return null;
+        }
+        using var doc = JsonDocument.Parse(run.SummaryJson);
+        return doc.RootElement.TryGetProperty("scores", out var scores) && scores.ValueKind == JsonValueKind.Object
+            ? scores.Deserialize<ReconstructionScores>(RunKindJson.Summaries)
+            : null;
+    }
+
+    /// <summary>Why two galleries cannot be compared image by image, or null when they can (same dataset, same test images, same grid).</summary>
+    public static string? WhyNotComparable(ReconstructionGallery a, ReconstructionGallery b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Run.DatasetId != b.Run.DatasetId)
+        {
+            return "These runs decoded different datasets, so their test images differ.";
+        }
+        if (!a.TestStimuli.SequenceEqual(b.TestStimuli))
+        {
+            return $"These runs were tested on different images ({a.Count} and {b.Count} test images, not the same stimuli in the same order): only runs on the same test split can be compared image by image.";
+        }
+        if (a.Height != b.Height || a.Width != b.Width)
+        {
+            return $"These runs reconstruct at different resolutions ({a.Height}x{a.Width} and {b.Height}x{b.Width}).";
+        }
+        return null;
+    }
+
+    /// <summary>Other finished reconstruction runs of the same dataset in the run's workspace, newest first (candidates for a comparison).</summary>
+    public async Task<IReadOnlyList<RunSummary>> ComparableRunsAsync(string userId, RunSummary run, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return [.. (await runs.ListAsync(userId, run.WorkspaceId, null, ct))
+            .Where(r => r.Id != run.Id && r.DatasetId == run.DatasetId && r.Status == RunStatus.Succeeded && IsReconstruction(r))];
+    }
+
+    /// <summary>The finished reconstruction runs of an experiment with their scores.</summary>
+    public async Task<IReadOnlyList<ReconstructionStanding>> LeaderboardAsync(string userId, Guid workspaceId, Guid experimentId, CancellationToken ct = default) =>
+        [.. (await runs.ListAsync(userId, workspaceId, experimentId, ct))
+            .Where(r => r.Status == RunStatus.Succeeded && IsReconstruction(r))
+            .Select(r => (Run: r, Scores: Scores(r)))
+            .Where(x => x.Scores is not null)
+            .Select(x => new ReconstructionStanding(x.Run, $"{Describe(x.Run)} · {x.Run.CreatedAtUtc.ToString("MMM d HH:mm:ss", CultureInfo.InvariantCulture)}", x.Scores!))];
+
+    /// <summary>A few words telling runs apart (the kind's own description, else its name).</summary>
+    public string Describe(RunSummary run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return runs.Kinds.TryGet(run.Kind, out var kind) && kind.Describe(run.ParametersJson) is { Length: > 0 } d ? $"{run.Kind} · {d}" : run.Kind;
+    }
+
+    private async Task<string> ReadTextAsync(RunArtifact artifact, CancellationToken ct)
+    {
+        await using var stream = store.OpenRead(artifact.Sha256);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync(ct);
+    }
+
+    private async Task<int?> CandidateCountAsync(IReadOnlyList<RunArtifact> artifacts, CancellationToken ct)
+    {
+        // candidates.json lists the retrieval pool (an array, or an object with a "candidates" array).
+        if (artifacts.FirstOrDefault(a => a.Name == "candidates.json") is not { } file)
+        {
+            return null;
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(await ReadTextAsync(file, ct));
+            var root = doc.RootElement;
+            return root.ValueKind == JsonValueKind.Array ? root.GetArrayLength()
+                : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("candidates", out var c) && c.ValueKind == JsonValueKind.Array ? c.GetArrayLength()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static float[] ToFloat(double[] values) => [.. values.Select(v => (float)v)];
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace NeuroLab.E2E;
+
+/// <summary>
+/// Decoding the digits from the browser: start reconstruction-ridge from the new-run form, review its gallery sorted
+/// by SSIM, compare it with a second decoder on the same test images, see both on the leaderboard, download the grid.
+/// </summary>
+public sealed class ReconstructionGalleryTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private static Task InteractiveAsync(IPage page) =>
+        page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
+    private static Task ImagesLoadedAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)");
+
+    private static string Shot(string name) => Path.Combine(BrowserFixture.ScreenshotDirectory, name);
+
+    [Fact]
+    public async Task DigitsRidge_FromTheForm_GallerySortsBySsim_ComparesWithASecondRun_GridDownloads()
+    {
+        var alice = await fixture.RegisterAsync("decoder@lab.org");
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Digits");
+        await alice.GotoAsync($"w/{workspace}/datasets/samples");
+        await InteractiveAsync(alice);
+        await alice.Locator("[data-sample=vangerven-digits] [data-testid=add-sample-button]").ClickAsync();
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/datasets/[0-9a-f-]{{36}}$"));
+        var dataset = alice.Url[^36..];
+
+        await alice.GotoAsync($"w/{workspace}/runs/new?datasetId={dataset}");
+        await InteractiveAsync(alice);
+        await alice.ClickAsync("[data-testid=run-kind]");
+        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "Reconstruction: ridge to pixels" }).First.ClickAsync();
+        // The form re-renders once the kind's defaults are in: type the experiment's name after that.
+        await Assertions.Expect(alice.Locator("[data-testid=run-kind-description]")).ToContainTextAsync("Decodes the seen image");
+        var experimentName = alice.Locator("input[data-testid=run-new-experiment], [data-testid=run-new-experiment] input").First;
+        await experimentName.FillAsync("Digit decoders");
+        await experimentName.BlurAsync();
+        await Assertions.Expect(experimentName).ToHaveValueAsync("Digit decoders");
+        await alice.ClickAsync("[data-testid=run-submit]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
+        var runId = alice.Url[^36..];
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 120_000 });
+
+        // The gallery: the 10 test digits, original beside reconstruction, with the scores and their intervals.
+        await Assertions.Expect(alice.Locator("[data-testid=recon-item]")).ToHaveCountAsync(10);
+        await Assertions.Expect(alice.Locator("[data-testid=recon-scores]")).ToContainTextAsync("PixCorr");
+        await Assertions.Expect(alice.Locator("[data-testid=recon-item] img").First).ToHaveJSPropertyAsync("naturalWidth", 112);
+        await alice.ClickAsync("[data-testid=recon-sort]");
+        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "SSIM" }).First.ClickAsync();
+        await Assertions.Expect(alice.Locator("[data-testid=recon-item] .nl-recon-sorted").First).ToContainTextAsync("SSIM");
+        var ssim = (await alice.Locator("[data-testid=recon-item] [data-metric=ssim]").AllTextContentsAsync())
+            .Select(t => double.Parse(t.Split(' ')[^1], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(ssim.OrderByDescending(v => v), ssim);
+        await ImagesLoadedAsync(alice);
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("50-reconstruction-gallery.png"), FullPage = true });
+
+        // The grid PNG downloads (through the member's cookie).
+        var grid = await alice.Context.APIRequest.GetAsync($"api/v1/runs/{runId}/reconstructions.png");
+        Assert.Equal(200, grid.Status);
+        Assert.Equal("image/png", grid.Headers["content-type"]);
+        var png = await grid.BodyAsync();
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        await File.WriteAllBytesAsync(Shot("52-reconstruction-grid.png"), png);
+
+        // A second decoder of the same experiment (one fixed alpha), then the comparison from the panel.
+        var api = alice.Context.APIRequest;
+        var first = await (await api.GetAsync($"api/v1/runs/{runId}")).JsonAsync<JsonElement>();
+        Assert.Equal(JsonValueKind.String, first.GetProperty("experimentId").ValueKind);
+        var second = await api.PostAsync($"api/v1/workspaces/{workspace}/runs", new APIRequestContextOptions
+        {
+            DataObject = new
+            {
+                kind = "reconstruction-ridge",
+                datasetId = dataset,
+                experimentId = first.GetProperty("experimentId").GetString(),
+                parameters = new { responseSetId = first.GetProperty("parameters").GetProperty("responseSetId").GetString(), alphas = new[] { 1e6 } },
+            },
+        });
+        Assert.Equal(201, second.Status);
+        var secondId = (await second.JsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        for (int i = 0; i < 600 && (await (await api.GetAsync($"api/v1/runs/{secondId}")).JsonAsync<JsonElement>()).GetProperty("status").GetString() is not ("succeeded" or "failed"); i++)
+        {
+            await Task.Delay(200);
+        }
+        await alice.ReloadAsync();
+        await InteractiveAsync(alice);
+        await alice.ClickAsync("[data-testid=recon-compare-select]");
+        await alice.Locator(".mud-popover-open .mud-list-item").First.ClickAsync();
+        await alice.ClickAsync("[data-testid=recon-compare-link]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/{runId}/compare/{secondId}$"));
+        await Assertions.Expect(alice.Locator("[data-testid=recon-compare-item]")).ToHaveCountAsync(10);
+        await Assertions.Expect(alice.Locator("[data-testid=recon-compare-item] img").Nth(2)).ToHaveJSPropertyAsync("naturalWidth", 112);
+        await ImagesLoadedAsync(alice);
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("51-reconstruction-compare.png"), FullPage = true });
+
+        // Both on the experiment's leaderboard.
+        await alice.GotoAsync($"w/{workspace}/experiments/{first.GetProperty("experimentId").GetString()}");
+        await InteractiveAsync(alice);
+        await Assertions.Expect(alice.Locator("[data-testid=recon-leaderboard-row]")).ToHaveCountAsync(2);
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("53-reconstruction-leaderboard.png"), FullPage = true });
+    }
+}
