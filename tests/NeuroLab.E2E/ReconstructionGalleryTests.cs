@@ -103,4 +103,40 @@ public sealed class ReconstructionGalleryTests(BrowserFixture fixture) : IClassF
         await Assertions.Expect(alice.Locator("[data-testid=recon-leaderboard-row]")).ToHaveCountAsync(2);
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("53-reconstruction-leaderboard.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task DigitsNeuralDecoder_ExamplesSharpenLive_ThenTheGallery()
+    {
+        var alice = await fixture.RegisterAsync("mlp@lab.org");
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Digits MLP");
+        await alice.GotoAsync($"w/{workspace}/datasets/samples");
+        await InteractiveAsync(alice);
+        await alice.Locator("[data-sample=vangerven-digits] [data-testid=add-sample-button]").ClickAsync();
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/datasets/[0-9a-f-]{{36}}$"));
+        var dataset = alice.Url[^36..];
+
+        await alice.GotoAsync($"w/{workspace}/runs/new?datasetId={dataset}");
+        await InteractiveAsync(alice);
+        await alice.ClickAsync("[data-testid=run-kind]");
+        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "Reconstruction: neural decoder" }).First.ClickAsync();
+        await Assertions.Expect(alice.Locator("[data-testid=run-kind-description]")).ToContainTextAsync("small neural network");
+        await alice.ClickAsync("[data-testid=run-submit]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
+
+        // Live: the example reconstructions of the validation digits appear and are replaced as training goes on.
+        await Assertions.Expect(alice.Locator("[data-testid=decoder-example]")).ToHaveCountAsync(8, new() { Timeout = 60_000 });
+        var firstEpoch = await alice.Locator("[data-testid=decoder-examples-epoch]").TextContentAsync();
+        var firstImage = await alice.Locator("[data-testid=decoder-example-decoded]").First.GetAttributeAsync("src");
+        await Assertions.Expect(alice.Locator("[data-testid=decoder-examples-epoch]")).Not.ToHaveTextAsync(firstEpoch!, new() { Timeout = 60_000 });
+        Assert.NotEqual(firstImage, await alice.Locator("[data-testid=decoder-example-decoded]").First.GetAttributeAsync("src"));
+        await alice.Locator("[data-testid=decoder-live] .main-svg").First.WaitForAsync();
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("54-decoder-training-live.png"), FullPage = true });
+
+        // Done: the scores and the gallery of the ten test digits, as for every reconstruction kind.
+        await Assertions.Expect(alice.Locator("[data-testid=run-status]")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 180_000 });
+        await Assertions.Expect(alice.Locator("[data-testid=recon-item]")).ToHaveCountAsync(10);
+        await Assertions.Expect(alice.Locator("[data-testid=recon-scores]")).ToContainTextAsync("SSIM");
+        await ImagesLoadedAsync(alice);
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("55-decoder-finished.png"), FullPage = true });
+    }
 }
