@@ -37,6 +37,9 @@ internal static class Cases
                 return CaptionsBench.Captions(int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture));
             case "vol2surf":
                 return CaptionsBench.VolumeToSurface();
+            case "decoder":
+                return DecoderBench.Train(int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
+                    int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
             default:
                 throw new ArgumentException($"unknown case {name}");
         }

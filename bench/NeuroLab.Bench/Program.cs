@@ -16,6 +16,9 @@ switch (suite)
     case "captions":
         CaptionsBench.Run();
         break;
+    case "decoder":
+        DecoderBench.Run();
+        break;
     case "hostile":
         HostileFilesBench.Run(args.Length > 1 ? args[1] : null);
         break;
@@ -42,7 +45,7 @@ switch (suite)
         Console.WriteLine(JsonSerializer.Serialize(result with { PeakRssMiB = Memory.PeakRssMiB() }));
         break;
     default:
-        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | captions | hostile [format] | hostile-write DIR | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR | features IMAGE_DIR [count]");
+        Console.WriteLine("usage: NeuroLab.Bench formats | catalogue | captions | decoder | hostile [format] | hostile-write DIR | ridge-generate DIR [units] | ridge DIR [units] | ridge-wholebrain DIR | features IMAGE_DIR [count]");
         break;
 }
 
