@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
 using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.RunKinds.Reconstruction;
 using NeuroLab.Compute.Runs;
@@ -13,8 +14,11 @@ namespace NeuroLab.Web.Reconstructions;
 public sealed record ReconstructionStanding(RunSummary Run, string Label, ReconstructionScores Scores);
 
 /// <summary>Reads reconstruction runs for the gallery, the comparison and the leaderboard (members only: others get <see cref="RunNotFoundException"/>).</summary>
-public sealed class ReconstructionGalleryService(RunService runs, ContentStore store)
+public sealed class ReconstructionGalleryService(RunService runs, ContentStore store, IMemoryCache cache)
 {
+    /// <summary>How long a loaded gallery stays in memory after its last use (a page asks for each of its images).</summary>
+    private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(5);
+
     /// <summary>The prefix every reconstruction kind's name starts with.</summary>
     public const string KindPrefix = "reconstruction-";
 
@@ -27,6 +31,11 @@ public sealed class ReconstructionGalleryService(RunService runs, ContentStore s
         if (!IsReconstruction(run) || run.Status != RunStatus.Succeeded)
         {
             return null;
+        }
+        // A finished run's artifacts never change: its gallery is read once and shared (membership was checked above).
+        if (cache.TryGetValue((nameof(ReconstructionGallery), runId), out ReconstructionGallery? cached) && cached is not null)
+        {
+            return cached;
         }
         var artifacts = await runs.ArtifactsAsync(userId, runId, ct);
         var arrays = await runs.ReadArraysAsync(userId, runId, a => a.Name is "reconstructions.npy" or "targets.npy" or "test_stimulus_index.npy" or "retrieved_index.npy", ct);
@@ -53,7 +62,14 @@ public sealed class ReconstructionGalleryService(RunService runs, ContentStore s
 
         var scores = Scores(run);
         int? candidates = scores?.RetrievalCandidates ?? (retrieved is null ? null : await CandidateCountAsync(artifacts, ct));
-        return new ReconstructionGallery(run, n, h, w, ToFloat(targets.Values), ToFloat(recon.Values), stimuli, metricNames, items, scores, candidates);
+        var gallery = new ReconstructionGallery(run, n, h, w, ToFloat(targets.Values), ToFloat(recon.Values), stimuli, metricNames, items, scores, candidates);
+        // Cache units are shared with the dataset previews (one each): one unit per started MiB of images here.
+        cache.Set((nameof(ReconstructionGallery), runId), gallery, new MemoryCacheEntryOptions
+        {
+            Size = 1 + (2L * n * h * w * sizeof(float) >> 20),
+            SlidingExpiration = CacheFor,
+        });
+        return gallery;
     }
 
     /// <summary>The reconstruction scores of a finished run's summary (<c>scores</c>), or null.</summary>

@@ -119,4 +119,24 @@ public sealed class ReconstructionsApiTests : IDisposable
         Assert.Contains("/api/v1/runs/{id}/reconstructions.png", openApi, StringComparison.Ordinal);
         Assert.Contains("/api/v1/runs/{id}/reconstructions/{index}.png", openApi, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Images_AfterTheFirst_ComeFromTheLoadedGallery_NotTheStore()
+    {
+        var (alice, runId, _) = await DigitsRunAsync();
+        var first = await (await alice.GetAsync($"/api/v1/runs/{runId}/reconstructions/3.png")).Content.ReadAsByteArrayAsync();
+
+        // A page asks for every image of the gallery: the arrays are read once, not once per image.
+        var blobs = Directory.GetFiles(_factory.DataDirectory, "*.blob", SearchOption.AllDirectories);
+        Assert.NotEmpty(blobs);
+        foreach (var blob in blobs)
+        {
+            File.Delete(blob);
+        }
+        var again = await alice.GetAsync($"/api/v1/runs/{runId}/reconstructions/3.png");
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(first, await again.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/v1/runs/{runId}/reconstructions/7.png?which=target")).StatusCode);
+    }
 }
