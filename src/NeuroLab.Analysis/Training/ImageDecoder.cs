@@ -92,7 +92,7 @@ public sealed class ImageDecoderTrainer : IDisposable
     private readonly Sequential _model;
     private readonly Adam _optimizer;
     private readonly List<ImageDecoderEpoch> _history = [];
-    private Tensor[]? _best;
+    private readonly BestWeights _best = new();
 
     /// <summary>Creates the network with seeded initial weights and its optimizer.</summary>
     /// <exception cref="ArgumentException">An invalid setting or size.</exception>
@@ -186,7 +186,7 @@ public sealed class ImageDecoderTrainer : IDisposable
             {
                 BestValidationLoss = validationLoss;
                 BestEpoch = epoch;
-                KeepBest();
+                _best.Keep(_model.parameters());
             }
             StoppedEarly = epoch - BestEpoch >= Options.Patience && epoch < Options.MaxEpochs;
             EpochsCompleted = epoch;
@@ -203,7 +203,10 @@ public sealed class ImageDecoderTrainer : IDisposable
             progress?.Report(report);
             afterEpoch?.Invoke(this, report);
         }
-        LoadBest();
+        if (_best.Has)
+        {
+            _best.CopyTo(_model.parameters());
+        }
     }
 
     /// <summary>Decodes responses [n, units] to pixels [n, pixels] in 0..1 (evaluation mode, no gradients).</summary>
@@ -242,11 +245,7 @@ public sealed class ImageDecoderTrainer : IDisposable
             writer.Write(h.BestValidationLoss);
             writer.Write(h.StopsEarly);
         }
-        writer.Write(_best is not null);
-        foreach (var t in _best ?? [])
-        {
-            t.Save(writer);
-        }
+        _best.Save(writer);
         _model.save(writer);
         _optimizer.save_state_dict(writer);
         writer.Flush();
@@ -283,22 +282,13 @@ public sealed class ImageDecoderTrainer : IDisposable
                 history.Add(new ImageDecoderEpoch(reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(),
                     reader.ReadInt32(), reader.ReadDouble(), reader.ReadBoolean(), null));
             }
-            Tensor[]? best = null;
-            if (reader.ReadBoolean())
-            {
-                best = [.. _model.parameters().Select(p => zeros_like(p).DetachFromDisposeScope())];
-                foreach (var t in best)
-                {
-                    t.Load(reader);
-                }
-            }
+            var best = BestWeights.Read(reader, _model.parameters());
             _model.load(reader);
             _optimizer.load_state_dict(reader);
             (EpochsCompleted, BestEpoch, BestValidationLoss, StoppedEarly) = (epochs, bestEpoch, bestLoss, stopped);
             _history.Clear();
             _history.AddRange(history);
-            DisposeBest();
-            _best = best;
+            _best.Replace(best);
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException or FormatException)
         {
@@ -309,7 +299,7 @@ public sealed class ImageDecoderTrainer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        DisposeBest();
+        _best.Dispose();
         _optimizer.Dispose();
         _model.Dispose();
     }
@@ -338,44 +328,6 @@ public sealed class ImageDecoderTrainer : IDisposable
         var (r, _) = EncodingScores.PearsonAndR2(y.t(), decoded.t());
         var values = r.data<double>().ToArray().Where(double.IsFinite).ToArray();
         return (loss, values.Length == 0 ? double.NaN : values.Average(), decoded.MoveToOuterDisposeScope());
-    }
-
-    private void KeepBest()
-    {
-        using var noGrad = no_grad();
-        var current = _model.parameters().ToArray();
-        if (_best is null)
-        {
-            _best = [.. current.Select(p => p.detach().clone().DetachFromDisposeScope())];
-            return;
-        }
-        for (int i = 0; i < current.Length; i++)
-        {
-            _best[i].copy_(current[i]);
-        }
-    }
-
-    private void LoadBest()
-    {
-        if (_best is null)
-        {
-            return;
-        }
-        using var noGrad = no_grad();
-        var current = _model.parameters().ToArray();
-        for (int i = 0; i < current.Length; i++)
-        {
-            current[i].copy_(_best[i]);
-        }
-    }
-
-    private void DisposeBest()
-    {
-        foreach (var t in _best ?? [])
-        {
-            t.Dispose();
-        }
-        _best = null;
     }
 
     private void Check(Tensor responses, Tensor images, string what)

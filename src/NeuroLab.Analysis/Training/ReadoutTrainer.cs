@@ -45,7 +45,7 @@ public sealed class ReadoutTrainer : IDisposable
     private readonly FactorizedReadout _model;
     private readonly Adam _optimizer;
     private readonly List<EpochProgress> _history = [];
-    private Tensor[]? _best;
+    private readonly BestWeights _best = new();
 
     /// <summary>Creates a model with seeded initial weights and its optimizer.</summary>
     /// <param name="channels">Feature channels c of the input maps.</param>
@@ -201,7 +201,7 @@ public sealed class ReadoutTrainer : IDisposable
             {
                 BestValidationMeanR = meanR;
                 BestEpoch = epoch;
-                KeepBest();
+                _best.Keep(_model.parameters());
             }
             StoppedEarly = epoch - BestEpoch >= Options.Patience && epoch < Options.MaxEpochs;
             EpochsCompleted = epoch;
@@ -244,14 +244,7 @@ public sealed class ReadoutTrainer : IDisposable
             writer.Write(h.BestEpoch);
             writer.Write(h.StopsEarly);
         }
-        writer.Write(_best is not null);
-        if (_best is not null)
-        {
-            foreach (var t in _best)
-            {
-                t.Save(writer);
-            }
-        }
+        _best.Save(writer);
         _model.save(writer);
         _optimizer.save_state_dict(writer);
         writer.Flush();
@@ -301,15 +294,7 @@ public sealed class ReadoutTrainer : IDisposable
                     reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(),
                     reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean()));
             }
-            Tensor[]? best = null;
-            if (reader.ReadBoolean())
-            {
-                best = [.. _model.parameters().Select(p => zeros_like(p).DetachFromDisposeScope())];
-                foreach (var t in best)
-                {
-                    t.Load(reader);
-                }
-            }
+            var best = BestWeights.Read(reader, _model.parameters());
             _model.load(reader);
             _optimizer.load_state_dict(reader);
 
@@ -319,8 +304,7 @@ public sealed class ReadoutTrainer : IDisposable
             StoppedEarly = stopped;
             _history.Clear();
             _history.AddRange(history);
-            DisposeBest();
-            _best = best;
+            _best.Replace(best);
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException or FormatException)
         {
@@ -331,7 +315,7 @@ public sealed class ReadoutTrainer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        DisposeBest();
+        _best.Dispose();
         _optimizer.Dispose();
         _model.Dispose();
     }
@@ -366,27 +350,17 @@ public sealed class ReadoutTrainer : IDisposable
         _model.Bias.copy_(tensor(bias));
     }
 
-    private void KeepBest()
-    {
-        using var noGrad = no_grad();
-        var current = _model.parameters().ToArray();
-        if (_best is null)
-        {
-            _best = [.. current.Select(p => p.detach().clone().DetachFromDisposeScope())];
-            return;
-        }
-        for (int i = 0; i < current.Length; i++)
-        {
-            _best[i].copy_(current[i]);
-        }
-    }
-
     private ReadoutModel CreateModel()
     {
         var readout = new FactorizedReadout(_model.Channels, _model.Height, _model.Width, _model.Units, _model.Nonlinearity);
-        using (no_grad())
+        if (_best.Has)
         {
-            var source = _best ?? [.. _model.parameters()];
+            _best.CopyTo(readout.parameters());
+        }
+        else
+        {
+            using var noGrad = no_grad();
+            var source = _model.parameters().ToArray();
             var target = readout.parameters().ToArray();
             for (int i = 0; i < target.Length; i++)
             {
@@ -394,17 +368,5 @@ public sealed class ReadoutTrainer : IDisposable
             }
         }
         return new ReadoutModel(readout, [.. _history], BestEpoch, BestValidationMeanR, StoppedEarly);
-    }
-
-    private void DisposeBest()
-    {
-        if (_best is not null)
-        {
-            foreach (var t in _best)
-            {
-                t.Dispose();
-            }
-            _best = null;
-        }
     }
 }
