@@ -78,6 +78,10 @@ internal static class EncodingJobSupport
         System.Text.Json.JsonSerializer.Serialize(stream, names.Select((name, i) => (Key: (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), name))
             .ToDictionary(x => x.Key, x => x.name));
 
+    /// <summary>A CSV field: quoted (inner quotes doubled) when it holds a comma or a quote, else as it is.</summary>
+    public static string CsvField(string text) => text.Contains(',', StringComparison.Ordinal) || text.Contains('"', StringComparison.Ordinal)
+        ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+
     public static NumericArray Vector(IReadOnlyList<double> values) => new(NumericType.Float32, [values.Count], values.Select(v => (float)v).ToArray());
 
     public static NumericArray FromTensor(Tensor t)

@@ -271,10 +271,10 @@ public sealed class EncodingHierarchyJob(
     private static void WriteTable(Stream stream, IReadOnlyList<string> stages, IReadOnlyList<StageGroup> groups)
     {
         using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-        writer.WriteLine("group,units," + string.Join(',', stages.Select(Csv)));
+        writer.WriteLine("group,units," + string.Join(',', stages.Select(EncodingJobSupport.CsvField)));
         foreach (var g in groups)
         {
-            writer.WriteLine(Csv(g.Name) + "," + g.Units.ToString(CultureInfo.InvariantCulture) + "," +
+            writer.WriteLine(EncodingJobSupport.CsvField(g.Name) + "," + g.Units.ToString(CultureInfo.InvariantCulture) + "," +
                 string.Join(',', g.MeanTestR.Select(r => r.ToString("G6", CultureInfo.InvariantCulture))));
         }
     }
@@ -288,13 +288,11 @@ public sealed class EncodingHierarchyJob(
         {
             for (int s = 0; s < stages.Count; s++)
             {
-                writer.WriteLine(string.Join(',', Csv(g.Name), g.Units.ToString(CultureInfo.InvariantCulture), Csv(stages[s]), Number(g.MeanTestR[s]),
+                writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField(g.Name), g.Units.ToString(CultureInfo.InvariantCulture), EncodingJobSupport.CsvField(stages[s]), Number(g.MeanTestR[s]),
                     Number(g.CiLow![s]), Number(g.CiHigh![s]), resamples.ToString(CultureInfo.InvariantCulture)));
             }
         }
     }
 
     private static string Number(double value) => double.IsFinite(value) ? value.ToString("G6", CultureInfo.InvariantCulture) : "";
-
-    private static string Csv(string text) => text.Contains(',', StringComparison.Ordinal) || text.Contains('"', StringComparison.Ordinal) ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
 }

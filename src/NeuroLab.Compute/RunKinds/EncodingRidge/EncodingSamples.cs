@@ -27,6 +27,28 @@ public sealed class EncodingSamples(ContentStore store, FeatureSpaceRegistry fea
         NumericArray? Trials = null, int? TrainRepeats = null, int? TestRepeats = null)
     {
         /// <summary>The stimulus shown in each training and each test sample: the rows of the feature matrices.</summary>
+        /// <summary>
+        /// One row per test image: the stimuli of the test samples in order of first appearance, and <paramref name="testRows"/>
+        /// (float32 [test samples, width], row-major) averaged over each stimulus's samples (its single trials; one sample per
+        /// stimulus leaves the rows as they are).
+        /// </summary>
+        public (long[] Stimuli, float[] Averaged) AverageByTestStimulus(float[] testRows, int width)
+        {
+            ArgumentNullException.ThrowIfNull(testRows);
+            long[] stimulusOfRow = [.. TestRows.Select(r => (long)StimulusOfSample[r])];
+            var order = stimulusOfRow.Distinct().ToArray();
+            var averaged = new float[order.Length * width];
+            for (int i = 0; i < order.Length; i++)
+            {
+                var rows = Enumerable.Range(0, stimulusOfRow.Length).Where(r => stimulusOfRow[r] == order[i]).ToArray();
+                for (int k = 0; k < width; k++)
+                {
+                    averaged[i * width + k] = (float)rows.Average(r => testRows[r * width + k]);
+                }
+            }
+            return (order, averaged);
+        }
+
         public (Tensor Train, Tensor Test) StimulusRows() =>
             (Rows(TrainRows.Select(i => StimulusOfSample[i])), Rows(TestRows.Select(i => StimulusOfSample[i])));
 

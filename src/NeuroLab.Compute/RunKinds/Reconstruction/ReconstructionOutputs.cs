@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using NeuroLab.Analysis.Reconstruction;
 using NeuroLab.Compute.Features.ResNet18;
+using NeuroLab.Compute.EncodingModels;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Formats;
 
@@ -131,7 +132,7 @@ public static class ReconstructionOutputs
                     int rank = retrieval.Ranks[i];
                     row.Append(',').Append(rank.ToString(CultureInfo.InvariantCulture)).Append(',').Append(rank == 1 ? '1' : '0').Append(',').Append(rank <= 5 ? '1' : '0');
                 }
-                row.Append(',').Append(Csv(stimulusNames[testStimuli[i]]));
+                row.Append(',').Append(EncodingJobSupport.CsvField(stimulusNames[testStimuli[i]]));
                 writer.WriteLine(row.ToString());
             }
         }, [n]);
@@ -156,7 +157,4 @@ public static class ReconstructionOutputs
     }
 
     private static string Number(double value) => double.IsFinite(value) ? value.ToString("G9", CultureInfo.InvariantCulture) : "";
-
-    private static string Csv(string text) => text.Contains(',', StringComparison.Ordinal) || text.Contains('"', StringComparison.Ordinal)
-        ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
 }

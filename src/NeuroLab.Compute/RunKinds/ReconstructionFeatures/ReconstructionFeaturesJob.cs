@@ -183,18 +183,7 @@ public sealed class ReconstructionFeaturesJob(
             new EncodingJobSupport.SynchronousProgress<RidgeProgress>(rp => context.Report(rp.Stage == RidgeStage.Decomposing ? "decomposing folds" : "fitting features", rp.Step, rp.Total)), ct);
 
         // One prediction per test image (single-trial predictions of the same stimulus averaged), in the dataset's test order.
-        long[] testOfSample = [.. samples.TestRows.Select(r => (long)samples.StimulusOfSample[r])];
-        var order = testOfSample.Distinct().ToArray();
-        var predictedRows = fit.TestPredictions!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
-        var predicted = new float[order.Length * d];
-        for (int i = 0; i < order.Length; i++)
-        {
-            var rows = Enumerable.Range(0, testOfSample.Length).Where(r => testOfSample[r] == order[i]).ToArray();
-            for (int k = 0; k < d; k++)
-            {
-                predicted[i * d + k] = (float)rows.Average(r => predictedRows[r * d + k]);
-            }
-        }
+        var (order, predicted) = samples.AverageByTestStimulus(fit.TestPredictions!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(), d);
         // Candidates: the test images (candidate i is test image i), then the pool's images.
         var candidateRows = tensor([.. order, .. Enumerable.Range(n, pool.Count).Select(i => (long)i)], ScalarType.Int64);
         int m = (int)candidateRows.shape[0];

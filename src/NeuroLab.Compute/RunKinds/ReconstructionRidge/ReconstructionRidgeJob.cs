@@ -96,22 +96,8 @@ public sealed class ReconstructionRidgeJob(IDbContextFactory<NeuroLabDbContext> 
             new EncodingJobSupport.SynchronousProgress<RidgeProgress>(rp => context.Report(rp.Stage == RidgeStage.Decomposing ? "decomposing folds" : "fitting pixels", rp.Step, rp.Total)), ct);
 
         // One reconstruction per test image: single-trial decodes of the same stimulus are averaged (dataset test order).
-        long[] testOfSample = [.. samples.TestRows.Select(r => (long)samples.StimulusOfSample[r])];
-        var order = testOfSample.Distinct().ToArray();
-        var decoded = fit.TestPredictions!.to_type(ScalarType.Float32);
-        var reconstructions = new float[order.Length * pixelCount];
-        var targets = new float[order.Length * pixelCount];
-        var allPixels = pixels.contiguous().data<float>().ToArray();
-        var predictions = decoded.contiguous().data<float>().ToArray();
-        for (int i = 0; i < order.Length; i++)
-        {
-            var rows = Enumerable.Range(0, testOfSample.Length).Where(r => testOfSample[r] == order[i]).ToArray();
-            for (int k = 0; k < pixelCount; k++)
-            {
-                reconstructions[i * pixelCount + k] = (float)rows.Average(r => predictions[r * pixelCount + k]);
-                targets[i * pixelCount + k] = allPixels[order[i] * pixelCount + k];
-            }
-        }
+        var (order, reconstructions) = samples.AverageByTestStimulus(fit.TestPredictions!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(), pixelCount);
+        var targets = pixels.index_select(0, tensor(order)).contiguous().data<float>().ToArray();
         context.Report("scoring", 0, 1);
         var scores = await ReconstructionOutputs.WriteAsync(context, reconstructions, targets, order.Length, resolution, resolution,
             [.. order.Select(o => (int)o)], [.. stimuli.Select(s => s.Name)], network: network);
