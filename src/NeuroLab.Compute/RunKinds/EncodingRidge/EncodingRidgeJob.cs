@@ -147,8 +147,7 @@ public sealed class EncodingRidgeJob(IDbContextFactory<NeuroLabDbContext> dbFact
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             set = await db.ResponseSets.SingleAsync(r => r.Id == p.ResponseSetId, ct);
-            stimuli = [.. (await db.Stimuli.Where(s => s.DatasetId == context.Run.DatasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.ImageSha256, s.Split, s.Label }).ToListAsync(ct))
-                .Select(s => (s.Name, s.ImageSha256, s.Split, s.Label))];
+            stimuli = await EncodingSamples.StimuliAsync(db, context.Run.DatasetId, ct);
             reference = set.ReferenceFileId is { } fileId ? await db.DatasetFiles.SingleOrDefaultAsync(f => f.Id == fileId, ct) : null;
         }
 

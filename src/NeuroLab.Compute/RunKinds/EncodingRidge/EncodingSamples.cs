@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using NeuroLab.Analysis.Encoding;
 using NeuroLab.Analysis.Features;
 using NeuroLab.Compute.EncodingModels;
@@ -60,6 +61,14 @@ public sealed class EncodingSamples(ContentStore store, FeatureSpaceRegistry fea
         }
 
         private static Tensor Rows(IEnumerable<int> rows) => tensor(rows.Select(i => (long)i).ToArray());
+    }
+
+    /// <summary>A dataset's stimuli in order, as the fitting kinds read them: name, image hash, split mark, label.</summary>
+    public static async Task<List<(string Name, string? Sha, string? Split, string? Label)>> StimuliAsync(NeuroLab.Data.NeuroLabDbContext db, Guid datasetId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return [.. (await db.Stimuli.Where(s => s.DatasetId == datasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.ImageSha256, s.Split, s.Label }).ToListAsync(ct))
+            .Select(s => (s.Name, s.ImageSha256, s.Split, s.Label))];
     }
 
     public async Task<Samples> SamplesAsync(

@@ -140,8 +140,7 @@ public sealed class ReconstructionFeaturesJob(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             set = await db.ResponseSets.SingleAsync(r => r.Id == p.ResponseSetId, ct);
-            stimuli = [.. (await db.Stimuli.Where(s => s.DatasetId == context.Run.DatasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.ImageSha256, s.Split, s.Label }).ToListAsync(ct))
-                .Select(s => (s.Name, s.ImageSha256, s.Split, s.Label))];
+            stimuli = await EncodingSamples.StimuliAsync(db, context.Run.DatasetId, ct);
             if (p.EffectivePool == "dataset" && p.PoolDatasetId is { } poolId)
             {
                 pool = [.. (await db.Stimuli.Where(s => s.DatasetId == poolId && s.ImageSha256 != null).OrderBy(s => s.Index).Select(s => new { s.Name, s.ImageSha256 }).ToListAsync(ct))
