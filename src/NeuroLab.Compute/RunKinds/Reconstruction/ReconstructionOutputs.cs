@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using NeuroLab.Analysis.Reconstruction;
 using NeuroLab.Compute.Features.ResNet18;
 using NeuroLab.Compute.EncodingModels;
@@ -77,6 +78,25 @@ public sealed record ReconstructionScores
 
 /// <summary>Retrieval results to add to the metrics: 1-based rank of each test image's own candidate among <paramref name="Candidates"/>.</summary>
 public sealed record RetrievalResult(int[] Ranks, int Candidates);
+
+/// <summary>The checks every reconstruction kind makes before a run is queued.</summary>
+public static class ReconstructionChecks
+{
+    /// <summary>Adds a problem and returns false when a stimulus of the dataset has no image (there is nothing to reconstruct it against).</summary>
+    public static async Task<bool> EveryStimulusHasAnImageAsync(Data.NeuroLabDbContext db, Guid datasetId, RunProblems problems, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(problems);
+        int withImages = await db.Stimuli.CountAsync(s => s.DatasetId == datasetId && s.ImageSha256 != null, ct);
+        int all = await db.Stimuli.CountAsync(s => s.DatasetId == datasetId, ct);
+        if (withImages == all)
+        {
+            return true;
+        }
+        problems.Add($"Reconstruction needs the image of every stimulus: {all - withImages} of {all} stimuli have none.");
+        return false;
+    }
+}
 
 /// <summary>Scores reconstructions and writes the common artifacts.</summary>
 public static class ReconstructionOutputs

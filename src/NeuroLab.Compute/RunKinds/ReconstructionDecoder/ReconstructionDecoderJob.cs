@@ -74,12 +74,11 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
         await ridge.ValidateAsync(p.Encoding(), submission, encoding, ct);
         problems.Include(encoding, problem => problem.Replace("features: ", "images: ", StringComparison.Ordinal));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var stimuli = await db.Stimuli.Where(s => s.DatasetId == submission.DatasetId).Select(s => new { s.ImageSha256, s.Split }).ToListAsync(ct);
-        if (stimuli.Any(s => s.ImageSha256 is null))
+        if (!await ReconstructionChecks.EveryStimulusHasAnImageAsync(db, submission.DatasetId, problems, ct))
         {
-            problems.Add($"Reconstruction needs the image of every stimulus: {stimuli.Count(s => s.ImageSha256 is null)} of {stimuli.Count} stimuli have none.");
             return;
         }
+        var stimuli = await db.Stimuli.Where(s => s.DatasetId == submission.DatasetId).Select(s => new { s.Split }).ToListAsync(ct);
         int train = p.Split == "dataset" ? stimuli.Count(s => s.Split == "train") : (int)(stimuli.Count * (1 - p.TestFraction));
         if (train * p.ValidationFraction < 2 || train - (int)Math.Round(train * p.ValidationFraction) < 2)
         {

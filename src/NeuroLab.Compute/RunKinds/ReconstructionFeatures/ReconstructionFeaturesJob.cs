@@ -88,12 +88,7 @@ public sealed class ReconstructionFeaturesJob(
         await ridge.ValidateAsync(p.Encoding(space), submission, encoding, ct);
         problems.Include(encoding);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        int withImages = await db.Stimuli.CountAsync(s => s.DatasetId == submission.DatasetId && s.ImageSha256 != null, ct);
-        int all = await db.Stimuli.CountAsync(s => s.DatasetId == submission.DatasetId, ct);
-        if (withImages < all)
-        {
-            problems.Add($"Reconstruction needs the image of every stimulus: {all - withImages} of {all} stimuli have none.");
-        }
+        await ReconstructionChecks.EveryStimulusHasAnImageAsync(db, submission.DatasetId, problems, ct);
         if (p.EffectivePool == "test" && p.PoolDatasetId is not null)
         {
             problems.Add("poolDatasetId is only read with pool = \"dataset\"; leave pool out or set it to \"dataset\".");

@@ -57,12 +57,7 @@ public sealed class ReconstructionRidgeJob(IDbContextFactory<NeuroLabDbContext> 
             return;
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        int withImages = await db.Stimuli.CountAsync(s => s.DatasetId == submission.DatasetId && s.ImageSha256 != null, ct);
-        int all = await db.Stimuli.CountAsync(s => s.DatasetId == submission.DatasetId, ct);
-        if (withImages < all)
-        {
-            problems.Add($"Reconstruction needs the image of every stimulus: {all - withImages} of {all} stimuli have none.");
-        }
+        await ReconstructionChecks.EveryStimulusHasAnImageAsync(db, submission.DatasetId, problems, ct);
     }
 
     public async Task<ReconstructionRidgeSummary> ExecuteAsync(ReconstructionRidgeParameters p, RunContext context)
