@@ -195,6 +195,33 @@ public static class ReconstructionMetrics
     }
 
     /// <summary>
+    /// Per predicted row, the candidate with the highest Pearson correlation (the first of equals; a candidate whose
+    /// correlation is undefined never wins over a defined one): the rank-1 candidate of <see cref="RetrievalRank"/>.
+    /// </summary>
+    /// <returns>[n] candidate rows in 0..m-1 (0 when no correlation is defined).</returns>
+    public static int[] TopCandidate(ReadOnlySpan<float> predicted, ReadOnlySpan<float> candidates, int n, int m, int d)
+    {
+        CheckFeatures(predicted, nameof(predicted), n, d);
+        CheckFeatures(candidates, nameof(candidates), m, d);
+        var pred = UnitRows(predicted, n, d);
+        var cand = UnitRows(candidates, m, d);
+        var top = new int[n];
+        Parallel.For(0, n, i =>
+        {
+            double best = double.NegativeInfinity;
+            for (int j = 0; j < m; j++)
+            {
+                double r = Dot(pred, i, cand, j, d);
+                if (double.IsFinite(r) && r > best)
+                {
+                    (best, top[i]) = (r, j);
+                }
+            }
+        });
+        return top;
+    }
+
+    /// <summary>
     /// The mean over images with a bootstrap 95% percentile interval (Efron and Tibshirani 1993): NaN entries are left
     /// out; each of <paramref name="resamples"/> resamples draws as many values as remain, with replacement, draw k being
     /// <c>values[SplitMix64(seed).Next() mod count]</c> (one generator for all resamples, in order); Low and High are the

@@ -52,10 +52,10 @@ public static class ReconstructionsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
                 detail: $"This run has {gallery.Count} test images (0 to {gallery.Count - 1}); there is no image {index}.");
         }
-        if (image == GalleryImage.Retrieved && (!gallery.RetrievesAmongTestImages || gallery.Items[index].RetrievedIndex is null))
+        if (image == GalleryImage.Retrieved && gallery.Items[index].RetrievedIndex is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
-                detail: "This run retrieved no image among its test images.");
+                detail: "This run has no retrieved image for this test image.");
         }
         http.Response.Headers.CacheControl = "private, max-age=3600";
         return TypedResults.File(ReconstructionImages.Png(gallery.Image(index, image.Value), gallery.Height, gallery.Width), "image/png");

@@ -8,8 +8,9 @@ namespace NeuroLab.Web.Reconstructions;
 /// <param name="Index">Position in the run's test order (row of reconstructions.npy).</param>
 /// <param name="Stimulus">The stimulus name metrics.csv gives, or empty.</param>
 /// <param name="Metrics">metrics.csv's numeric columns other than index (NaN where a cell is empty).</param>
-/// <param name="RetrievedIndex">The candidate retrieval picked (retrieved_index.npy), or null when the kind does not retrieve.</param>
-public sealed record ReconstructionItem(int Index, string Stimulus, IReadOnlyDictionary<string, double> Metrics, int? RetrievedIndex)
+/// <param name="RetrievedIndex">The candidate retrieval ranked first (retrieved_index.npy), or null when its image cannot be shown.</param>
+/// <param name="Retrieved">Which image that is ("#3 digit_6", "pool: n02084071_1"), or null.</param>
+public sealed record ReconstructionItem(int Index, string Stimulus, IReadOnlyDictionary<string, double> Metrics, int? RetrievedIndex, string? Retrieved = null)
 {
     public double Metric(string name) => Metrics.TryGetValue(name, out var v) ? v : double.NaN;
 }
@@ -25,8 +26,14 @@ public sealed record ReconstructionGallery(
     /// <summary>The metrics where higher is better (the others, MSE and retrieval rank, are better lower).</summary>
     public static bool HigherIsBetter(string metric) => metric is not ("mse" or "retrieval_rank");
 
-    /// <summary>Whether retrieval picked among the test images themselves (then the retrieved image can be shown).</summary>
-    public bool RetrievesAmongTestImages => RetrievalCandidates == Count;
+    /// <summary>Whether some test image has a retrieved image to show (a third column and grid row).</summary>
+    public bool ShowsRetrieved => Items.Any(i => i.RetrievedIndex is not null);
+
+    /// <summary>
+    /// Whether the kind's reconstruction is itself the retrieved candidate's image (retrieval kinds), so a candidate from
+    /// a pool dataset is shown by the reconstruction; otherwise the retrieved image is the test image ranked first.
+    /// </summary>
+    public bool ReconstructionIsRetrieved => Scores?.RetrievalBy is { } by && by != RetrievalResult.PixelsAmongTestImages;
 
     /// <summary>The pixels of one image [h, w]: <paramref name="which"/> is reconstruction, target or retrieved.</summary>
     public ReadOnlySpan<float> Image(int index, GalleryImage which)
@@ -38,8 +45,9 @@ public sealed record ReconstructionGallery(
         {
             GalleryImage.Reconstruction => Reconstructions.AsSpan(index * size, size),
             GalleryImage.Target => Targets.AsSpan(index * size, size),
-            GalleryImage.Retrieved when RetrievesAmongTestImages && Items[index].RetrievedIndex is { } r && r >= 0 && r < Count => Targets.AsSpan(r * size, size),
-            GalleryImage.Retrieved => throw new ArgumentException("This run retrieved no image among its test images.", nameof(which)),
+            GalleryImage.Retrieved when Items[index].RetrievedIndex is { } r && r >= 0 && r < Count => Targets.AsSpan(r * size, size),
+            GalleryImage.Retrieved when Items[index].RetrievedIndex is not null && ReconstructionIsRetrieved => Reconstructions.AsSpan(index * size, size),
+            GalleryImage.Retrieved => throw new ArgumentException("This run has no retrieved image for this test image.", nameof(which)),
             _ => throw new ArgumentOutOfRangeException(nameof(which), which, "Unknown image."),
         };
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
 using NeuroLab.Compute.RunKinds;
 using NeuroLab.Compute.RunKinds.Reconstruction;
+using NeuroLab.Compute.RunKinds.ReconstructionFeatures;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Data.Runs;
 using NeuroLab.Data.Storage;
@@ -16,13 +17,22 @@ public sealed record ReconstructionStanding(RunSummary Run, string Label, Recons
 /// <summary>Reads reconstruction runs for the gallery, the comparison and the leaderboard (members only: others get <see cref="RunNotFoundException"/>).</summary>
 public sealed class ReconstructionGalleryService(RunService runs, ContentStore store, IMemoryCache cache)
 {
+    /// <summary>The arrays a gallery reads, by their declarations.</summary>
+    private static readonly HashSet<string> Read =
+    [
+        ReconstructionArtifacts.Reconstructions.FileName, ReconstructionArtifacts.Targets.FileName, ReconstructionArtifacts.TestStimulusIndex.FileName,
+        ReconstructionArtifacts.RetrievedIndex.FileName,
+    ];
+
     /// <summary>How long a loaded gallery stays in memory after its last use (a page asks for each of its images).</summary>
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(5);
 
-    /// <summary>The prefix every reconstruction kind's name starts with.</summary>
-    public const string KindPrefix = "reconstruction-";
-
-    public static bool IsReconstruction(RunSummary run) => run.Kind.StartsWith(KindPrefix, StringComparison.Ordinal);
+    /// <summary>Whether the run's kind reconstructs images (its summary record is an <see cref="IReconstructionResult"/>).</summary>
+    public bool IsReconstruction(RunSummary run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return runs.Kinds.TryGet(run.Kind, out var kind) && kind.SummaryType.IsAssignableTo(typeof(IReconstructionResult));
+    }
 
     /// <summary>The run's gallery, or null when it is not a finished reconstruction run (no images yet).</summary>
     public async Task<ReconstructionGallery?> LoadAsync(string userId, Guid runId, CancellationToken ct = default)
@@ -38,7 +48,7 @@ public sealed class ReconstructionGalleryService(RunService runs, ContentStore s
             return cached;
         }
         var artifacts = await runs.ArtifactsAsync(userId, runId, ct);
-        var arrays = await runs.ReadArraysAsync(userId, runId, a => a.Name is "reconstructions.npy" or "targets.npy" or "test_stimulus_index.npy" or "retrieved_index.npy", ct);
+        var arrays = await runs.ReadArraysAsync(userId, runId, a => Read.Contains(a.Name), ct);
         var recon = arrays.FirstOrDefault(a => a.Artifact.Name == ReconstructionArtifacts.Reconstructions.FileName);
         var targets = arrays.FirstOrDefault(a => a.Artifact.Name == ReconstructionArtifacts.Targets.FileName);
         if (recon.Artifact is null || targets.Artifact is null || recon.Shape.Length != 3 || !recon.Shape.SequenceEqual(targets.Shape))
@@ -49,20 +59,27 @@ public sealed class ReconstructionGalleryService(RunService runs, ContentStore s
         int h = (int)recon.Shape[1];
         int w = (int)recon.Shape[2];
         var stimuli = arrays.FirstOrDefault(a => a.Artifact.Name == ReconstructionArtifacts.TestStimulusIndex.FileName).Values?.Select(v => (int)v).ToArray() ?? [];
-        var retrieved = arrays.FirstOrDefault(a => a.Artifact.Name == "retrieved_index.npy").Values;
+        var retrieved = arrays.FirstOrDefault(a => a.Artifact.Name == ReconstructionArtifacts.RetrievedIndex.FileName).Values;
 
         var csv = artifacts.FirstOrDefault(a => a.Name == ReconstructionArtifacts.Metrics.FileName) is { } metricsFile ? await ReadTextAsync(metricsFile, ct) : "";
         var (metricNames, rows) = ReconstructionGallery.ParseMetrics(csv);
         var byIndex = rows.GroupBy(r => r.Index).ToDictionary(g => g.Key, g => g.First());
-        var items = Enumerable.Range(0, n).Select(i => new ReconstructionItem(
-            i,
-            byIndex.TryGetValue(i, out var row) ? row.Stimulus : "",
-            byIndex.TryGetValue(i, out var r) ? r.Values : metricNames.ToDictionary(m => m, _ => double.NaN),
-            retrieved is not null && i < retrieved.Length ? (int)retrieved[i] : null)).ToList();
-
         var scores = Scores(run);
-        int? candidates = scores?.RetrievalCandidates ?? (retrieved is null ? null : await CandidateCountAsync(artifacts, ct));
-        var gallery = new ReconstructionGallery(run, n, h, w, ToFloat(targets.Values), ToFloat(recon.Values), stimuli, metricNames, items, scores, candidates);
+        var candidates = await CandidatesAsync(artifacts, ct);
+        bool reconstructionIsRetrieved = scores?.RetrievalBy is { } by && by != RetrievalResult.PixelsAmongTestImages;
+        string Stimulus(int i) => byIndex.TryGetValue(i, out var row) ? row.Stimulus : "";
+        var items = Enumerable.Range(0, n).Select(i =>
+        {
+            // A retrieved candidate is shown when it is a test image, or when the reconstruction is that candidate's image.
+            int? r = retrieved is not null && i < retrieved.Length ? (int)retrieved[i] : null;
+            int? shown = r is { } c && c >= 0 && (c < n || reconstructionIsRetrieved) ? c : null;
+            string? name = shown is not { } k ? null
+                : candidates is not null && k < candidates.Count ? $"{candidates[k].Source}: {candidates[k].Stimulus}"
+                : k < n ? $"#{k} {Stimulus(k)}".TrimEnd() : null;
+            return new ReconstructionItem(i, Stimulus(i), byIndex.TryGetValue(i, out var row) ? row.Values : metricNames.ToDictionary(m => m, _ => double.NaN), shown, name);
+        }).ToList();
+        var gallery = new ReconstructionGallery(run, n, h, w, ToFloat(targets.Values), ToFloat(recon.Values), stimuli, metricNames, items, scores,
+            scores?.RetrievalCandidates ?? candidates?.Count);
         // Cache units are shared with the dataset previews (one each): one unit per started MiB of images here.
         cache.Set((nameof(ReconstructionGallery), runId), gallery, new MemoryCacheEntryOptions
         {
@@ -72,18 +89,11 @@ public sealed class ReconstructionGalleryService(RunService runs, ContentStore s
         return gallery;
     }
 
-    /// <summary>The reconstruction scores of a finished run's summary (<c>scores</c>), or null.</summary>
-    public static ReconstructionScores? Scores(RunSummary run)
+    /// <summary>The reconstruction scores of a finished run's typed summary, or null (not a reconstruction kind, no summary yet).</summary>
+    public ReconstructionScores? Scores(RunSummary run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        if (run.SummaryJson is null || !IsReconstruction(run))
-        {
-            return null;
-        }
-        using var doc = JsonDocument.Parse(run.SummaryJson);
-        return doc.RootElement.TryGetProperty("scores", out var scores) && scores.ValueKind == JsonValueKind.Object
-            ? scores.Deserialize<ReconstructionScores>(RunKindJson.Summaries)
-            : null;
+        return runs.Kinds.TryGet(run.Kind, out var kind) && kind.ReadSummary(run.SummaryJson) is IReconstructionResult result ? result.Scores : null;
     }
 
     /// <summary>Why two galleries cannot be compared image by image, or null when they can (same dataset, same test images, same grid).</summary>
@@ -136,20 +146,16 @@ public sealed class ReconstructionGalleryService(RunService runs, ContentStore s
         return await reader.ReadToEndAsync(ct);
     }
 
-    private async Task<int?> CandidateCountAsync(IReadOnlyList<RunArtifact> artifacts, CancellationToken ct)
+    private async Task<IReadOnlyList<RetrievalCandidate>?> CandidatesAsync(IReadOnlyList<RunArtifact> artifacts, CancellationToken ct)
     {
-        // candidates.json lists the retrieval pool (an array, or an object with a "candidates" array).
-        if (artifacts.FirstOrDefault(a => a.Name == "candidates.json") is not { } file)
+        // candidates.json lists a retrieval kind's candidates in order (source test/pool, stimulus, image).
+        if (artifacts.FirstOrDefault(a => a.Name == ReconstructionFeaturesArtifacts.Candidates.FileName) is not { } file)
         {
             return null;
         }
         try
         {
-            using var doc = JsonDocument.Parse(await ReadTextAsync(file, ct));
-            var root = doc.RootElement;
-            return root.ValueKind == JsonValueKind.Array ? root.GetArrayLength()
-                : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("candidates", out var c) && c.ValueKind == JsonValueKind.Array ? c.GetArrayLength()
-                : null;
+            return JsonSerializer.Deserialize<List<RetrievalCandidate>>(await ReadTextAsync(file, ct), NeuroLab.Data.Serialization.NeuroLabJson.Web);
         }
         catch (JsonException)
         {

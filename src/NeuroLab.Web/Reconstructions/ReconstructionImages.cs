@@ -47,13 +47,13 @@ public static class ReconstructionImages
 
     /// <summary>
     /// The gallery as one PNG: blocks of <see cref="GridColumns"/> images, each an "original" row above a
-    /// "reconstruction" row (and a "retrieved" row when the run retrieved among its test images), labelled on the left.
+    /// "reconstruction" row (and a "retrieved" row when the run has retrieved images), labelled on the left.
     /// </summary>
     public static byte[] Grid(ReconstructionGallery gallery)
     {
         ArgumentNullException.ThrowIfNull(gallery);
         int n = Math.Min(gallery.Count, GridMaxImages);
-        var rows = gallery.RetrievesAmongTestImages
+        var rows = gallery.ShowsRetrieved
             ? new[] { ("original", GalleryImage.Target), ("reconstruction", GalleryImage.Reconstruction), ("retrieved", GalleryImage.Retrieved) }
             : new[] { ("original", GalleryImage.Target), ("reconstruction", GalleryImage.Reconstruction) };
         double f = (double)GridCell / Math.Max(gallery.Height, gallery.Width);
@@ -104,7 +104,7 @@ public static class ReconstructionImages
         double f = (double)GridCell / Math.Max(gallery.Height, gallery.Width);
         int cellW = Math.Max(1, (int)Math.Round(gallery.Width * f));
         int cellH = Math.Max(1, (int)Math.Round(gallery.Height * f));
-        int rowsPerBlock = gallery.RetrievesAmongTestImages ? 3 : 2;
+        int rowsPerBlock = gallery.ShowsRetrieved ? 3 : 2;
         int columns = Math.Max(1, Math.Min(Math.Min(gallery.Count, GridMaxImages), GridColumns));
         int blockHeight = (rowsPerBlock * (cellH + Gap)) + (2 * Gap);
         int left = LabelWidth + ((index % columns) * (cellW + Gap));

@@ -1,3 +1,4 @@
+using NeuroLab.Analysis.Reconstruction;
 using System.Globalization;
 using System.Text.Json;
 using NeuroLab.Compute.RunKinds;
@@ -144,7 +145,7 @@ public sealed class ReconstructionFeaturesJobTests : IAsyncLifetime
         float[] predicted = [1, 2, 3, 3, 2, 1];
         float[] candidates = [3, 2, 1, 1, 2, 4, 2, 4, 6];
 
-        var top = ReconstructionFeaturesJob.TopCandidates(predicted, candidates, 2, 3, 3);
+        var top = ReconstructionMetrics.TopCandidate(predicted, candidates, 2, 3, 3);
         var ranks = NeuroLab.Analysis.Reconstruction.ReconstructionMetrics.RetrievalRank(predicted, candidates, 2, 3, 3, [1, 0]);
 
         Assert.Equal([2, 0], top);

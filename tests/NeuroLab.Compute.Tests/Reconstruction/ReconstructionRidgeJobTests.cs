@@ -1,3 +1,4 @@
+using NeuroLab.Compute.RunKinds.Reconstruction;
 using System.Globalization;
 using System.Text.Json;
 using NeuroLab.Compute.RunKinds;
@@ -40,9 +41,10 @@ public sealed class ReconstructionRidgeJobTests : IAsyncLifetime
         Assert.All(r, v => Assert.InRange(v, 0, 1));
 
         var rows = (await _h.ArtifactTextAsync(run.Id, "metrics.csv")).Trim().Split('\n');
-        Assert.Equal("index,pixcorr,ssim,mse,identification_pixels,stimulus", rows[0]);
+        Assert.Equal("index,pixcorr,ssim,mse,identification_pixels,retrieval_rank,top1,top5,stimulus", rows[0]);
         Assert.Equal(11, rows.Length);
         var pixCorr = new double[10];
+        var retrieved = (await _h.ArtifactAsync(run.Id, "retrieved_index.npy")).ToFloat64();
         for (int i = 0; i < 10; i++)
         {
             var cells = rows[i + 1].Split(',');
@@ -51,6 +53,13 @@ public sealed class ReconstructionRidgeJobTests : IAsyncLifetime
             pixCorr[i] = Pearson(a, b);
             Assert.Equal(pixCorr[i], double.Parse(cells[1], CultureInfo.InvariantCulture), 1e-6);
             Assert.Equal(a.Zip(b).Average(p => (p.First - p.Second) * (p.First - p.Second)), double.Parse(cells[3], CultureInfo.InvariantCulture), 1e-6);
+            // Retrieval by pixels among the ten test images, recomputed by hand: the rank of the own target among the
+            // targets by Pearson r with the reconstruction (ties against it), and the target ranked first.
+            var byTarget = Enumerable.Range(0, 10).Select(j => Pearson(a, t.AsSpan(j * 784, 784).ToArray())).ToArray();
+            int rank = 1 + Enumerable.Range(0, 10).Count(j => j != i && byTarget[j] >= byTarget[i]);
+            Assert.Equal(rank, int.Parse(cells[5], CultureInfo.InvariantCulture));
+            Assert.Equal(rank == 1 ? "1" : "0", cells[6]);
+            Assert.Equal(Array.IndexOf(byTarget, byTarget.Max()), (int)retrieved[i]);
         }
         var summary = Assert.IsType<ReconstructionRidgeSummary>(_h.Runs.Kinds.Get(RunKindNames.ReconstructionRidge).ReadSummary(run.SummaryJson));
         Assert.Equal(28, summary.Resolution);
@@ -62,6 +71,9 @@ public sealed class ReconstructionRidgeJobTests : IAsyncLifetime
         Assert.InRange(summary.Scores.PixCorr.Mean, 0.5, 1);
         Assert.InRange(summary.Scores.IdentificationPixels.Mean, 0.7, 1);
         Assert.StartsWith("PixCorr ", summary.Headline(), StringComparison.Ordinal);
+        Assert.Equal(10, summary.Scores.RetrievalCandidates);
+        Assert.Equal(RetrievalResult.PixelsAmongTestImages, summary.Scores.RetrievalBy);
+        Assert.Equal(rows.Skip(1).Count(row => row.Split(',')[6] == "1") / 10.0, summary.Scores.Top1!.Value, 1e-12);
         var testIndex = (await _h.ArtifactAsync(run.Id, "test_stimulus_index.npy")).ToFloat64();
         Assert.Equal(10, testIndex.Distinct().Count());
     }

@@ -72,17 +72,19 @@ public sealed class ReconstructionsApiTests : IDisposable
     }
 
     [Fact]
-    public async Task Grid_DigitsRidgeRun_OriginalsAboveReconstructions_BoundedSize_PixelsAreTheNpyValues()
+    public async Task Grid_DigitsRidgeRun_OriginalsAboveReconstructionsAboveRetrieved_BoundedSize_PixelsAreTheNpyValues()
     {
         var (alice, runId, artifacts) = await DigitsRunAsync();
         var targets = await NpyAsync(alice, artifacts, "targets.npy");
         var recon = await NpyAsync(alice, artifacts, "reconstructions.npy");
-        var gallery = new ReconstructionGallery(null!, 10, 28, 28, targets, recon, [], [], [.. Enumerable.Range(0, 10).Select(i => new ReconstructionItem(i, "", new Dictionary<string, double>(), null))], null, null);
+        var retrieved = (await NpyAsync(alice, artifacts, "retrieved_index.npy")).Select(v => (int)v).ToArray();
+        var gallery = new ReconstructionGallery(null!, 10, 28, 28, targets, recon, [], [], [.. Enumerable.Range(0, 10).Select(i => new ReconstructionItem(i, "", new Dictionary<string, double>(), retrieved[i]))], null, null);
 
         var response = await alice.GetAsync($"/api/v1/runs/{runId}/reconstructions.png");
         using var grid = await PngAsync(response);
-        // Label column 176 + 10 cells of 84 + gaps of 4; two rows of 84 + gaps in one block.
-        Assert.Equal((176 + (10 * 88) + 4, (2 * 88) + 8 + 4), (grid.Width, grid.Height));
+        // Label column 176 + 10 cells of 84 + gaps of 4; three rows of 84 + gaps in one block (the ridge's reconstructions
+        // retrieve among the test images by their pixels, so the test image ranked first is the third row).
+        Assert.Equal((176 + (10 * 88) + 4, (3 * 88) + 8 + 4), (grid.Width, grid.Height));
         foreach (var index in new[] { 0, 4, 9 })
         {
             foreach (var (y, x) in new[] { (14, 14), (3, 25), (20, 8) })
@@ -91,6 +93,8 @@ public sealed class ReconstructionsApiTests : IDisposable
                 AssertGrey(grid, tx, ty, targets[(index * 784) + (y * 28) + x]);
                 var (rx, ry) = ReconstructionImages.GridPixel(gallery, index, 1, y, x);
                 AssertGrey(grid, rx, ry, recon[(index * 784) + (y * 28) + x]);
+                var (qx, qy) = ReconstructionImages.GridPixel(gallery, index, 2, y, x);
+                AssertGrey(grid, qx, qy, targets[(retrieved[index] * 784) + (y * 28) + x]);
             }
         }
         Assert.Contains("reconstructions", response.Content.Headers.ContentDisposition?.FileName ?? "", StringComparison.Ordinal);
@@ -109,8 +113,8 @@ public sealed class ReconstructionsApiTests : IDisposable
         var which = await alice.GetAsync($"/api/v1/runs/{runId}/reconstructions/0.png?which=everything");
         Assert.Equal(HttpStatusCode.BadRequest, which.StatusCode);
         Assert.Equal("application/problem+json", which.Content.Headers.ContentType?.MediaType);
-        // Ridge does not retrieve.
-        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"/api/v1/runs/{runId}/reconstructions/0.png?which=retrieved")).StatusCode);
+        // Ridge retrieves by pixels among the test images: the retrieved image is the test image ranked first.
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/v1/runs/{runId}/reconstructions/0.png?which=retrieved")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await carol.GetAsync($"/api/v1/runs/{runId}/reconstructions.png")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await carol.GetAsync($"/api/v1/runs/{runId}/reconstructions/0.png")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"/api/v1/runs/{Guid.NewGuid()}/reconstructions.png")).StatusCode);

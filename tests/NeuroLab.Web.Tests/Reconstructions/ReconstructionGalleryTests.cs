@@ -1,3 +1,4 @@
+using NeuroLab.Compute.RunKinds.Reconstruction;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Data.Runs;
 using NeuroLab.Web.Reconstructions;
@@ -48,5 +49,26 @@ public sealed class ReconstructionGalleryTests
         Assert.Contains("different images", ReconstructionGalleryService.WhyNotComparable(a, Gallery(Run(dataset), [3, 7])), StringComparison.Ordinal);
         Assert.Contains("different datasets", ReconstructionGalleryService.WhyNotComparable(a, Gallery(Run(Guid.NewGuid()), [3, 7, 9])), StringComparison.Ordinal);
         Assert.Contains("resolutions", ReconstructionGalleryService.WhyNotComparable(a, Gallery(Run(dataset), [3, 7, 9], 16)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Retrieved_TestImageOrPoolCandidate_ShowsTheRightPixels()
+    {
+        // Two 1x2 test images; image 0 retrieved test image 1, image 1 retrieved pool candidate 5 (beyond the test images).
+        float[] targets = [0.1f, 0.2f, 0.3f, 0.4f];
+        float[] recon = [0.5f, 0.6f, 0.7f, 0.8f];
+        ReconstructionItem[] items = [new(0, "a", new Dictionary<string, double>(), 1, "#1 b"), new(1, "b", new Dictionary<string, double>(), 5, "pool: x")];
+        var retrieval = new ReconstructionGallery(Run(Guid.NewGuid()), 2, 1, 2, targets, recon, [0, 1], [], items,
+            new ReconstructionScores { RetrievalBy = "gabor features among the test images and 4 pool images", RetrievalCandidates = 6 }, 6);
+
+        Assert.True(retrieval.ReconstructionIsRetrieved);
+        Assert.True(retrieval.ShowsRetrieved);
+        Assert.Equal([0.3f, 0.4f], retrieval.Image(0, GalleryImage.Retrieved).ToArray());
+        // A pool candidate is shown by the reconstruction, which is that candidate's image.
+        Assert.Equal([0.7f, 0.8f], retrieval.Image(1, GalleryImage.Retrieved).ToArray());
+
+        var byPixels = retrieval with { Scores = new ReconstructionScores { RetrievalBy = RetrievalResult.PixelsAmongTestImages, RetrievalCandidates = 2 } };
+        Assert.False(byPixels.ReconstructionIsRetrieved);
+        Assert.Throws<ArgumentException>(() => byPixels.Image(1, GalleryImage.Retrieved).ToArray());
     }
 }

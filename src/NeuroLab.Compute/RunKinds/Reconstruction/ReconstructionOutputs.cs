@@ -17,12 +17,26 @@ public static class ReconstructionArtifacts
     public static readonly ArtifactSpec Targets = new("targets.npy", ArtifactRole.ImageSet,
         "The original test images on the same grid, float32 [test images, h, w] in 0..1.");
     public static readonly ArtifactSpec Metrics = new("metrics.csv", ArtifactRole.Table,
-        "One row per test image: index, pixcorr, ssim, mse, identification_pixels, then identification_resnet18_layer1 and identification_resnet18_layer4 when the server has the network, then retrieval columns when the kind retrieves (retrieval_rank, top1, top5), then stimulus.");
+        "One row per test image: index, pixcorr, ssim, mse, identification_pixels, then identification_resnet18_layer1 and identification_resnet18_layer4 when the server has the network, then retrieval_rank, top1, top5 (the kind's own retrieval, else by pixels among the test images), then stimulus.");
     public static readonly ArtifactSpec TestStimulusIndex = new("test_stimulus_index.npy", ArtifactRole.Matrix,
         "The stimulus (dataset order) of each test image [test images].");
+    public static readonly ArtifactSpec RetrievedIndex = new("retrieved_index.npy", ArtifactRole.Matrix,
+        "Per test image, the candidate ranked first, int32 [test images]: for kinds that retrieve, an index into candidates.json; " +
+        "for the others, the test image whose pixels correlate best with the reconstruction.");
 
     /// <summary>The artifacts of every reconstruction kind, for the kind's declaration.</summary>
-    public static IReadOnlyList<ArtifactSpec> Common { get; } = [Reconstructions, Targets, Metrics, TestStimulusIndex];
+    public static IReadOnlyList<ArtifactSpec> Common { get; } = [Reconstructions, Targets, Metrics, TestStimulusIndex, RetrievedIndex];
+}
+
+/// <summary>
+/// The result of any reconstruction kind: its summary record carries the scores over the test images, so galleries,
+/// comparisons and leaderboards read any reconstruction run through its kind (<see cref="IRunKind.ReadSummary"/>)
+/// without knowing the kind.
+/// </summary>
+public interface IReconstructionResult
+{
+    /// <summary>The scores over the test images.</summary>
+    ReconstructionScores Scores { get; }
 }
 
 /// <summary>A metric's mean over the test images with its bootstrap 95% interval (NaN where undefined).</summary>
@@ -70,14 +84,32 @@ public sealed record ReconstructionScores
     /// <summary>Chance of top-1: 1 / candidates.</summary>
     public double? Top1Chance { get; init; }
 
-    /// <summary>The one-line result: the three numbers of the published digits table.</summary>
+    /// <summary>What was compared in the retrieval (e.g. "pixels among the test images", "resnet18:layer2 features among ...").</summary>
+    public string? RetrievalBy { get; init; }
+
+    /// <summary>The one-line result: the three numbers of the published digits table (and top-1 for kinds that retrieve).</summary>
     public string Headline() => string.Create(CultureInfo.InvariantCulture,
         $"PixCorr {PixCorr.Mean:0.000} · SSIM {Ssim.Mean:0.000} · MSE {Mse.Mean:0.000}") +
-        (Top1 is { } top1 ? string.Create(CultureInfo.InvariantCulture, $" · top-1 {top1:P0} of {RetrievalCandidates}") : "");
+        (Top1 is { } top1 && RetrievalBy != RetrievalResult.PixelsAmongTestImages ? string.Create(CultureInfo.InvariantCulture, $" · top-1 {top1:P0} of {RetrievalCandidates}") : "");
 }
 
-/// <summary>Retrieval results to add to the metrics: 1-based rank of each test image's own candidate among <paramref name="Candidates"/>.</summary>
-public sealed record RetrievalResult(int[] Ranks, int Candidates);
+/// <summary>
+/// Retrieval results to add to the metrics: per test image the 1-based rank of its own candidate among
+/// <paramref name="Candidates"/> and the candidate ranked first; <paramref name="By"/> says what was compared.
+/// </summary>
+public sealed record RetrievalResult(int[] Ranks, int[] Retrieved, int Candidates, string By)
+{
+    /// <summary>What "retrieval" means for kinds that decode pixels.</summary>
+    public const string PixelsAmongTestImages = "pixels among the test images";
+
+    /// <summary>
+    /// Retrieval of each test image by its reconstruction among all test images (the N-way identification of Kay et al.
+    /// 2008 in pixel space): candidates ranked by the Pearson correlation of their pixels with the reconstruction.
+    /// </summary>
+    public static RetrievalResult ByPixels(ReadOnlySpan<float> reconstructions, ReadOnlySpan<float> targets, int n, int pixels) =>
+        new(ReconstructionMetrics.RetrievalRank(reconstructions, targets, n, n, pixels, [.. Enumerable.Range(0, n)]),
+            ReconstructionMetrics.TopCandidate(reconstructions, targets, n, n, pixels), n, PixelsAmongTestImages);
+}
 
 /// <summary>The checks every reconstruction kind makes before a run is queued.</summary>
 public static class ReconstructionChecks
@@ -107,7 +139,9 @@ public static class ReconstructionOutputs
     /// <summary>
     /// Scores <paramref name="reconstructions"/> against <paramref name="targets"/> (float32 [n, h, w], 0..1; the
     /// reconstructions are clipped to 0..1 first), writes reconstructions.npy, targets.npy, metrics.csv and
-    /// test_stimulus_index.npy, and returns the scores. With <paramref name="network"/> installed, 2-way identification
+    /// test_stimulus_index.npy and retrieved_index.npy, and returns the scores. Without a kind's own
+    /// <paramref name="retrieval"/>, each reconstruction retrieves among the test images by its pixels
+    /// (<see cref="RetrievalResult.ByPixels"/>). With <paramref name="network"/> installed, 2-way identification
     /// in its early and late stages is added (<see cref="NetworkIdentification"/>).
     /// </summary>
     public static async Task<ReconstructionScores> WriteAsync(
@@ -128,16 +162,18 @@ public static class ReconstructionOutputs
         var mse = ReconstructionMetrics.Mse(reconstructions, targets, n, h, w);
         var identification = ReconstructionMetrics.TwoWayIdentification(reconstructions, targets, n, h * w);
         var networkIdentification = NetworkIdentification.Compute(network, reconstructions, targets, n, h, w, context.Cancellation);
+        retrieval ??= RetrievalResult.ByPixels(reconstructions, targets, n, h * w);
         ulong seed = (ulong)context.Run.Seed;
 
         await context.SaveArrayAsync(ReconstructionArtifacts.Reconstructions, new NumericArray(NumericType.Float32, [n, h, w], reconstructions));
         await context.SaveArrayAsync(ReconstructionArtifacts.Targets, new NumericArray(NumericType.Float32, [n, h, w], targets));
         await context.SaveArrayAsync(ReconstructionArtifacts.TestStimulusIndex, new NumericArray(NumericType.Int32, [n], testStimuli.ToArray()));
+        await context.SaveArrayAsync(ReconstructionArtifacts.RetrievedIndex, new NumericArray(NumericType.Int32, [n], retrieval.Retrieved));
         await context.SaveFileAsync(ReconstructionArtifacts.Metrics, stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
             writer.WriteLine("index,pixcorr,ssim,mse,identification_pixels" +
-                (networkIdentification is null ? "" : ",identification_resnet18_layer1,identification_resnet18_layer4") + (retrieval is null ? "" : ",retrieval_rank,top1,top5") + ",stimulus");
+                (networkIdentification is null ? "" : ",identification_resnet18_layer1,identification_resnet18_layer4") + ",retrieval_rank,top1,top5,stimulus");
             for (int i = 0; i < n; i++)
             {
                 var row = new StringBuilder();
@@ -147,11 +183,8 @@ public static class ReconstructionOutputs
                 {
                     row.Append(',').Append(Number(byNetwork.Early[i])).Append(',').Append(Number(byNetwork.Late[i]));
                 }
-                if (retrieval is not null)
-                {
-                    int rank = retrieval.Ranks[i];
-                    row.Append(',').Append(rank.ToString(CultureInfo.InvariantCulture)).Append(',').Append(rank == 1 ? '1' : '0').Append(',').Append(rank <= 5 ? '1' : '0');
-                }
+                int rank = retrieval.Ranks[i];
+                row.Append(',').Append(rank.ToString(CultureInfo.InvariantCulture)).Append(',').Append(rank == 1 ? '1' : '0').Append(',').Append(rank <= 5 ? '1' : '0');
                 row.Append(',').Append(EncodingJobSupport.CsvField(stimulusNames[testStimuli[i]]));
                 writer.WriteLine(row.ToString());
             }
@@ -169,10 +202,11 @@ public static class ReconstructionOutputs
             IdentificationPixels = Summary(ReconstructionMetrics.MeanWithInterval(identification, Resamples, seed)),
             IdentificationEarly = networkIdentification is { } early ? Summary(ReconstructionMetrics.MeanWithInterval(early.Early, Resamples, seed)) : null,
             IdentificationLate = networkIdentification is { } late ? Summary(ReconstructionMetrics.MeanWithInterval(late.Late, Resamples, seed)) : null,
-            RetrievalCandidates = retrieval?.Candidates,
-            Top1 = retrieval is null ? null : retrieval.Ranks.Count(r => r == 1) / (double)n,
-            Top5 = retrieval is null ? null : retrieval.Ranks.Count(r => r <= 5) / (double)n,
-            Top1Chance = retrieval is null ? null : 1.0 / retrieval.Candidates,
+            RetrievalCandidates = retrieval.Candidates,
+            Top1 = retrieval.Ranks.Count(r => r == 1) / (double)n,
+            Top5 = retrieval.Ranks.Count(r => r <= 5) / (double)n,
+            Top1Chance = 1.0 / retrieval.Candidates,
+            RetrievalBy = retrieval.By,
         };
     }
 

@@ -3,7 +3,7 @@ using NeuroLab.Compute.RunKinds.Reconstruction;
 namespace NeuroLab.Compute.RunKinds.ReconstructionDecoder;
 
 /// <summary>The result of a reconstruction-decoder run (schema 1): the test scores and how training went.</summary>
-public sealed record ReconstructionDecoderSummary : RunResult
+public sealed record ReconstructionDecoderSummary : RunResult, IReconstructionResult
 {
     public override int SchemaVersion => 1;
 

@@ -19,12 +19,10 @@ namespace NeuroLab.Compute.RunKinds.ReconstructionFeatures;
 /// <summary>The artifacts a reconstruction-features run writes besides the common ones.</summary>
 public static class ReconstructionFeaturesArtifacts
 {
-    public static readonly ArtifactSpec RetrievedIndex = new("retrieved_index.npy", ArtifactRole.Matrix,
-        "Per test image, the top-ranked candidate (index into candidates.json), int32 [test images].");
     public static readonly ArtifactSpec Candidates = new("candidates.json", ArtifactRole.Document,
         "The retrieval candidates in order: the test images, then the pool dataset's images (source test/pool, stimulus name, image sha256).");
 
-    public static IReadOnlyList<ArtifactSpec> All { get; } = [.. ReconstructionArtifacts.Common, RetrievedIndex, Candidates];
+    public static IReadOnlyList<ArtifactSpec> All { get; } = [.. ReconstructionArtifacts.Common, Candidates];
 }
 
 /// <summary>One retrieval candidate: where it comes from, its stimulus name and its image.</summary>
@@ -184,7 +182,7 @@ public sealed class ReconstructionFeaturesJob(
         var candidateFeatures = zAll.index_select(0, candidateRows).contiguous().data<float>().ToArray();
         context.Report("retrieving", 0, 1);
         var ranks = ReconstructionMetrics.RetrievalRank(predicted, candidateFeatures, order.Length, m, d, [.. Enumerable.Range(0, order.Length)]);
-        var retrieved = TopCandidates(predicted, candidateFeatures, order.Length, m, d);
+        var retrieved = ReconstructionMetrics.TopCandidate(predicted, candidateFeatures, order.Length, m, d);
 
         // The reconstruction of each test image is its top candidate's image on the test images' grid.
         var grid = Resize(images.index_select(0, candidateRows), resolution).contiguous().data<float>().ToArray();
@@ -198,8 +196,7 @@ public sealed class ReconstructionFeaturesJob(
         }
         context.Report("scoring", 0, 1);
         var scores = await ReconstructionOutputs.WriteAsync(context, reconstructions, targets, order.Length, resolution, resolution,
-            [.. order.Select(o => (int)o)], [.. stimuli.Select(s => s.Name)], new RetrievalResult(ranks, m), network);
-        await context.SaveArrayAsync(ReconstructionFeaturesArtifacts.RetrievedIndex, new NumericArray(NumericType.Int32, [order.Length], retrieved));
+            [.. order.Select(o => (int)o)], [.. stimuli.Select(s => s.Name)], new RetrievalResult(ranks, retrieved, m, $"{space} features among the test images" + (pool.Count > 0 ? $" and {pool.Count} pool images" : "")), network);
         var candidates = order.Select(o => new RetrievalCandidate("test", stimuli[(int)o].Name, stimuli[(int)o].Sha!))
             .Concat(pool.Select(x => new RetrievalCandidate("pool", x.Name, x.Sha))).ToList();
         await context.SaveFileAsync(ReconstructionFeaturesArtifacts.Candidates, s => JsonSerializer.Serialize(s, candidates, JsonOptions), [m]);
@@ -230,64 +227,6 @@ public sealed class ReconstructionFeaturesJob(
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
-
-    /// <summary>
-    /// Per predicted row, the candidate with the highest Pearson correlation (the first of equals; a candidate whose
-    /// correlation is undefined never wins over a defined one), the rank-1 candidate of
-    /// <see cref="ReconstructionMetrics.RetrievalRank"/>.
-    /// </summary>
-    internal static int[] TopCandidates(ReadOnlySpan<float> predicted, ReadOnlySpan<float> candidates, int n, int m, int d)
-    {
-        var pred = Centred(predicted, n, d);
-        var cand = Centred(candidates, m, d);
-        var top = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            double best = double.NegativeInfinity;
-            for (int j = 0; j < m; j++)
-            {
-                double r = 0;
-                for (int k = 0; k < d; k++)
-                {
-                    r += pred[(long)i * d + k] * cand[(long)j * d + k];
-                }
-                if (double.IsFinite(r) && r > best)
-                {
-                    (best, top[i]) = (r, j);
-                }
-            }
-        }
-        return top;
-    }
-
-    /// <summary>Rows centred and scaled to unit length (NaN rows where a row is constant), so a dot product is Pearson's r.</summary>
-    private static double[] Centred(ReadOnlySpan<float> rows, int count, int d)
-    {
-        var result = new double[(long)count * d];
-        for (int i = 0; i < count; i++)
-        {
-            var row = rows.Slice(i * d, d);
-            double mean = 0;
-            foreach (var v in row)
-            {
-                mean += v;
-            }
-            mean /= d;
-            double norm = 0;
-            for (int k = 0; k < d; k++)
-            {
-                double c = row[k] - mean;
-                result[(long)i * d + k] = c;
-                norm += c * c;
-            }
-            norm = Math.Sqrt(norm);
-            for (int k = 0; k < d; k++)
-            {
-                result[(long)i * d + k] = norm > 0 ? result[(long)i * d + k] / norm : double.NaN;
-            }
-        }
-        return result;
-    }
 
     /// <summary>The pool's images, greyscale, read at <paramref name="h"/> x <paramref name="w"/> (the stimuli's grid).</summary>
     private async Task<Tensor> LoadPoolAsync(IReadOnlyList<(string Name, string Sha)> pool, int h, int w, RunContext context, CancellationToken ct)

@@ -3,7 +3,7 @@ using NeuroLab.Compute.RunKinds.Reconstruction;
 namespace NeuroLab.Compute.RunKinds.ReconstructionFeatures;
 
 /// <summary>The result of a reconstruction-features run (schema 1): the scores over the test images, the retrieval and what was fitted.</summary>
-public sealed record ReconstructionFeaturesSummary : RunResult
+public sealed record ReconstructionFeaturesSummary : RunResult, IReconstructionResult
 {
     public override int SchemaVersion => 1;
 

@@ -3,7 +3,7 @@ using NeuroLab.Compute.RunKinds.Reconstruction;
 namespace NeuroLab.Compute.RunKinds.ReconstructionRidge;
 
 /// <summary>The result of a reconstruction-ridge run (schema 1): the scores over the test images and what was fitted.</summary>
-public sealed record ReconstructionRidgeSummary : RunResult
+public sealed record ReconstructionRidgeSummary : RunResult, IReconstructionResult
 {
     public override int SchemaVersion => 1;
 
