@@ -1,3 +1,5 @@
+using NeuroLab.Formats;
+using Microsoft.EntityFrameworkCore;
 using NeuroLab.Compute.RunKinds.Reconstruction;
 using System.Globalization;
 using System.Text.Json;
@@ -99,5 +101,40 @@ public sealed class ReconstructionRidgeJobTests : IAsyncLifetime
             (sab, saa, sbb) = (sab + (a[i] - ma) * (b[i] - mb), saa + (a[i] - ma) * (a[i] - ma), sbb + (b[i] - mb) * (b[i] - mb));
         }
         return sab / Math.Sqrt(saa * sbb);
+    }
+
+    [Theory]
+    [InlineData(RunKindNames.ReconstructionRidge)]
+    [InlineData(RunKindNames.ReconstructionFeatures)]
+    [InlineData(RunKindNames.ReconstructionDecoder)]
+    public async Task Validate_ImagesOfDifferentSizes_AreRefusedBeforeQueueing_NamingTheSizes(string kind)
+    {
+        var digits = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "vangerven-digits");
+        var voxels = (await _h.F.Datasets.GetAsync(_h.F.Alice, digits)).ResponseSets[0];
+        // One stimulus's image becomes a 40 wide, 32 high PNG: the other 99 stay 28x28.
+        var odd = NeuroLab.Formats.Images.ImageThumbnail.EncodePng(new NumericArray(NumericType.Float32, [32, 40, 1], new float[32 * 40]), 64);
+        var blob = await _h.F.Store.AddAsync(new MemoryStream(odd));
+        await using (var db = await _h.F.Database.Factory.CreateDbContextAsync())
+        {
+            var first = await db.Stimuli.Where(s => s.DatasetId == digits).OrderBy(s => s.Index).FirstAsync();
+            first.ImageSha256 = blob.Sha256;
+            await db.SaveChangesAsync();
+        }
+        int before;
+        await using (var db = await _h.F.Database.Factory.CreateDbContextAsync())
+        {
+            before = await db.Runs.CountAsync();
+        }
+
+        var refused = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, digits, kind,
+            JsonSerializer.SerializeToElement(new { responseSetId = voxels.Id })));
+
+        var problem = Assert.Single(refused.Problems, p => p.Contains("one size", StringComparison.Ordinal));
+        Assert.Contains("99 image(s) of 28x28", problem, StringComparison.Ordinal);
+        Assert.Contains("1 image(s) of 40x32", problem, StringComparison.Ordinal);
+        await using (var db = await _h.F.Database.Factory.CreateDbContextAsync())
+        {
+            Assert.Equal(before, await db.Runs.CountAsync());
+        }
     }
 }

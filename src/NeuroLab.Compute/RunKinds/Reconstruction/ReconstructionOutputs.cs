@@ -114,18 +114,48 @@ public sealed record RetrievalResult(int[] Ranks, int[] Retrieved, int Candidate
 /// <summary>The checks every reconstruction kind makes before a run is queued.</summary>
 public static class ReconstructionChecks
 {
-    /// <summary>Adds a problem and returns false when a stimulus of the dataset has no image (there is nothing to reconstruct it against).</summary>
-    public static async Task<bool> EveryStimulusHasAnImageAsync(Data.NeuroLabDbContext db, Guid datasetId, RunProblems problems, CancellationToken ct)
+    /// <summary>
+    /// Adds a problem and returns false when a stimulus of the dataset has no image (there is nothing to reconstruct it
+    /// against) or when the images differ in size (reconstructions and targets share one grid; images of other sizes
+    /// would be stretched without anyone noticing). Only the images' headers are read.
+    /// </summary>
+    public static async Task<bool> StimulusImagesAsync(Data.NeuroLabDbContext db, Data.Storage.ContentStore store, Guid datasetId, RunProblems problems, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(problems);
-        int withImages = await db.Stimuli.CountAsync(s => s.DatasetId == datasetId && s.ImageSha256 != null, ct);
-        int all = await db.Stimuli.CountAsync(s => s.DatasetId == datasetId, ct);
-        if (withImages == all)
+        var images = await db.Stimuli.Where(s => s.DatasetId == datasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.ImageSha256 }).ToListAsync(ct);
+        int without = images.Count(s => s.ImageSha256 is null);
+        if (without > 0)
+        {
+            problems.Add($"Reconstruction needs the image of every stimulus: {without} of {images.Count} stimuli have none.");
+            return false;
+        }
+        var sizes = new Dictionary<(int Width, int Height), (int Count, string First)>();
+        foreach (var image in images.DistinctBy(s => s.ImageSha256))
+        {
+            ct.ThrowIfCancellationRequested();
+            Formats.Images.ImageInfo info;
+            try
+            {
+                info = Formats.Images.ImageReader.ReadInfo(store.LocalPath(image.ImageSha256!));
+            }
+            catch (Exception e) when (e is FormatReadException or IOException)
+            {
+                problems.Add($"The image of stimulus '{image.Name}' cannot be read: {e.Message}");
+                return false;
+            }
+            var size = (info.Width, info.Height);
+            sizes[size] = sizes.TryGetValue(size, out var seen) ? (seen.Count + 1, seen.First) : (1, image.Name);
+        }
+        if (sizes.Count <= 1)
         {
             return true;
         }
-        problems.Add($"Reconstruction needs the image of every stimulus: {all - withImages} of {all} stimuli have none.");
+        problems.Add("Reconstruction needs stimulus images of one size (reconstructions and originals share one grid); this dataset's differ: " +
+            string.Join(", ", sizes.OrderByDescending(x => x.Value.Count).Take(4).Select(x =>
+                string.Create(CultureInfo.InvariantCulture, $"{x.Value.Count} image(s) of {x.Key.Width}x{x.Key.Height} (e.g. '{x.Value.First}')"))) +
+            (sizes.Count > 4 ? $" and {sizes.Count - 4} more sizes" : "") + ". Import the images at one size.");
         return false;
     }
 }

@@ -74,7 +74,7 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
         await ridge.ValidateAsync(p.Encoding(), submission, encoding, ct);
         problems.Include(encoding, problem => problem.Replace("features: ", "images: ", StringComparison.Ordinal));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (!await ReconstructionChecks.EveryStimulusHasAnImageAsync(db, submission.DatasetId, problems, ct))
+        if (!await ReconstructionChecks.StimulusImagesAsync(db, store, submission.DatasetId, problems, ct))
         {
             return;
         }

@@ -86,7 +86,7 @@ public sealed class ReconstructionFeaturesJob(
         await ridge.ValidateAsync(p.Encoding(space), submission, encoding, ct);
         problems.Include(encoding);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await ReconstructionChecks.EveryStimulusHasAnImageAsync(db, submission.DatasetId, problems, ct);
+        await ReconstructionChecks.StimulusImagesAsync(db, store, submission.DatasetId, problems, ct);
         if (p.EffectivePool == "test" && p.PoolDatasetId is not null)
         {
             problems.Add("poolDatasetId is only read with pool = \"dataset\"; leave pool out or set it to \"dataset\".");

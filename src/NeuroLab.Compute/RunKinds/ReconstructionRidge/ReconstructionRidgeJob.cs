@@ -57,7 +57,7 @@ public sealed class ReconstructionRidgeJob(IDbContextFactory<NeuroLabDbContext> 
             return;
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await ReconstructionChecks.EveryStimulusHasAnImageAsync(db, submission.DatasetId, problems, ct);
+        await ReconstructionChecks.StimulusImagesAsync(db, store, submission.DatasetId, problems, ct);
     }
 
     public async Task<ReconstructionRidgeSummary> ExecuteAsync(ReconstructionRidgeParameters p, RunContext context)
