@@ -105,7 +105,7 @@ public sealed class ReconstructionGalleryTests(BrowserFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task DigitsNeuralDecoder_ExamplesSharpenLive_ThenTheGallery()
+    public async Task DigitsNeuralDecoder_ExamplesSharpenLive_ThenTheGallery_ComparedWithRidge_GridDownloads()
     {
         var alice = await fixture.RegisterAsync("mlp@lab.org");
         var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Digits MLP");
@@ -138,5 +138,43 @@ public sealed class ReconstructionGalleryTests(BrowserFixture fixture) : IClassF
         await Assertions.Expect(alice.Locator("[data-testid=recon-scores]")).ToContainTextAsync("SSIM");
         await ImagesLoadedAsync(alice);
         await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("55-decoder-finished.png"), FullPage = true });
+
+        // The ridge decoder on the same test digits, in the same experiment; then the decoder compared with it.
+        var runId = alice.Url[^36..];
+        var api = alice.Context.APIRequest;
+        var decoder = await (await api.GetAsync($"api/v1/runs/{runId}")).JsonAsync<JsonElement>();
+        var ridge = await api.PostAsync($"api/v1/workspaces/{workspace}/runs", new APIRequestContextOptions
+        {
+            DataObject = new
+            {
+                kind = "reconstruction-ridge",
+                datasetId = dataset,
+                experimentId = decoder.GetProperty("experimentId").GetString(),
+                parameters = new { responseSetId = decoder.GetProperty("parameters").GetProperty("responseSetId").GetString() },
+            },
+        });
+        Assert.Equal(201, ridge.Status);
+        var ridgeId = (await ridge.JsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        for (int i = 0; i < 900 && (await (await api.GetAsync($"api/v1/runs/{ridgeId}")).JsonAsync<JsonElement>()).GetProperty("status").GetString() is not ("succeeded" or "failed"); i++)
+        {
+            await Task.Delay(200);
+        }
+        await alice.ReloadAsync();
+        await InteractiveAsync(alice);
+        await alice.ClickAsync("[data-testid=recon-compare-select]");
+        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "reconstruction-ridge" }).First.ClickAsync();
+        await alice.ClickAsync("[data-testid=recon-compare-link]");
+        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/{runId}/compare/{ridgeId}$"));
+        await Assertions.Expect(alice.Locator("[data-testid=recon-compare-item]")).ToHaveCountAsync(10);
+        await ImagesLoadedAsync(alice);
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("56-decoder-vs-ridge.png"), FullPage = true });
+
+        // The decoder's gallery as one PNG: originals, reconstructions and the test image each one retrieves.
+        var grid = await api.GetAsync($"api/v1/runs/{runId}/reconstructions.png");
+        Assert.Equal(200, grid.Status);
+        Assert.Equal("image/png", grid.Headers["content-type"]);
+        var png = await grid.BodyAsync();
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        await File.WriteAllBytesAsync(Shot("57-decoder-grid.png"), png);
     }
 }
