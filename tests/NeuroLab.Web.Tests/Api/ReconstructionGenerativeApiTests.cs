@@ -65,6 +65,10 @@ public sealed class ReconstructionGenerativeApiTests
         Assert.Equal(new Uri(generator.Endpoint).Authority, summary.GetProperty("generatorHost").GetString());
         Assert.Equal(10, summary.GetProperty("scores").GetProperty("testImages").GetInt32());
         Assert.DoesNotContain("secret-key-42", run.GetRawText(), StringComparison.Ordinal);
+        // The same gallery as every reconstruction kind: the PNG of a returned image is served.
+        var png = await alice.GetAsync($"/api/v1/runs/{runId}/reconstructions/0.png");
+        Assert.Equal(HttpStatusCode.OK, png.StatusCode);
+        Assert.Equal("image/png", png.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain("secret-key-42", (await (await alice.GetAsync($"/api/v1/runs/{runId}/log")).Content.ReadAsStringAsync()), StringComparison.Ordinal);
     }
 }

@@ -11,8 +11,10 @@ public static class GeneratorServiceCollectionExtensions
     {
         services.AddOptions<GeneratorOptions>().BindConfiguration(GeneratorOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GeneratorOptions>, GeneratorOptionsValidator>());
-        // Each request has its own deadline (TimeoutSeconds) linked to the run's cancellation.
-        services.AddHttpClient(GeneratorClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // Each request has its own deadline (TimeoutSeconds) linked to the run's cancellation. Redirects are not followed:
+        // the server talks to the configured endpoint only (a 3xx fails the run like any other non-2xx answer).
+        services.AddHttpClient(GeneratorClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddSingleton<GeneratorClient>();
         return services;
     }
