@@ -57,6 +57,7 @@ public sealed class ReconstructionGenerativeJobTests : IAsyncLifetime
 
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         Assert.True(ridge.Status == RunStatus.Succeeded, ridge.Error);
+        Console.WriteLine($"Digits, generative via the double (returns the ridge guess), {(run.FinishedAtUtc - run.StartedAtUtc)?.TotalSeconds:0.0} s: {run.SummaryJson}");
         var requests = _generator.Requests.ToArray();
         Assert.Equal([4, 4, 2], requests.Select(r => r.Body.GetProperty("items").GetArrayLength()));
         Assert.All(requests, r => Assert.Equal($"Bearer {Key}", r.Authorization));
