@@ -49,6 +49,8 @@ public static class ComputeServiceCollectionExtensions
         services.AddRunKind<RunKinds.ReconstructionRidge.ReconstructionRidgeParameters, RunKinds.ReconstructionRidge.ReconstructionRidgeSummary, RunKinds.ReconstructionRidge.ReconstructionRidgeJob>();
         services.AddRunKind<RunKinds.ReconstructionDecoder.ReconstructionDecoderParameters, RunKinds.ReconstructionDecoder.ReconstructionDecoderSummary, RunKinds.ReconstructionDecoder.ReconstructionDecoderJob>();
         services.AddRunKind<RunKinds.ReconstructionFeatures.ReconstructionFeaturesParameters, RunKinds.ReconstructionFeatures.ReconstructionFeaturesSummary, RunKinds.ReconstructionFeatures.ReconstructionFeaturesJob>();
+        RunKinds.ReconstructionGenerative.GeneratorServiceCollectionExtensions.AddGenerator(services);
+        services.AddRunKind<RunKinds.ReconstructionGenerative.ReconstructionGenerativeParameters, RunKinds.ReconstructionGenerative.ReconstructionGenerativeSummary, RunKinds.ReconstructionGenerative.ReconstructionGenerativeJob>();
 
         // Registered whatever RunQueueEnabled says: the queue reads the option and stays idle when it is false.
         services.TryAddSingleton<RunQueue>();

@@ -24,6 +24,9 @@ public static class RunKindNames
     /// <summary>Decodes seen images' features (ridge per feature), then retrieves the nearest candidate image.</summary>
     public const string ReconstructionFeatures = "reconstruction-features";
 
+    /// <summary>Decodes an embedding (and a pixel guess) and has an external generative service draw the images.</summary>
+    public const string ReconstructionGenerative = "reconstruction-generative";
+
     /// <summary>Natural-language captions of what each well-predicted unit of an encoding-ridge run prefers.</summary>
     public const string VoxelCaptions = "voxel-captions";
 }

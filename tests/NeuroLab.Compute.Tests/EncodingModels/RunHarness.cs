@@ -22,7 +22,8 @@ public sealed class RunHarness : IAsyncDisposable
     private readonly CancellationTokenSource _dispatch = new();
     private Task _dispatcher = Task.CompletedTask;
 
-    private RunHarness(Microsoft.Extensions.AI.IChatClient? chat, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings)
+    private RunHarness(Microsoft.Extensions.AI.IChatClient? chat, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings,
+        NeuroLab.Compute.RunKinds.ReconstructionGenerative.GeneratorOptions? generator)
     {
         var features = Features.TestFeatureSpaces.Registry(F.Database.Factory, F.Store);
         var samples = new EncodingSamples(F.Store, features);
@@ -39,6 +40,9 @@ public sealed class RunHarness : IAsyncDisposable
                 new NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderJob(F.Database.Factory, F.Store, samples, ridge)),
             RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesParameters, NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesSummary, NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesJob>(
                 new NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesJob(F.Database.Factory, F.Store, features, samples, ridge, new NeuroLab.Compute.Features.ResNet18.ResNet18Model())),
+            RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionGenerative.ReconstructionGenerativeParameters, NeuroLab.Compute.RunKinds.ReconstructionGenerative.ReconstructionGenerativeSummary, NeuroLab.Compute.RunKinds.ReconstructionGenerative.ReconstructionGenerativeJob>(
+                new NeuroLab.Compute.RunKinds.ReconstructionGenerative.ReconstructionGenerativeJob(F.Database.Factory, F.Store, samples, ridge,
+                    new NeuroLab.Compute.RunKinds.ReconstructionGenerative.GeneratorClient(new PlainHttpClients(), Microsoft.Extensions.Options.Options.Create(generator ?? new())))),
         ]);
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);
         _queue = new RunQueue(F.Database.Factory, jobs, _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
@@ -51,10 +55,12 @@ public sealed class RunHarness : IAsyncDisposable
     /// <summary>Every event the runs published (progress with its series, status changes), in order.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<RunEvent> Events { get; } = new();
 
+    /// <summary>Starts the queue; <paramref name="generator"/> configures reconstruction-generative's service (none: not configured).</summary>
     public static async Task<RunHarness> StartAsync(
-        Microsoft.Extensions.AI.IChatClient? chat = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings = null)
+        Microsoft.Extensions.AI.IChatClient? chat = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? embeddings = null,
+        NeuroLab.Compute.RunKinds.ReconstructionGenerative.GeneratorOptions? generator = null)
     {
-        var harness = new RunHarness(chat, embeddings);
+        var harness = new RunHarness(chat, embeddings, generator);
         harness._bus.Subscribe(e =>
         {
             harness.Events.Enqueue(e);
@@ -124,5 +130,11 @@ public sealed class RunHarness : IAsyncDisposable
         await _dispatcher.ContinueWith(_ => { }, TaskScheduler.Default);
         _dispatch.Dispose();
         F.Dispose();
+    }
+
+    /// <summary>A new HttpClient per name, as IHttpClientFactory hands them out (no pooling needed in tests).</summary>
+    private sealed class PlainHttpClients : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => new();
     }
 }

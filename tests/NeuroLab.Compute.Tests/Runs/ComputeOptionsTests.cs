@@ -112,7 +112,7 @@ public sealed class ComputeOptionsTests : IAsyncLifetime
         Assert.Contains(services, d => d.ServiceType == typeof(IRunEventBus));
         Assert.Contains(services, d => d.ServiceType == typeof(IRunSignals) && d.ImplementationType == typeof(RunSignals));
         Assert.Contains(services, d => d.ServiceType == typeof(RunService));
-        Assert.Equal(7, services.Count(d => d.ServiceType == typeof(IRunKind)));
+        Assert.Equal(8, services.Count(d => d.ServiceType == typeof(IRunKind)));
         Assert.Equal(2, services.Count(d => d.ServiceType == typeof(IHostedService)));
     }
 

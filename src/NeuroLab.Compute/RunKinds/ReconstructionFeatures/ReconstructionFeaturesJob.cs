@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using NeuroLab.Analysis.Encoding;
 using NeuroLab.Analysis.Reconstruction;
 using NeuroLab.Compute.EncodingModels;
 using NeuroLab.Compute.Features;
@@ -152,7 +151,6 @@ public sealed class ReconstructionFeaturesJob(
         int n = stimuli.Count;
 
         var (trainStimuli, testStimuli) = samples.StimulusRows();
-        var (_, trainResponses, testResponses) = samples.ResponseTensors();
         context.Report("features", 0, 1);
         var (trainFeatures, allFeatures, description) = await data.FeaturesAsync(space, encoding, context, images, size, trainStimuli, arange(images.shape[0], dtype: ScalarType.Int64),
             [.. stimuli.Select(s => s.Label), .. pool.Select(_ => (string?)null)], [.. stimuli.Select(s => s.Sha), .. pool.Select(x => (string?)x.Sha)]);
@@ -162,20 +160,12 @@ public sealed class ReconstructionFeaturesJob(
         await context.LogAsync(string.Create(CultureInfo.InvariantCulture,
             $"{samples.Description}; decoding {space} ({description}; {d} features) from {samples.Responses.Shape[1]} units; candidates: the test images{(pool.Count > 0 ? $" + {pool.Count} pool images" : "")}."));
 
-        // Features z-scored with the training rows' statistics: the ridge fits are unchanged (per feature), and the
-        // retrieval correlation weighs every feature alike instead of the high-variance ones.
-        var mean = trainFeatures.mean([0], keepdim: true);
-        var std = trainFeatures.std([0], unbiased: false, keepdim: true);
-        std = where(std > 1e-12, std, ones_like(std));
-        var zTrain = (trainFeatures - mean) / std;
-        var zAll = (allFeatures - mean) / std;
-        var zTest = zAll.index_select(0, testStimuli);
-        var options = encoding.RidgeOptions(samples.Folds) with { KeepWeights = false, KeepTestPredictions = true, Score = CvScoreKind.RSquared };
-        using var fit = RidgeCv.Fit(trainResponses, zTrain, testResponses, zTest, options,
-            new EncodingJobSupport.SynchronousProgress<RidgeProgress>(rp => context.Report(rp.Stage == RidgeStage.Decomposing ? "decomposing folds" : "fitting features", rp.Step, rp.Total)), ct);
-
-        // One prediction per test image (single-trial predictions of the same stimulus averaged), in the dataset's test order.
-        var (order, predicted) = samples.AverageByTestStimulus(fit.TestPredictions!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(), d);
+        // Features z-scored with the training rows' statistics; one prediction per test image (single-trial predictions of the
+        // same stimulus averaged), in the dataset's test order.
+        var scaling = FeatureScaling.FromTraining(trainFeatures);
+        var zAll = scaling.Standardise(allFeatures);
+        using var decoded = RidgeDecoding.Decode(samples, encoding, scaling.Standardise(trainFeatures), zAll.index_select(0, testStimuli), "features", context);
+        var (order, predicted, fit) = decoded;
         // Candidates: the test images (candidate i is test image i), then the pool's images.
         var candidateRows = tensor([.. order, .. Enumerable.Range(n, pool.Count).Select(i => (long)i)], ScalarType.Int64);
         int m = (int)candidateRows.shape[0];

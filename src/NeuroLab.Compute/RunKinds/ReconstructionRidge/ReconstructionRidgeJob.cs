@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
-using NeuroLab.Analysis.Encoding;
 using NeuroLab.Compute.EncodingModels;
 using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.RunKinds.Reconstruction;
@@ -81,16 +80,9 @@ public sealed class ReconstructionRidgeJob(IDbContextFactory<NeuroLabDbContext> 
             $"{samples.Description}; decoding {resolution}x{resolution} = {resolution * resolution} pixels from {samples.Responses.Shape[1]} units."));
 
         var (trainStimuli, testStimuli) = samples.StimulusRows();
-        var (_, trainResponses, testResponses) = samples.ResponseTensors();
-        var trainPixels = pixels.index_select(0, trainStimuli);
-        var testPixels = pixels.index_select(0, testStimuli);
-        int pixelCount = resolution * resolution;
-        var options = encoding.RidgeOptions(samples.Folds) with { KeepWeights = false, KeepTestPredictions = true, Score = CvScoreKind.RSquared };
-        using var fit = RidgeCv.Fit(trainResponses, trainPixels, testResponses, testPixels, options,
-            new EncodingJobSupport.SynchronousProgress<RidgeProgress>(rp => context.Report(rp.Stage == RidgeStage.Decomposing ? "decomposing folds" : "fitting pixels", rp.Step, rp.Total)), ct);
-
         // One reconstruction per test image: single-trial decodes of the same stimulus are averaged (dataset test order).
-        var (order, reconstructions) = samples.AverageByTestStimulus(fit.TestPredictions!.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(), pixelCount);
+        using var decoded = RidgeDecoding.Decode(samples, encoding, pixels.index_select(0, trainStimuli), pixels.index_select(0, testStimuli), "pixels", context);
+        var (order, reconstructions, fit) = decoded;
         var targets = pixels.index_select(0, tensor(order)).contiguous().data<float>().ToArray();
         context.Report("scoring", 0, 1);
         var scores = await ReconstructionOutputs.WriteAsync(context, reconstructions, targets, order.Length, resolution, resolution,
