@@ -39,7 +39,9 @@ public sealed record ImageDecoderOptions
     /// <summary>
     /// A linear skip path: output = skip(x) + mlp(x) with no sigmoid (decoded pixels clamped to 0..1 when evaluated and
     /// predicted), so <see cref="ImageDecoderTrainer.InitializeFromLinear"/> can start the decoder at a linear (ridge)
-    /// solution. The skip weights are left out of <see cref="WeightPenalty"/> (the ridge's own alpha regularised them).
+    /// solution. The skip path is frozen: only the MLP trains, as a residual on the linear solution. (Adam moves every
+    /// weight by about the learning rate per step whatever its scale, which wiped out ridge weights of ~1e-4 within an
+    /// epoch: on the digits a trainable skip scored PixCorr .69-.72 against .78 for the plain MLP.)
     /// </summary>
     public bool LinearSkip { get; init; }
 
@@ -136,14 +138,15 @@ public sealed class ImageDecoderTrainer : IDisposable
         _featureNetwork = Options.FeatureLossWeight > 0 ? featureNetwork : null;
         manual_seed(unchecked((long)Options.Seed));
         var mlp = Options.Hidden == 0
-            ? nn.Sequential(("output", nn.Linear(units, pixels)))
+            ? nn.Sequential(("output", _hiddenOutput = nn.Linear(units, pixels)))
             : nn.Sequential(("hidden", nn.Linear(units, Options.Hidden)), ("relu", nn.ReLU()), ("dropout", nn.Dropout(Options.Dropout)), ("output", _hiddenOutput = nn.Linear(Options.Hidden, pixels)));
-        _model = Options.LinearSkip ? new SkipDecoder(nn.Linear(units, pixels), Options.Hidden == 0 ? null : mlp) : mlp;
-        if (Options.LinearSkip && Options.Hidden == 0)
+        _model = Options.LinearSkip ? new SkipDecoder(nn.Linear(units, pixels), mlp) : mlp;
+        if (_model is SkipDecoder frozen)
         {
-            mlp.Dispose();
+            frozen.Skip.weight!.requires_grad = false;
+            frozen.Skip.bias!.requires_grad = false;
         }
-        _optimizer = new Adam(_model.parameters(), Options.LearningRate);
+        _optimizer = new Adam(_model.parameters().Where(p => p.requires_grad), Options.LearningRate);
     }
 
     /// <summary>The settings in use.</summary>
@@ -174,7 +177,8 @@ public sealed class ImageDecoderTrainer : IDisposable
     /// Starts the decoder at a linear solution (e.g. per-pixel ridge): the skip path's weights become
     /// <paramref name="weights"/> and its bias <paramref name="intercepts"/>, the hidden path's output layer becomes zero,
     /// so before training the decoder predicts <c>clamp(x W + b, 0, 1)</c>, the linear model's prediction. The hidden
-    /// layer keeps its seeded random weights (a zero output layer still gets gradients through them).
+    /// layer keeps its seeded random weights (a zero output layer still gets gradients through them). The skip path then
+    /// stays fixed while the MLP trains.
     /// </summary>
     /// <param name="weights">[units, pixels].</param>
     /// <param name="intercepts">[pixels].</param>
@@ -417,10 +421,6 @@ public sealed class ImageDecoderTrainer : IDisposable
         var weights = _model.named_parameters()
             .Where(p => p.name.EndsWith("weight", StringComparison.Ordinal) && !p.name.StartsWith(SkipDecoder.SkipName + ".", StringComparison.Ordinal))
             .Select(p => p.parameter).ToList();
-        if (weights.Count == 0)
-        {
-            return zeros(1).sum();
-        }
         var sum = weights[0].square().mean();
         for (int i = 1; i < weights.Count; i++)
         {
@@ -459,37 +459,34 @@ public sealed class ImageDecoderTrainer : IDisposable
     }
 }
 
-/// <summary>The decoder with a linear skip path: <c>skip(x) + hidden(x)</c> (the hidden path absent for a linear decoder).</summary>
+/// <summary>The decoder with a linear skip path: <c>skip(x) + hidden(x)</c> (the hidden path a second linear layer for a linear decoder).</summary>
 internal sealed class SkipDecoder : Module<Tensor, Tensor>
 {
     /// <summary>The skip path's module name (its parameters are "skip.weight" and "skip.bias").</summary>
     public const string SkipName = "skip";
 
-    public SkipDecoder(Linear skip, Sequential? hidden) : base(nameof(SkipDecoder))
+    public SkipDecoder(Linear skip, Sequential hidden) : base(nameof(SkipDecoder))
     {
         Skip = skip;
         Hidden = hidden;
         register_module(SkipName, skip);
-        if (hidden is not null)
-        {
-            register_module("mlp", hidden);
-        }
+        register_module("mlp", hidden);
     }
 
     /// <summary>Linear(units, pixels).</summary>
     public Linear Skip { get; }
 
-    /// <summary>The MLP (hidden, relu, dropout, output), or null.</summary>
-    public Sequential? Hidden { get; }
+    /// <summary>The MLP (hidden, relu, dropout, output; or output alone).</summary>
+    public Sequential Hidden { get; }
 
-    public override Tensor forward(Tensor input) => Hidden is null ? Skip.forward(input) : Skip.forward(input) + Hidden.forward(input);
+    public override Tensor forward(Tensor input) => Skip.forward(input) + Hidden.forward(input);
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
             Skip.Dispose();
-            Hidden?.Dispose();
+            Hidden.Dispose();
         }
         base.Dispose(disposing);
     }
