@@ -36,7 +36,7 @@ public sealed class RunHarness : IAsyncDisposable
             RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionRidge.ReconstructionRidgeParameters, NeuroLab.Compute.RunKinds.ReconstructionRidge.ReconstructionRidgeSummary, NeuroLab.Compute.RunKinds.ReconstructionRidge.ReconstructionRidgeJob>(
                 new NeuroLab.Compute.RunKinds.ReconstructionRidge.ReconstructionRidgeJob(F.Database.Factory, F.Store, samples, ridge)),
             RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderParameters, NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderSummary, NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderJob>(
-                new NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderJob(F.Database.Factory, F.Store, samples, ridge)),
+                new NeuroLab.Compute.RunKinds.ReconstructionDecoder.ReconstructionDecoderJob(F.Database.Factory, F.Store, samples, ridge, new NeuroLab.Compute.Features.ResNet18.ResNet18Model())),
             RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesParameters, NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesSummary, NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesJob>(
                 new NeuroLab.Compute.RunKinds.ReconstructionFeatures.ReconstructionFeaturesJob(F.Database.Factory, F.Store, features, samples, ridge, new NeuroLab.Compute.Features.ResNet18.ResNet18Model())),
         ]);
