@@ -39,7 +39,7 @@ internal static class Cases
                 return CaptionsBench.VolumeToSurface();
             case "decoder":
                 return DecoderBench.Train(int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
-                    int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+                    int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args.Length > 4 ? args[4] : null);
             default:
                 throw new ArgumentException($"unknown case {name}");
         }

@@ -38,6 +38,11 @@ public static partial class RunParameterLabels
         ["testRepeats"] = E("Test repeats"),
         ["split"] = E("Train/test split", ("dataset", "As marked in the dataset"), ("random", "Random 80/20 (seeded)")),
         ["alphas"] = E("Alphas (comma-separated)"),
+        ["initFromRidge"] = E("Start from the ridge solution"),
+        ["featureLoss"] = E("Feature-space loss",
+            ("none", "None (pixel MSE only)"), ("resnet18:stem", "ResNet-18 (ImageNet) stem"), ("resnet18:layer1", "ResNet-18 (ImageNet) layer1"), ("resnet18:layer2", "ResNet-18 (ImageNet) layer2")),
+        ["featureLossWeight"] = E("Feature loss weight"),
+        ["featureLossSize"] = E("Feature loss image side (px)"),
     };
 
     /// <summary>The form's label of a parameter (the name itself when the form has none).</summary>

@@ -243,8 +243,8 @@ public sealed record OnnxGraph(long IrVersion, IReadOnlyList<OnnxGraphInput> Inp
         return "";
     }
 
-    /// <summary>A forward-only protobuf reader over one message's bytes.</summary>
-    private ref struct Reader(ReadOnlySpan<byte> data)
+    /// <summary>A forward-only protobuf reader over one message's bytes (shared with <see cref="OnnxNetwork"/>).</summary>
+    internal ref struct Reader(ReadOnlySpan<byte> data)
     {
         private readonly ReadOnlySpan<byte> _data = data;
         private int _position;
@@ -265,6 +265,14 @@ public sealed record OnnxGraph(long IrVersion, IReadOnlyList<OnnxGraphInput> Inp
                 throw new InvalidDataException($"field number 0 at byte {start}");
             }
             return true;
+        }
+
+        public readonly bool AtEnd => _position >= _data.Length;
+
+        public float Fixed32Float()
+        {
+            Advance(4);
+            return System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(_data.Slice(_position - 4, 4));
         }
 
         public ulong Varint()

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 namespace NeuroLab.Analysis.Tests.Training;
 
 /// <summary>The forward pass against <c>Reference/readout_reference.py</c> (numpy 1.24.2 einsum in float64).</summary>
+[Collection(LibtorchGeneratorCollection.Name)]
 public sealed class FactorizedReadoutTests
 {
     // float32 forward vs float64 reference on drives of order 1-10: the differences pass at 1e-6 (checked); 1e-5 leaves room for other BLAS builds.

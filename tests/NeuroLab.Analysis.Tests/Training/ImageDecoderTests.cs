@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 namespace NeuroLab.Analysis.Tests.Training;
 
 /// <summary>The neural image decoder: learns a known mapping, resumes exactly from a checkpoint, stops early, refuses bad shapes.</summary>
+[Collection(LibtorchGeneratorCollection.Name)]
 public sealed class ImageDecoderTests
 {
     /// <summary>Responses [n, 40] and images sigmoid(responses W) [n, 64] from a seeded generator.</summary>

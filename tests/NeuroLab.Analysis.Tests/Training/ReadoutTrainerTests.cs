@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace NeuroLab.Analysis.Tests.Training;
 
+[Collection(LibtorchGeneratorCollection.Name)]
 public sealed class ReadoutTrainerTests
 {
     private static readonly ReadoutTrainingOptions s_fast = new() { LearningRate = 0.02, BatchSize = 50, MaxEpochs = 60, Patience = 8, Seed = 3 };

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Analysis.Training;
+using NeuroLab.Analysis.Encoding;
 using NeuroLab.Compute.EncodingModels;
+using NeuroLab.Compute.Features.ResNet18;
 using NeuroLab.Compute.RunKinds.EncodingRidge;
 using NeuroLab.Compute.RunKinds.Reconstruction;
 using NeuroLab.Compute.RunKinds.ReconstructionRidge;
@@ -29,7 +31,8 @@ public static class ReconstructionDecoderArtifacts
 /// every few epochs, so everyone watching sees them sharpen. The test images are decoded with the best epoch's weights
 /// and scored like every reconstruction kind.
 /// </summary>
-public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, EncodingSamples data, EncodingRidgeJob ridge)
+public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext> dbFactory, ContentStore store, EncodingSamples data, EncodingRidgeJob ridge,
+    ResNet18Model? network = null)
     : IRunJob<ReconstructionDecoderParameters, ReconstructionDecoderSummary>
 {
     public static RunKindInfo Info { get; } = new(
@@ -45,11 +48,17 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
 
     public async Task<ReconstructionDecoderParameters> DefaultsAsync(RunDefaultsRequest request, CancellationToken ct) =>
         request.ResponseSetId is { } set
-            ? new ReconstructionDecoderParameters { Split = (await EncodingRidgeDefaults.ForAsync(dbFactory, store, request.DatasetId, set, ct)).Split }
-            : new ReconstructionDecoderParameters();
+            ? new ReconstructionDecoderParameters { Split = (await EncodingRidgeDefaults.ForAsync(dbFactory, store, request.DatasetId, set, ct)).Split, FeatureLoss = FeatureLossOf(new()) }
+            : new ReconstructionDecoderParameters { FeatureLoss = FeatureLossOf(new()) };
+
+    /// <summary>The feature loss a run uses: the one named, else resnet18:layer1 when the server has the network, else none.</summary>
+    public string FeatureLossOf(ReconstructionDecoderParameters p) =>
+        p.FeatureLoss ?? (network is { IsAvailable: true } ? ReconstructionDecoderParameters.DefaultNetworkFeatureLoss : ReconstructionDecoderParameters.NoFeatureLoss);
 
     public string Describe(ReconstructionDecoderParameters parameters) =>
-        parameters.Hidden == 0 ? "linear decoder" : string.Create(CultureInfo.InvariantCulture, $"MLP decoder ({parameters.Hidden} hidden)");
+        (parameters.Hidden == 0 ? "linear decoder" : string.Create(CultureInfo.InvariantCulture, $"MLP decoder ({parameters.Hidden} hidden)"))
+        + (parameters.InitFromRidge ? ", ridge start" : "")
+        + (FeatureLossOf(parameters) is var loss && loss == ReconstructionDecoderParameters.NoFeatureLoss ? "" : $", {loss} feature loss");
 
     public async Task ValidateAsync(ReconstructionDecoderParameters p, RunSubmission submission, RunProblems problems, CancellationToken ct)
     {
@@ -70,6 +79,23 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
         RunParameterChecks.InRange(problems, "maxEpochs", p.MaxEpochs, 1, 100_000);
         RunParameterChecks.InRange(problems, "patience", p.Patience, 1, 100_000);
         RunParameterChecks.InRange(problems, "exampleEvery", p.ExampleEvery, 1, 100_000);
+        RunParameterChecks.InRange(problems, "folds", p.Folds, 2, EncodingRidgeParameters.MaxFolds);
+        if (p.Alphas is { } alphas && (alphas.Length is 0 or > EncodingRidgeParameters.MaxAlphas || alphas.Any(a => !(a > 0 && double.IsFinite(a)))))
+        {
+            problems.Add($"alphas must be 1 to {EncodingRidgeParameters.MaxAlphas} finite numbers > 0.");
+        }
+        string featureLoss = FeatureLossOf(p);
+        problems.OneOf("featureLoss", featureLoss,
+            [(ReconstructionDecoderParameters.NoFeatureLoss, "pixel loss only"), .. ReconstructionDecoderParameters.FeatureLossStages.Select(s => ($"resnet18:{s}", ResNet18Stage.All.Single(a => a.Name == s).Description))]);
+        if (!(p.FeatureLossWeight > 0 && double.IsFinite(p.FeatureLossWeight)))
+        {
+            problems.Add($"featureLossWeight must be a finite number > 0 (got {p.FeatureLossWeight.ToString(CultureInfo.InvariantCulture)}).");
+        }
+        RunParameterChecks.InRange(problems, "featureLossSize", p.FeatureLossSize, 32, ResNet18Model.InputSize);
+        if (featureLoss != ReconstructionDecoderParameters.NoFeatureLoss && network is not { IsAvailable: true })
+        {
+            problems.Add($"featureLoss {featureLoss} needs the ResNet-18 network (NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18), which is not installed here{(network is null ? "" : $" (looked in {network.Directory})")}. Use featureLoss none.");
+        }
         var encoding = new RunProblems();
         await ridge.ValidateAsync(p.Encoding(), submission, encoding, ct);
         problems.Include(encoding, problem => problem.Replace("features: ", "images: ", StringComparison.Ordinal));
@@ -86,7 +112,7 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
         }
     }
 
-    private static ImageDecoderOptions Options(ReconstructionDecoderParameters p, int seed) => new()
+    private static ImageDecoderOptions Options(ReconstructionDecoderParameters p, string featureLoss, int seed) => new()
     {
         Hidden = p.Hidden,
         Dropout = p.Dropout,
@@ -97,7 +123,24 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
         Patience = p.Patience,
         ExampleEvery = p.ExampleEvery,
         Seed = unchecked((ulong)seed),
+        LinearSkip = p.InitFromRidge,
+        FeatureLossWeight = featureLoss == ReconstructionDecoderParameters.NoFeatureLoss ? 0 : p.FeatureLossWeight,
     };
+
+    /// <summary>
+    /// The per-pixel ridge start of the decoder, fitted on the fitting stimuli only, on the decoder's own (z-scored) inputs:
+    /// reconstruction-ridge's settings (its alpha grid, contiguous folds, CV R²), no second standardisation, so
+    /// decoder(x) = x W + b exactly at the start.
+    /// </summary>
+    internal static (Tensor Weights, Tensor Intercepts, double MedianAlpha) RidgeStart(ReconstructionDecoderParameters p, Tensor x, Tensor pixels, CancellationToken ct)
+    {
+        var folds = RidgeFolds.Contiguous(Math.Min(p.Folds, (int)x.shape[0]));
+        var options = new ReconstructionRidgeParameters { Alphas = p.Alphas, Folds = p.Folds }.Encoding().RidgeOptions(folds)
+            with { Score = CvScoreKind.RSquared, StandardizeFeatures = false, KeepWeights = true, KeepTestPredictions = false };
+        using var fit = RidgeCv.Fit(x, pixels, x.narrow(0, 0, 1), pixels.narrow(0, 0, 1), options, cancellationToken: ct);
+        return (fit.Weights!.to_type(ScalarType.Float32).DetachFromDisposeScope(), tensor(fit.Intercepts.ToArray()).to_type(ScalarType.Float32).DetachFromDisposeScope(),
+            fit.BestAlpha.Order().ElementAt(fit.BestAlpha.Count / 2));
+    }
 
     public async Task<ReconstructionDecoderSummary> ExecuteAsync(ReconstructionDecoderParameters p, RunContext context)
     {
@@ -138,7 +181,25 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
         // The targets of the live examples travel once with every examples event (they are small), so a late viewer sees both.
         var exampleTargets = Images(validation).index_select(0, tensor(exampleRows.Select(i => (long)i).ToArray())).to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
         var history = new List<ImageDecoderEpoch>();
-        using var trainer = new ImageDecoderTrainer((int)x.shape[1], pixelCount, Options(p, context.Run.Seed));
+        string featureLoss = FeatureLossOf(p);
+        using var featureNetwork = featureLoss == ReconstructionDecoderParameters.NoFeatureLoss ? null
+            : new ResNet18FeatureLoss(network ?? throw new InvalidOperationException("The feature loss needs the ResNet-18 network."),
+                ResNet18Stage.All.Single(s => $"resnet18:{s.Name}" == featureLoss), resolution, p.FeatureLossSize);
+        using var trainer = new ImageDecoderTrainer((int)x.shape[1], pixelCount, Options(p, featureLoss, context.Run.Seed), featureNetwork);
+        double? ridgeAlpha = null;
+        if (p.InitFromRidge)
+        {
+            context.Report("ridge start", 0, 1);
+            var (weights, intercepts, alpha) = RidgeStart(p, Rows(x, fit), Images(fit), ct);
+            using (weights)
+            using (intercepts)
+            {
+                trainer.InitializeFromLinear(weights, intercepts);
+            }
+            ridgeAlpha = alpha;
+            await context.LogAsync(string.Create(CultureInfo.InvariantCulture, $"Ridge start: per-pixel ridge on the {fit.Length} fitting stimuli, median alpha {alpha:G3}."));
+            context.Report("ridge start", 1, 1);
+        }
         if (await context.LoadCheckpointAsync() is { } resume)
         {
             trainer.LoadCheckpoint(new MemoryStream(resume));
@@ -180,7 +241,7 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
         var decoded = trainer.Predict(Rows(x, test)).contiguous().data<float>().ToArray();
         var targets = Images(test).contiguous().data<float>().ToArray();
         var scores = await ReconstructionOutputs.WriteAsync(context, decoded, targets, test.Length, resolution, resolution,
-            [.. test.Select(r => samples.StimulusOfSample[r])], [.. stimuli.Select(s => s.Name)]);
+            [.. test.Select(r => samples.StimulusOfSample[r])], [.. stimuli.Select(s => s.Name)], network: network);
         await context.SaveFileAsync(ReconstructionDecoderArtifacts.History, s =>
         {
             using var writer = new StreamWriter(s, new UTF8Encoding(false), leaveOpen: true);
@@ -203,6 +264,7 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
             BestEpoch = trainer.BestEpoch,
             BestValidationLoss = trainer.BestValidationLoss,
             StoppedEarly = trainer.StoppedEarly,
+            RidgeStartMedianAlpha = ridgeAlpha,
         };
     }
 }

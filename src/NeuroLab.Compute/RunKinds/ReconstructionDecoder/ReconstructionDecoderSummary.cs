@@ -25,5 +25,8 @@ public sealed record ReconstructionDecoderSummary : RunResult, IReconstructionRe
 
     public bool StoppedEarly { get; init; }
 
+    /// <summary>Median over pixels of the ridge start's alpha; null without a ridge start.</summary>
+    public double? RidgeStartMedianAlpha { get; init; }
+
     public override string Headline() => Scores.Headline();
 }
