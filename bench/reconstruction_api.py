@@ -28,7 +28,7 @@ for kind in ['reconstruction-ridge', 'reconstruction-decoder']:
                 break
             time.sleep(1)
         s = (r['summary'] if 'summary' in r else json.loads(r['summaryJson']))['scores']
-        rows.append((s['pixCorr']['mean'], s['ssim']['mean'], s['mse']['mean']))
+        rows.append((s['pixCorr']['mean'], s['ssim']['mean'], s['mse']['mean'], s.get('top1') or float('nan')))
     cols = list(zip(*rows))
     fmt = lambda c: f"{statistics.mean(c):.3f} +- {statistics.stdev(c) if len(c) > 1 else 0:.3f}"
-    print(f"{kind:24s} seeds {seeds}: PixCorr {fmt(cols[0])}  SSIM {fmt(cols[1])}  MSE {fmt(cols[2])}")
+    print(f"{kind:24s} seeds {seeds}: PixCorr {fmt(cols[0])}  SSIM {fmt(cols[1])}  MSE {fmt(cols[2])}  top-1 (pixels, of 10) {fmt(cols[3])}", flush=True)
