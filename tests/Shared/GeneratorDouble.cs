@@ -35,6 +35,10 @@ public enum GeneratorMode
     Http500,
     /// <summary>HTTP 200 with an HTML page.</summary>
     NotJson,
+    /// <summary>Good images, but a model name of 5,000 characters with line breaks that echoes <see cref="GeneratorDouble.EchoKey"/>.</summary>
+    LongModelName,
+    /// <summary>Good images, but another version on every request.</summary>
+    ChangingVersion,
 }
 
 /// <summary>
@@ -51,6 +55,9 @@ public sealed class GeneratorDouble : IAsyncDisposable
     private GeneratorDouble(WebApplication app) => _app = app;
 
     public GeneratorMode Mode { get; set; } = GeneratorMode.Good;
+
+    /// <summary>What <see cref="GeneratorMode.LongModelName"/> echoes in its model name (set it to the client's API key).</summary>
+    public string EchoKey { get; set; } = "";
 
     /// <summary>Each request's Authorization header and JSON body, in arrival order.</summary>
     public ConcurrentQueue<(string? Authorization, JsonElement Body)> Requests { get; } = new();
@@ -125,7 +132,9 @@ public sealed class GeneratorDouble : IAsyncDisposable
         {
             images.RemoveAt(images.Count - 1);
         }
-        await http.Response.WriteAsJsonAsync(new { model = Model, version = Version, images }, http.RequestAborted);
+        string model = Mode == GeneratorMode.LongModelName ? "babbling\nmodel " + EchoKey + " " + new string('m', 5000) : Model;
+        string version = Mode == GeneratorMode.ChangingVersion ? $"v{Requests.Count}" : Version;
+        await http.Response.WriteAsJsonAsync(new { model, version, images }, http.RequestAborted);
     }
 
     private static string Grey(int h, int w) =>

@@ -198,7 +198,7 @@ public static class ReconstructionMetrics
     /// Per predicted row, the candidate with the highest Pearson correlation (the first of equals; a candidate whose
     /// correlation is undefined never wins over a defined one): the rank-1 candidate of <see cref="RetrievalRank"/>.
     /// </summary>
-    /// <returns>[n] candidate rows in 0..m-1 (0 when no correlation is defined).</returns>
+    /// <returns>[n] candidate rows in 0..m-1; -1 for a row with no defined correlation (a constant prediction retrieves nothing).</returns>
     public static int[] TopCandidate(ReadOnlySpan<float> predicted, ReadOnlySpan<float> candidates, int n, int m, int d)
     {
         CheckFeatures(predicted, nameof(predicted), n, d);
@@ -206,6 +206,7 @@ public static class ReconstructionMetrics
         var pred = UnitRows(predicted, n, d);
         var cand = UnitRows(candidates, m, d);
         var top = new int[n];
+        Array.Fill(top, -1);
         Parallel.For(0, n, i =>
         {
             double best = double.NegativeInfinity;

@@ -166,7 +166,7 @@ public sealed record OnnxNetwork(IReadOnlyList<OnnxNode> Nodes, IReadOnlyDiction
         int type = 0;
         var dims = new List<long>();
         var values = new List<float>();
-        float[]? raw = null;
+        byte[]? rawBytes = null;
         var reader = new OnnxGraph.Reader(bytes);
         while (reader.Next(out int field, out int wire))
         {
@@ -195,7 +195,7 @@ public sealed record OnnxNetwork(IReadOnlyList<OnnxNode> Nodes, IReadOnlyDiction
                     name = Encoding.UTF8.GetString(reader.Bytes());
                     break;
                 case (9, LengthDelimited):
-                    raw = PackedFloats(reader.Bytes());
+                    rawBytes = reader.Bytes().ToArray();
                     break;
                 case (14, 0):
                     if (reader.Varint() == 1)
@@ -212,7 +212,8 @@ public sealed record OnnxNetwork(IReadOnlyList<OnnxNode> Nodes, IReadOnlyDiction
         {
             return null;
         }
-        var data = raw ?? [.. values];
+        // raw_data is read as floats only once the element type is known to be FLOAT (field order is free in protobuf).
+        var data = rawBytes is not null ? PackedFloats(rawBytes) : [.. values];
         long expected = dims.Aggregate(1L, (a, d) => a * d);
         if (data.Length != expected)
         {

@@ -74,7 +74,7 @@ public sealed class ReconstructionGalleryService(RunService runs, ContentStore s
             int? r = retrieved is not null && i < retrieved.Length ? (int)retrieved[i] : null;
             int? shown = r is { } c && c >= 0 && (c < n || reconstructionIsRetrieved) ? c : null;
             string? name = shown is not { } k ? null
-                : candidates is not null && k < candidates.Count ? $"{candidates[k].Source}: {candidates[k].Stimulus}"
+                : candidates is not null && k < candidates.Count && candidates[k].Source != "test" ? $"{candidates[k].Source}: {candidates[k].Stimulus}"
                 : k < n ? $"#{k} {Stimulus(k)}".TrimEnd() : null;
             return new ReconstructionItem(i, Stimulus(i), byIndex.TryGetValue(i, out var row) ? row.Values : metricNames.ToDictionary(m => m, _ => double.NaN), shown, name);
         }).ToList();

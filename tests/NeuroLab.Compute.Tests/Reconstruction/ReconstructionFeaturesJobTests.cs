@@ -150,6 +150,9 @@ public sealed class ReconstructionFeaturesJobTests : IAsyncLifetime
 
         Assert.Equal([2, 0], top);
         Assert.Equal([2, 1], ranks);
+        // A constant prediction correlates with nothing: no candidate is retrieved (-1), and its own ranks last.
+        Assert.Equal([-1], ReconstructionMetrics.TopCandidate([5, 5, 5], candidates, 1, 3, 3));
+        Assert.Equal([3], ReconstructionMetrics.RetrievalRank([5, 5, 5], candidates, 1, 3, 3, [0]));
     }
 
     [Fact]

@@ -168,6 +168,36 @@ public sealed class ReconstructionGenerativeJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Digits_ServiceDescribesItselfAtLength_ModelNameIsBoundedCleaned_KeyNeverKept()
+    {
+        var (digits, set) = await DigitsAsync();
+        _generator.Mode = GeneratorMode.LongModelName;
+        _generator.EchoKey = Key;
+
+        var run = await _h.RunToEndAsync(digits, RunKindNames.ReconstructionGenerative, new { responseSetId = set, features = "pixels" });
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        var summary = Assert.IsType<ReconstructionGenerativeSummary>(_h.Runs.Kinds.Get(RunKindNames.ReconstructionGenerative).ReadSummary(run.SummaryJson));
+        Assert.InRange(summary.GeneratorModel.Length, 10, GeneratorClient.LabelChars + 1);
+        Assert.StartsWith("babbling model ***", summary.GeneratorModel, StringComparison.Ordinal);
+        Assert.DoesNotContain(summary.GeneratorModel, char.IsControl);
+        Assert.DoesNotContain(Key, run.SummaryJson!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Digits_ServiceChangesVersionBetweenBatches_RunFailsSayingSo_NothingSaved()
+    {
+        var (digits, set) = await DigitsAsync();
+        _generator.Mode = GeneratorMode.ChangingVersion;
+
+        var run = await _h.RunToEndAsync(digits, RunKindNames.ReconstructionGenerative, new { responseSetId = set, features = "pixels" });
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("changed its model within one run", run.Error, StringComparison.Ordinal);
+        Assert.Empty(await _h.Runs.ArtifactsAsync(_h.F.Alice, run.Id));
+    }
+
+    [Fact]
     public async Task Digits_ConnectionRefused_RunFailsNamingTheConnection()
     {
         var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

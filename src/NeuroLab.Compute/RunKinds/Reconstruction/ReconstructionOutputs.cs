@@ -114,6 +114,9 @@ public sealed record RetrievalResult(int[] Ranks, int[] Retrieved, int Candidate
 /// <summary>The checks every reconstruction kind makes before a run is queued.</summary>
 public static class ReconstructionChecks
 {
+    /// <summary>Width and height of stored images by SHA-256 (immutable blobs; a few dozen bytes per image).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Width, int Height)> ImageSizes = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Adds a problem and returns false when a stimulus of the dataset has no image (there is nothing to reconstruct it
     /// against) or when the images differ in size (reconstructions and targets share one grid; images of other sizes
@@ -135,17 +138,21 @@ public static class ReconstructionChecks
         foreach (var image in images.DistinctBy(s => s.ImageSha256))
         {
             ct.ThrowIfCancellationRequested();
-            Formats.Images.ImageInfo info;
-            try
+            // Blobs are content-addressed, so an image's size never changes: each header is read once per process.
+            if (!ImageSizes.TryGetValue(image.ImageSha256!, out var size))
             {
-                info = Formats.Images.ImageReader.ReadInfo(store.LocalPath(image.ImageSha256!));
+                try
+                {
+                    var info = Formats.Images.ImageReader.ReadInfo(store.LocalPath(image.ImageSha256!));
+                    size = (info.Width, info.Height);
+                }
+                catch (Exception e) when (e is FormatReadException or IOException or UnauthorizedAccessException)
+                {
+                    problems.Add($"The image of stimulus '{image.Name}' cannot be read (it is missing or damaged in the server's store); re-import the dataset.");
+                    return false;
+                }
+                ImageSizes.TryAdd(image.ImageSha256!, size);
             }
-            catch (Exception e) when (e is FormatReadException or IOException)
-            {
-                problems.Add($"The image of stimulus '{image.Name}' cannot be read: {e.Message}");
-                return false;
-            }
-            var size = (info.Width, info.Height);
             sizes[size] = sizes.TryGetValue(size, out var seen) ? (seen.Count + 1, seen.First) : (1, image.Name);
         }
         if (sizes.Count <= 1)

@@ -264,6 +264,7 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
             BestEpoch = trainer.BestEpoch,
             BestValidationLoss = trainer.BestValidationLoss,
             StoppedEarly = trainer.StoppedEarly,
+            FeatureLoss = featureLoss,
             RidgeStartMedianAlpha = ridgeAlpha,
         };
     }

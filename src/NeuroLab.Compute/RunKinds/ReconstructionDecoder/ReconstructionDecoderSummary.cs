@@ -28,5 +28,8 @@ public sealed record ReconstructionDecoderSummary : RunResult, IReconstructionRe
     /// <summary>Median over pixels of the ridge start's alpha; null without a ridge start.</summary>
     public double? RidgeStartMedianAlpha { get; init; }
 
+    /// <summary>The feature loss the run trained with ("none" or a ResNet-18 stage), as resolved when it ran (a run that named none gets the server's default).</summary>
+    public string FeatureLoss { get; init; } = "none";
+
     public override string Headline() => Scores.Headline();
 }

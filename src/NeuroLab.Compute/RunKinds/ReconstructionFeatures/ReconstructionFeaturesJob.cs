@@ -181,7 +181,11 @@ public sealed class ReconstructionFeaturesJob(
         var targets = new float[order.Length * pixels];
         for (int i = 0; i < order.Length; i++)
         {
-            Array.Copy(grid, (long)retrieved[i] * pixels, reconstructions, (long)i * pixels, pixels);
+            // A constant prediction retrieves nothing (-1): its reconstruction stays blank.
+            if (retrieved[i] >= 0)
+            {
+                Array.Copy(grid, (long)retrieved[i] * pixels, reconstructions, (long)i * pixels, pixels);
+            }
             Array.Copy(grid, (long)i * pixels, targets, (long)i * pixels, pixels);
         }
         context.Report("scoring", 0, 1);

@@ -76,7 +76,13 @@ public sealed class GeneratorClient(IHttpClientFactory httpClients, IOptions<Gen
             {
                 Decode(images[k], first + k, input.Height, input.Width, where).CopyTo(result.AsSpan((int)((long)(first + k) * pixels), pixels));
             }
-            (model, version) = (reply.Model ?? "", reply.Version ?? "");
+            // The service's own words about itself are stored with the run and shown: bounded, cleaned, the key never kept.
+            var (m, v) = (Label(reply.Model, o), Label(reply.Version, o));
+            if (b > 0 && (m != model || v != version))
+            {
+                throw new GeneratorException($"{where}: the generator changed its model within one run ('{model} {version}' on earlier batches, '{m} {v}' now); the images would not come from one model.");
+            }
+            (model, version) = (m, v);
         }
         progress?.Invoke(batches, batches);
         return new GeneratedImages(result, model, version, batches);
@@ -261,12 +267,24 @@ public sealed class GeneratorClient(IHttpClientFactory httpClients, IOptions<Gen
         }
     }
 
-    /// <summary>At most <see cref="QuotedBodyChars"/> characters, control characters as spaces, the API key never repeated.</summary>
+    /// <summary>Most characters of the model name and version a service reports.</summary>
+    public const int LabelChars = 100;
+
+    /// <summary>A model name or version as the service reported it: at most <see cref="LabelChars"/> characters, cleaned as quoted bodies are.</summary>
+    private static string Label(string? text, GeneratorOptions o)
+    {
+        var clean = Sanitise(text ?? "", o);
+        return clean.Length <= LabelChars ? clean : clean[..LabelChars] + "…";
+    }
+
+    /// <summary>At most <see cref="QuotedBodyChars"/> characters, control characters as spaces, the API key never repeated (nor its JSON-escaped form).</summary>
     private static string Sanitise(string text, GeneratorOptions o)
     {
         if (!string.IsNullOrEmpty(o.ApiKey))
         {
-            text = text.Replace(o.ApiKey, "***", StringComparison.Ordinal);
+            text = text.Replace(o.ApiKey, "***", StringComparison.Ordinal)
+                .Replace(System.Text.Json.JsonEncodedText.Encode(o.ApiKey).ToString(), "***", StringComparison.Ordinal)
+                .Replace(System.Text.Json.JsonEncodedText.Encode(o.ApiKey, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString(), "***", StringComparison.Ordinal);
         }
         var chars = text.Take(QuotedBodyChars).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? ' ' : c).ToArray();
         return new string(chars).Trim() + (text.Length > QuotedBodyChars ? "…" : "");

@@ -38,6 +38,7 @@ public sealed class GeneratorOptions
     /// <summary>What is wrong with the settings (empty when they are usable).</summary>
     public IReadOnlyList<string> Problems()
     {
+        const double MaxReplyBytes = 1L << 30;
         var problems = new List<string>();
         if (IsConfigured && !(Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
         {
@@ -54,6 +55,12 @@ public sealed class GeneratorOptions
         InRange(nameof(BatchSize), BatchSize, 1, 256);
         InRange(nameof(MaxImageBytes), MaxImageBytes, 1024, 256 * 1024 * 1024);
         InRange(nameof(MaxImageSide), MaxImageSide, 8, 8192);
+        // One batch's reply is held in memory while it is read: its bound (BatchSize x MaxImageBytes as base64) stays under 1 GiB.
+        if ((double)BatchSize * MaxImageBytes * 4 / 3 > MaxReplyBytes)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{SectionName}:BatchSize x MaxImageBytes ({BatchSize} x {MaxImageBytes}) allows a reply of more than 1 GiB to be held in memory; lower one of them."));
+        }
         return problems;
     }
 }
