@@ -104,6 +104,13 @@ public sealed record ImageDecoderEpoch(
 /// </remarks>
 public sealed class ImageDecoderTrainer : IDisposable
 {
+    /// <summary>
+    /// Held while a trainer draws from libtorch's process-wide generator (initial weights; an epoch's dropout masks), so
+    /// two decoders training at once in one process (<c>MaxConcurrentRuns</c> &gt; 1) never interleave their draws and
+    /// each stays exactly reproducible.
+    /// </summary>
+    private static readonly Lock GlobalGenerator = new();
+
     private const string CheckpointMagic = "NeuroLab.ImageDecoder.Checkpoint";
     private const int CheckpointVersion = 2;
 
@@ -136,6 +143,7 @@ public sealed class ImageDecoderTrainer : IDisposable
         }
         (Units, Pixels) = (units, pixels);
         _featureNetwork = Options.FeatureLossWeight > 0 ? featureNetwork : null;
+        using var seeded = GlobalGenerator.EnterScope();
         manual_seed(unchecked((long)Options.Seed));
         var mlp = Options.Hidden == 0
             ? nn.Sequential(("output", _hiddenOutput = nn.Linear(units, pixels)))
@@ -245,27 +253,30 @@ public sealed class ImageDecoderTrainer : IDisposable
         for (int epoch = EpochsCompleted + 1; epoch <= Options.MaxEpochs && !StoppedEarly; epoch++)
         {
             _model.train();
-            manual_seed(unchecked((long)(Options.Seed ^ ((ulong)epoch * 0x9E3779B97F4A7C15UL))));
-            long[] order = ReadoutTrainer.EpochOrder(Options.Seed, epoch, n);
             double lossSum = 0;
-            for (int start = 0; start < n; start += Options.BatchSize)
+            using (GlobalGenerator.EnterScope())
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var batch = NewDisposeScope();
-                int count = Math.Min(Options.BatchSize, n - start);
-                var index = tensor(order.AsSpan(start, count).ToArray(), ScalarType.Int64);
-                _optimizer.zero_grad();
-                var target = y.index_select(0, index);
-                var output = Forward(x.index_select(0, index));
-                var loss = (output - target).square().mean();
-                var total = Options.WeightPenalty > 0 ? loss + (Penalty() * Options.WeightPenalty) : loss;
-                if (_featureNetwork is not null)
+                manual_seed(unchecked((long)(Options.Seed ^ ((ulong)epoch * 0x9E3779B97F4A7C15UL))));
+                long[] order = ReadoutTrainer.EpochOrder(Options.Seed, epoch, n);
+                for (int start = 0; start < n; start += Options.BatchSize)
                 {
-                    total = total + (FeatureLoss(output, target) * Options.FeatureLossWeight);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var batch = NewDisposeScope();
+                    int count = Math.Min(Options.BatchSize, n - start);
+                    var index = tensor(order.AsSpan(start, count).ToArray(), ScalarType.Int64);
+                    _optimizer.zero_grad();
+                    var target = y.index_select(0, index);
+                    var output = Forward(x.index_select(0, index));
+                    var loss = (output - target).square().mean();
+                    var total = Options.WeightPenalty > 0 ? loss + (Penalty() * Options.WeightPenalty) : loss;
+                    if (_featureNetwork is not null)
+                    {
+                        total = total + (FeatureLoss(output, target) * Options.FeatureLossWeight);
+                    }
+                    total.backward();
+                    _optimizer.step();
+                    lossSum += loss.item<float>() * count;
                 }
-                total.backward();
-                _optimizer.step();
-                lossSum += loss.item<float>() * count;
             }
 
             var (validationLoss, pixCorr, decoded) = Evaluate(xVal, yVal);

@@ -87,6 +87,33 @@ public sealed class ImageDecoderTests
     }
 
     [Fact]
+    public async Task Train_TwoDecodersAtOnce_EachEqualsItsRunAlone_WithDropout()
+    {
+        // Initial weights and dropout masks come from libtorch's process-wide generator: two runs training at once (the
+        // compute host with MaxConcurrentRuns > 1) must not interleave their draws.
+        using var scope = NewDisposeScope();
+        var (x, y) = Synthetic(80, 5);
+        var (xv, yv) = Synthetic(20, 6);
+        ImageDecoderOptions Options(ulong seed) => new() { Hidden = 32, Dropout = 0.3, MaxEpochs = 30, Patience = 30, BatchSize = 2, Seed = seed };
+        double[] Alone(ulong seed)
+        {
+            using var trainer = new ImageDecoderTrainer(40, 64, Options(seed));
+            trainer.Train(x, y, xv, yv, []);
+            return [.. trainer.History.Select(h => h.ValidationLoss)];
+        }
+        var alone = new[] { Alone(1), Alone(2) };
+
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var together = await Task.WhenAll(Task.Run(() => Alone(1)), Task.Run(() => Alone(2)));
+
+            Assert.Equal(alone[0], together[0]);
+            Assert.Equal(alone[1], together[1]);
+        }
+        Assert.NotEqual(alone[0], alone[1]);
+    }
+
+    [Fact]
     public void Train_UnrelatedImages_StopsEarlyAfterPatience_KeepsTheBestEpoch()
     {
         using var scope = NewDisposeScope();
