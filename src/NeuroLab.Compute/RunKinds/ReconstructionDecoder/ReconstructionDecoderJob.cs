@@ -155,7 +155,7 @@ public sealed class ReconstructionDecoderJob(IDbContextFactory<NeuroLabDbContext
         var samples = await data.SamplesAsync(p.Encoding(), set, stimuli, context.Run.Seed, ct);
         using var scope = NewDisposeScope();
         var images = await EncodingJobSupport.LoadImagesAsync(store, context, [.. stimuli.Select(s => s.Sha!)], ct);
-        int resolution = p.Resolution ?? Math.Min((int)Math.Min(images.shape[1], images.shape[2]), ReconstructionRidgeParameters.DefaultMaxResolution);
+        int resolution = ReconstructionRidgeParameters.GridSide(p.Resolution, (int)Math.Min(images.shape[1], images.shape[2]));
         var pixels = ReconstructionRidgeJob.Resize(images, resolution);
         int pixelCount = resolution * resolution;
 

@@ -77,7 +77,7 @@ public sealed class ReconstructionFeaturesJob(
     public async Task ValidateAsync(ReconstructionFeaturesParameters p, RunSubmission submission, RunProblems problems, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(submission);
-        RunParameterChecks.InRange(problems, "resolution", p.Resolution, ReconstructionRidgeLimits.MinResolution, ReconstructionRidgeLimits.MaxResolution);
+        RunParameterChecks.InRange(problems, "resolution", p.Resolution, ReconstructionRidge.ReconstructionRidgeParameters.MinResolution, ReconstructionRidge.ReconstructionRidgeParameters.MaxResolution);
         problems.OneOf("pool", p.EffectivePool, ("test", "the test images"), ("dataset", "the test images plus another dataset's images (poolDatasetId)"));
         string space = FeaturesOf(p);
         // Samples, split, folds, alphas and the feature space (unknown names answer 400) are checked as encoding-ridge checks them.
@@ -146,7 +146,7 @@ public sealed class ReconstructionFeaturesJob(
         // The pool's images on the stimuli's grid, so one feature computation (PCA fitted on the training stimuli only) covers all.
         var images = pool.Count == 0 ? own : cat([own, await LoadPoolAsync(pool, h, w, context, ct)], 0);
         int side = Math.Min(h, w);
-        int resolution = p.Resolution ?? Math.Min(side, ReconstructionRidgeLimits.DefaultMaxResolution);
+        int resolution = ReconstructionRidge.ReconstructionRidgeParameters.GridSide(p.Resolution, side);
         int size = FeatureInput.WorkingSize(p.ImageSize, side);
         int n = stimuli.Count;
 
@@ -175,7 +175,7 @@ public sealed class ReconstructionFeaturesJob(
         var retrieved = ReconstructionMetrics.TopCandidate(predicted, candidateFeatures, order.Length, m, d);
 
         // The reconstruction of each test image is its top candidate's image on the test images' grid.
-        var grid = Resize(images.index_select(0, candidateRows), resolution).contiguous().data<float>().ToArray();
+        var grid = ReconstructionRidge.ReconstructionRidgeJob.Resize(images.index_select(0, candidateRows), resolution).contiguous().data<float>().ToArray();
         int pixels = resolution * resolution;
         var reconstructions = new float[order.Length * pixels];
         var targets = new float[order.Length * pixels];
@@ -239,25 +239,4 @@ public sealed class ReconstructionFeaturesJob(
         }
         return tensor(result, [pool.Count, h, w]);
     }
-
-    /// <summary>The images [n, h, w] as [n, resolution * resolution] (area-averaged when shrinking, bilinear when enlarging), in 0..1.</summary>
-    private static Tensor Resize(Tensor images, int resolution)
-    {
-        long count = images.shape[0];
-        if (images.shape[1] == resolution && images.shape[2] == resolution)
-        {
-            return images.reshape(count, resolution * resolution);
-        }
-        var mode = images.shape[1] >= resolution && images.shape[2] >= resolution ? InterpolationMode.Area : InterpolationMode.Bilinear;
-        var resized = nn.functional.interpolate(images.unsqueeze(1), size: [resolution, resolution], mode: mode, align_corners: mode == InterpolationMode.Bilinear ? false : null);
-        return resized.clamp(0, 1).reshape(count, resolution * resolution);
-    }
-}
-
-/// <summary>The resolution limits reconstruction kinds share (as reconstruction-ridge's).</summary>
-internal static class ReconstructionRidgeLimits
-{
-    public const int MinResolution = ReconstructionRidge.ReconstructionRidgeParameters.MinResolution;
-    public const int MaxResolution = ReconstructionRidge.ReconstructionRidgeParameters.MaxResolution;
-    public const int DefaultMaxResolution = ReconstructionRidge.ReconstructionRidgeParameters.DefaultMaxResolution;
 }

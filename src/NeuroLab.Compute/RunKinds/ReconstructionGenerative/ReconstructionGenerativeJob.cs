@@ -80,7 +80,7 @@ public sealed class ReconstructionGenerativeJob(
         using var scope = NewDisposeScope();
         var images = await EncodingJobSupport.LoadImagesAsync(store, context, [.. stimuli.Select(s => s.Sha!)], ct);
         int side = (int)Math.Min(images.shape[1], images.shape[2]);
-        int size = p.Size ?? Math.Min(side, ReconstructionRidgeParameters.DefaultMaxResolution);
+        int size = ReconstructionRidgeParameters.GridSide(p.Size, side);
         var pixels = ReconstructionRidgeJob.Resize(images, size);
         var (trainStimuli, testStimuli) = samples.StimulusRows();
 

@@ -74,7 +74,7 @@ public sealed class ReconstructionRidgeJob(IDbContextFactory<NeuroLabDbContext> 
         using var scope = NewDisposeScope();
         var images = await EncodingJobSupport.LoadImagesAsync(store, context, [.. stimuli.Select(s => s.Sha!)], ct);
         int side = (int)Math.Min(images.shape[1], images.shape[2]);
-        int resolution = p.Resolution ?? Math.Min(side, ReconstructionRidgeParameters.DefaultMaxResolution);
+        int resolution = ReconstructionRidgeParameters.GridSide(p.Resolution, side);
         var pixels = Resize(images, resolution);
         await context.LogAsync(string.Create(CultureInfo.InvariantCulture,
             $"{samples.Description}; decoding {resolution}x{resolution} = {resolution * resolution} pixels from {samples.Responses.Shape[1]} units."));

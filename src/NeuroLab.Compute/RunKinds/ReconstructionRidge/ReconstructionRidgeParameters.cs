@@ -20,6 +20,9 @@ public sealed record ReconstructionRidgeParameters : IResponseSetParameters
     /// <summary>Resolution when the stimuli are larger and none is given.</summary>
     public const int DefaultMaxResolution = 64;
 
+    /// <summary>The side of the reconstruction grid every reconstruction kind uses: the one chosen, else the stimuli's shorter side up to <see cref="DefaultMaxResolution"/>.</summary>
+    public static int GridSide(int? chosen, int stimulusSide) => chosen ?? Math.Min(stimulusSide, DefaultMaxResolution);
+
     public Guid ResponseSetId { get; set; }
 
     public int? Resolution { get; set; }
