@@ -19,21 +19,36 @@ public sealed class ReconstructionGalleryTests(BrowserFixture fixture) : IClassF
 
     private static string Shot(string name) => Path.Combine(BrowserFixture.ScreenshotDirectory, name);
 
+    /// <summary>A new member with a workspace holding the digits sample, on the new-run form with <paramref name="kindLabel"/> chosen.</summary>
+    private async Task<(IPage Page, string Workspace, string Dataset)> DigitsRunFormAsync(string email, string workspaceName, string kindLabel)
+    {
+        var page = await fixture.RegisterAsync(email);
+        var workspace = await BrowserFixture.CreateWorkspaceAsync(page, workspaceName);
+        await page.GotoAsync($"w/{workspace}/datasets/samples");
+        await InteractiveAsync(page);
+        await page.Locator("[data-sample=vangerven-digits] [data-testid=add-sample-button]").ClickAsync();
+        await page.WaitForURLAsync(new Regex($"/w/{workspace}/datasets/[0-9a-f-]{{36}}$"));
+        var dataset = page.Url[^36..];
+        await page.GotoAsync($"w/{workspace}/runs/new?datasetId={dataset}");
+        await InteractiveAsync(page);
+        await page.ClickAsync("[data-testid=run-kind]");
+        await page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = kindLabel }).First.ClickAsync();
+        return (page, workspace, dataset);
+    }
+
+    /// <summary>Waits (at most <paramref name="polls"/> polls 200 ms apart) until a run submitted through the API has succeeded or failed.</summary>
+    private static async Task FinishedAsync(IAPIRequestContext api, string runId, int polls)
+    {
+        for (int i = 0; i < polls && (await (await api.GetAsync($"api/v1/runs/{runId}")).JsonAsync<JsonElement>()).GetProperty("status").GetString() is not ("succeeded" or "failed"); i++)
+        {
+            await Task.Delay(200);
+        }
+    }
+
     [Fact]
     public async Task DigitsRidge_FromTheForm_GallerySortsBySsim_ComparesWithASecondRun_GridDownloads()
     {
-        var alice = await fixture.RegisterAsync("decoder@lab.org");
-        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Digits");
-        await alice.GotoAsync($"w/{workspace}/datasets/samples");
-        await InteractiveAsync(alice);
-        await alice.Locator("[data-sample=vangerven-digits] [data-testid=add-sample-button]").ClickAsync();
-        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/datasets/[0-9a-f-]{{36}}$"));
-        var dataset = alice.Url[^36..];
-
-        await alice.GotoAsync($"w/{workspace}/runs/new?datasetId={dataset}");
-        await InteractiveAsync(alice);
-        await alice.ClickAsync("[data-testid=run-kind]");
-        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "Reconstruction: ridge to pixels" }).First.ClickAsync();
+        var (alice, workspace, dataset) = await DigitsRunFormAsync("decoder@lab.org", "Digits", "Reconstruction: ridge to pixels");
         // The form re-renders once the kind's defaults are in: type the experiment's name after that.
         await Assertions.Expect(alice.Locator("[data-testid=run-kind-description]")).ToContainTextAsync("Decodes the seen image");
         var experimentName = alice.Locator("input[data-testid=run-new-experiment], [data-testid=run-new-experiment] input").First;
@@ -82,10 +97,7 @@ public sealed class ReconstructionGalleryTests(BrowserFixture fixture) : IClassF
         });
         Assert.Equal(201, second.Status);
         var secondId = (await second.JsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        for (int i = 0; i < 600 && (await (await api.GetAsync($"api/v1/runs/{secondId}")).JsonAsync<JsonElement>()).GetProperty("status").GetString() is not ("succeeded" or "failed"); i++)
-        {
-            await Task.Delay(200);
-        }
+        await FinishedAsync(api, secondId, 600);
         await alice.ReloadAsync();
         await InteractiveAsync(alice);
         await alice.ClickAsync("[data-testid=recon-compare-select]");
@@ -107,18 +119,7 @@ public sealed class ReconstructionGalleryTests(BrowserFixture fixture) : IClassF
     [Fact]
     public async Task DigitsNeuralDecoder_ExamplesSharpenLive_ThenTheGallery_ComparedWithRidge_GridDownloads()
     {
-        var alice = await fixture.RegisterAsync("mlp@lab.org");
-        var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Digits MLP");
-        await alice.GotoAsync($"w/{workspace}/datasets/samples");
-        await InteractiveAsync(alice);
-        await alice.Locator("[data-sample=vangerven-digits] [data-testid=add-sample-button]").ClickAsync();
-        await alice.WaitForURLAsync(new Regex($"/w/{workspace}/datasets/[0-9a-f-]{{36}}$"));
-        var dataset = alice.Url[^36..];
-
-        await alice.GotoAsync($"w/{workspace}/runs/new?datasetId={dataset}");
-        await InteractiveAsync(alice);
-        await alice.ClickAsync("[data-testid=run-kind]");
-        await alice.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "Reconstruction: neural decoder" }).First.ClickAsync();
+        var (alice, workspace, dataset) = await DigitsRunFormAsync("mlp@lab.org", "Digits MLP", "Reconstruction: neural decoder");
         await Assertions.Expect(alice.Locator("[data-testid=run-kind-description]")).ToContainTextAsync("small neural network");
         await alice.ClickAsync("[data-testid=run-submit]");
         await alice.WaitForURLAsync(new Regex($"/w/{workspace}/runs/[0-9a-f-]{{36}}$"));
@@ -155,10 +156,7 @@ public sealed class ReconstructionGalleryTests(BrowserFixture fixture) : IClassF
         });
         Assert.Equal(201, ridge.Status);
         var ridgeId = (await ridge.JsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        for (int i = 0; i < 900 && (await (await api.GetAsync($"api/v1/runs/{ridgeId}")).JsonAsync<JsonElement>()).GetProperty("status").GetString() is not ("succeeded" or "failed"); i++)
-        {
-            await Task.Delay(200);
-        }
+        await FinishedAsync(api, ridgeId, 900);
         await alice.ReloadAsync();
         await InteractiveAsync(alice);
         await alice.ClickAsync("[data-testid=recon-compare-select]");
