@@ -43,7 +43,9 @@ public sealed class RunTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         await alice.Locator("[data-testid=run-unit-map]").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "18b-unit-map.png") });
         await alice.Mouse.ClickAsync(at.X + at.Width / 2, at.Y + at.Height / 2);
         await alice.WaitForURLAsync(new Regex("/units/\\d+$"));
-        await alice.GoBackAsync();
+        // Back to the run by its address: a history step after Blazor's client-side navigation fires no load event to wait on.
+        await alice.GotoAsync(runUrl);
+        await alice.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         await alice.Locator("[data-testid=unit-link]").First.ClickAsync();
         await alice.WaitForURLAsync(new Regex("/units/\\d+$"));
         await alice.Locator("[data-testid=unit-scatter] .main-svg").First.WaitForAsync();
