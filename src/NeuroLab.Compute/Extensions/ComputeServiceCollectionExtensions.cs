@@ -32,7 +32,10 @@ public static class ComputeServiceCollectionExtensions
         // In-process today; an event bus or signals across processes replace these two registrations.
         services.TryAddSingleton<RunEventBus>();
         services.TryAddSingleton<IRunEventBus>(sp => sp.GetRequiredService<RunEventBus>());
+        services.TryAddSingleton<Events.WorkspaceEventBus>();
+        services.TryAddSingleton<Events.IWorkspaceEventBus>(sp => sp.GetRequiredService<Events.WorkspaceEventBus>());
         services.AddHostedService<RunEventDispatcher>();
+        services.AddHostedService<Events.WorkspaceEventDispatcher>();
         services.TryAddSingleton<IRunSignals, RunSignals>();
 
         services.AddScoped<RunService>();

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using NeuroLab.Compute.Events;
 
 namespace NeuroLab.Compute.Runs;
 
@@ -61,61 +61,4 @@ public interface IRunEventBus
 /// The in-process run event bus: compute publishes without ever waiting (a bounded channel that drops the
 /// oldest events when consumers fall behind); a dispatcher forwards to subscribers (SignalR, Blazor pages).
 /// </summary>
-public sealed class RunEventBus : IRunEventBus
-{
-    private readonly Channel<RunEvent> _channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(10_000)
-    {
-        FullMode = BoundedChannelFullMode.DropOldest,
-        SingleReader = true,
-    });
-
-    private readonly object _gate = new();
-    private ImmutableSubscribers _subscribers = new([]);
-
-    /// <summary>Queues an event; never blocks.</summary>
-    public void Publish(RunEvent e) => _channel.Writer.TryWrite(e);
-
-    /// <summary>Adds a handler called for every event (on the dispatcher, never on the compute thread).</summary>
-    public IDisposable Subscribe(Func<RunEvent, Task> handler)
-    {
-        lock (_gate)
-        {
-            _subscribers = new([.. _subscribers.Handlers, handler]);
-        }
-        return new Subscription(this, handler);
-    }
-
-    /// <summary>Delivers queued events until <paramref name="ct"/> is cancelled. Run by the host's dispatcher service.</summary>
-    public async Task DispatchAsync(CancellationToken ct)
-    {
-        await foreach (var e in _channel.Reader.ReadAllAsync(ct))
-        {
-            foreach (var handler in _subscribers.Handlers)
-            {
-                try
-                {
-                    await handler(e);
-                }
-                catch (Exception) when (!ct.IsCancellationRequested)
-                {
-                    // A failing subscriber (a closed browser) must not stop delivery to the others.
-                }
-            }
-        }
-    }
-
-    private void Unsubscribe(Func<RunEvent, Task> handler)
-    {
-        lock (_gate)
-        {
-            _subscribers = new([.. _subscribers.Handlers.Where(h => h != handler)]);
-        }
-    }
-
-    private sealed record ImmutableSubscribers(IReadOnlyList<Func<RunEvent, Task>> Handlers);
-
-    private sealed class Subscription(RunEventBus bus, Func<RunEvent, Task> handler) : IDisposable
-    {
-        public void Dispose() => bus.Unsubscribe(handler);
-    }
-}
+public sealed class RunEventBus : InProcessEventStream<RunEvent>, IRunEventBus;

@@ -1,18 +1,35 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using NeuroLab.Compute.Events;
 using NeuroLab.Compute.Runs;
+using NeuroLab.Data.Workspaces;
 using NeuroLab.Web.Security;
 
 namespace NeuroLab.Web.Hubs;
 
 /// <summary>
-/// Live run events at <c>/hubs/runs</c>. Clients call <c>JoinRun(runId)</c> or <c>JoinExperiment(experimentId)</c>
-/// and then receive <c>runEvent</c> messages (see docs/api/run-events.md). Joining a run or experiment of a
-/// workspace the caller is not a member of fails with "not found".
+/// Live run and workspace events at <c>/hubs/runs</c>. Clients call <c>JoinRun(runId)</c> or
+/// <c>JoinExperiment(experimentId)</c> and then receive <c>runEvent</c> messages (see docs/api/run-events.md), and
+/// <c>JoinWorkspace(workspaceId)</c> for <c>workspaceEvent</c> messages (comments, reviews, presence; see
+/// docs/api/workspace-events.md). Joining a run,
+/// experiment or workspace the caller is not a member of fails with "not found".
 /// </summary>
 [Authorize]
-public sealed class RunsHub(RunService runs) : Hub
+public sealed partial class RunsHub(RunService runs, WorkspaceService workspaces) : Hub
 {
+    public static string WorkspaceGroup(Guid workspaceId) => "workspace:" + workspaceId.ToString("N");
+
+    public async Task JoinWorkspace(Guid workspaceId)
+    {
+        if (await workspaces.GetRoleAsync(UserId, workspaceId, Context.ConnectionAborted) is null)
+        {
+            throw new HubException($"Workspace {workspaceId} was not found.");
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, WorkspaceGroup(workspaceId), Context.ConnectionAborted);
+    }
+
+    public Task LeaveWorkspace(Guid workspaceId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, WorkspaceGroup(workspaceId));
+
     public static string RunGroup(Guid runId) => "run:" + runId.ToString("N");
 
     public static string ExperimentGroup(Guid experimentId) => "experiment:" + experimentId.ToString("N");
@@ -42,10 +59,11 @@ public sealed class RunsHub(RunService runs) : Hub
     private string UserId => Context.User?.RequireUserId() ?? throw new HubException("Not signed in.");
 }
 
-/// <summary>Sends every run event to the SignalR groups of its run and experiment.</summary>
-public sealed class RunHubForwarder(IRunEventBus bus, IHubContext<RunsHub> hub) : IHostedService
+/// <summary>Sends every run event to the SignalR groups of its run and experiment, and every workspace event to its workspace's group.</summary>
+public sealed class RunHubForwarder(IRunEventBus bus, IWorkspaceEventBus workspaceBus, IHubContext<RunsHub> hub) : IHostedService
 {
     private IDisposable? _subscription;
+    private IDisposable? _workspaceSubscription;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -57,12 +75,17 @@ public sealed class RunHubForwarder(IRunEventBus bus, IHubContext<RunsHub> hub) 
                 await hub.Clients.Group(RunsHub.ExperimentGroup(experiment)).SendAsync("runEvent", e);
             }
         });
+        _workspaceSubscription = workspaceBus.Subscribe(async e =>
+        {
+            await hub.Clients.Group(RunsHub.WorkspaceGroup(e.WorkspaceId)).SendAsync("workspaceEvent", e);
+        });
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _subscription?.Dispose();
+        _workspaceSubscription?.Dispose();
         return Task.CompletedTask;
     }
 }

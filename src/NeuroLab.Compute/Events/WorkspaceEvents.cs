@@ -1,0 +1,60 @@
+namespace NeuroLab.Compute.Events;
+
+/// <summary>
+/// One message about what people do in a workspace, as sent to browsers and external clients over SignalR (hub
+/// <c>/hubs/runs</c>, client method <c>workspaceEvent</c>, to the group of the workspace). <see cref="Type"/> names it: <c>annotation.created</c>, <c>annotation.updated</c>,
+/// <c>annotation.deleted</c>, <c>annotation.resolved</c>, <c>annotation.reopened</c>, <c>caption.reviewed</c>,
+/// <c>presence</c>, <c>viewer.state</c>, <c>activity</c>. The contract is documented in docs/api/workspace-events.md.
+/// </summary>
+public sealed record WorkspaceEvent
+{
+    public required Guid WorkspaceId { get; init; }
+
+    public required string Type { get; init; }
+
+    /// <summary>The normalised key of what the event is about (an annotation target such as <c>unit:{run}:{index}</c>, a page), when it is about one thing.</summary>
+    public string? TargetKey { get; init; }
+
+    /// <summary>The run it concerns, when any (clients watching one run filter on it).</summary>
+    public Guid? RunId { get; init; }
+
+    public string? ActorUserId { get; init; }
+
+    /// <summary>The actor as teammates see them (display name or email).</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>The annotation (thread root or reply) the event is about.</summary>
+    public Guid? AnnotationId { get; init; }
+
+    /// <summary>The event's content (an annotation view, a review, a presence list, a viewer state), serialised as JSON to clients.</summary>
+    public object? Data { get; init; }
+
+    public DateTime AtUtc { get; init; } = DateTime.UtcNow;
+}
+
+/// <summary>The one stream of workspace events: services publish, the SignalR forwarder and Blazor pages receive. Publishing never waits.</summary>
+public interface IWorkspaceEventBus
+{
+    void Publish(WorkspaceEvent e);
+
+    IDisposable Subscribe(Func<WorkspaceEvent, Task> handler);
+}
+
+/// <summary>The in-process workspace event bus.</summary>
+public sealed class WorkspaceEventBus : InProcessEventStream<WorkspaceEvent>, IWorkspaceEventBus;
+
+/// <summary>Forwards workspace events from the bus to subscribers (SignalR, pages) for the host's lifetime.</summary>
+public sealed class WorkspaceEventDispatcher(WorkspaceEventBus bus) : Microsoft.Extensions.Hosting.BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await bus.DispatchAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Host stopping.
+        }
+    }
+}
