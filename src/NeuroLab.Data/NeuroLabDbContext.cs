@@ -44,6 +44,12 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
 
     public DbSet<Captions.CaptionReview> CaptionReviews => Set<Captions.CaptionReview>();
 
+    public DbSet<Annotations.Annotation> Annotations => Set<Annotations.Annotation>();
+
+    public DbSet<Annotations.AnnotationRevision> AnnotationRevisions => Set<Annotations.AnnotationRevision>();
+
+    public DbSet<Annotations.AnnotationMention> AnnotationMentions => Set<Annotations.AnnotationMention>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -27,6 +27,8 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             Data.Storage.BlobCorruptedException e => (StatusCodes.Status500InternalServerError, "Stored data damaged", e.Message),
             Formats.FormatReadException e => (StatusCodes.Status422UnprocessableEntity, "Unreadable file", e.Message),
             Compute.Runs.RunNotFoundException e => (StatusCodes.Status404NotFound, "Not found", $"No run, experiment or artifact with id {e.Id} exists among your workspaces."),
+            Annotations.AnnotationNotFoundException e => (StatusCodes.Status404NotFound, "Not found", $"No comment with id {e.Id} exists among your workspaces."),
+            Annotations.AnnotationForbiddenException e => (StatusCodes.Status403Forbidden, "Not allowed", e.Message),
             MemberNotFoundException e => (StatusCodes.Status404NotFound, "Member not found", e.Message),
             WorkspaceForbiddenException e => (StatusCodes.Status403Forbidden, "Not allowed for your role", e.Message),
             WorkspaceRuleException e => (e.IsConflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, e.IsConflict ? "Conflict" : "Invalid request", e.Message),

@@ -80,6 +80,7 @@ public static class NeuroLabApi
         api.MapRunsApi();
         api.MapViewerApi();
         api.MapCaptionsApi();
+        api.MapAnnotationsApi();
         api.MapFeatureSpacesApi();
         api.MapDatasetFeaturesApi();
     }

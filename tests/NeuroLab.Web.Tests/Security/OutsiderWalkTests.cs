@@ -36,6 +36,7 @@ public sealed class OutsiderWalkTests : IDisposable
             : raw.StartsWith("api/v1/runs", StringComparison.Ordinal) ? new Dictionary<string, string>(values) { ["id"] = values["runId"] }
             : raw.StartsWith("api/v1/experiments", StringComparison.Ordinal) ? new Dictionary<string, string>(values) { ["id"] = values["experimentId"] }
             : raw.StartsWith("api/v1/artifacts", StringComparison.Ordinal) ? new Dictionary<string, string>(values) { ["id"] = values["artifactId"] }
+            : raw.StartsWith("api/v1/annotations", StringComparison.Ordinal) ? new Dictionary<string, string>(values) { ["id"] = values["annotationId"] }
             : values;
         return FillWith(pattern, scoped);
     }
@@ -76,6 +77,7 @@ public sealed class OutsiderWalkTests : IDisposable
         })).JsonAsync();
         var runId = run.GetProperty("id").GetString()!;
         var artifacts = await ApiClient.WaitForArtifactsAsync(alice, runId);
+        var annotation = await (await alice.PostAsJsonAsync($"/api/v1/workspaces/{workspaceId}/annotations", new { target = new { kind = "unit", runId, unit = 0 }, body = "Alice's note" })).JsonAsync();
         var values = new Dictionary<string, string>
         {
             ["id"] = workspaceId,
@@ -93,6 +95,7 @@ public sealed class OutsiderWalkTests : IDisposable
             ["unit"] = "0",
             ["space"] = "pixels",
             ["index"] = "0",
+            ["annotationId"] = annotation.GetProperty("id").GetString()!,
         };
         var anonymous = _factory.CreateClient();
         var routes = ApiRoutes();
@@ -127,6 +130,9 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Contains("GET /api/v1/datasets/{id:guid}/files/{fileId:guid}/onnx-graph", walked);
         Assert.Contains("GET /api/v1/runs/{id:guid}/reconstructions.png", walked);
         Assert.Contains("GET /api/v1/runs/{id:guid}/reconstructions/{index:int}.png", walked);
+        Assert.Contains("POST /api/v1/workspaces/{id:guid}/annotations/", walked);
+        Assert.Contains("DELETE /api/v1/annotations/{id:guid}/", walked);
+        Assert.Contains("POST /api/v1/annotations/{id:guid}/resolve", walked);
 
         var after = await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}")).JsonAsync();
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());
@@ -136,6 +142,8 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, after2.StatusCode);
         Assert.Equal(dataset.GetProperty("dataset").GetProperty("name").GetString(), (await after2.JsonAsync()).GetProperty("dataset").GetProperty("name").GetString());
         Assert.Empty((await (await carol.GetAsync("/api/v1/workspaces")).JsonAsync()).EnumerateArray());
+        var note = await (await alice.GetAsync($"/api/v1/annotations/{values["annotationId"]}")).JsonAsync();
+        Assert.Equal(("Alice's note", false, 0), (note.GetProperty("body").GetString(), note.GetProperty("resolved").GetBoolean(), note.GetProperty("replies").GetArrayLength()));
         var tokens = await (await alice.GetAsync("/api/v1/account/tokens")).JsonAsync();
         Assert.Equal(System.Text.Json.JsonValueKind.Null, tokens[0].GetProperty("revokedAt").ValueKind);
     }
