@@ -22,7 +22,7 @@ public sealed record MentionView(string UserId, string Name);
 
 /// <summary>A comment as the API returns it and the UI shows it: a thread (with its replies) or one reply.</summary>
 public sealed record AnnotationView(
-    Guid Id, Guid WorkspaceId, Guid? ParentId, string TargetKind, string TargetKey, JsonObject Target, Guid? RunId,
+    Guid Id, Guid WorkspaceId, Guid? ParentId, string TargetKind, string TargetKey, JsonObject Target, Guid? RunId, Guid? DatasetId,
     string AuthorUserId, string Author, string Body, string BodyHtml, DateTime CreatedAtUtc, DateTime? EditedAtUtc, int Revisions,
     bool Resolved, string? ResolvedBy, DateTime? ResolvedAtUtc, IReadOnlyList<MentionView> Mentions, IReadOnlyList<AnnotationView> Replies);
 
@@ -372,7 +372,7 @@ public sealed partial class AnnotationService(
                 extra["name"] = stimulus.Name;
                 return (target.ToJson(extra), null, target.DatasetId);
         }
-        return (target.ToJson(extra), run?.Id, null);
+        return (target.ToJson(extra), run?.Id, run?.DatasetId);
     }
 
     private async Task CheckUnitAsync(NeuroLabDbContext db, Run run, int unit, Dictionary<string, JsonNode?> extra, CancellationToken ct)
@@ -448,7 +448,7 @@ public sealed partial class AnnotationService(
         var names = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName ?? u.Email ?? u.UserName ?? u.Id, ct);
         string Name(string? id) => id is null ? "" : names.GetValueOrDefault(id, "(deleted user)");
         AnnotationView View(Annotation a, IReadOnlyList<AnnotationView> children) => new(
-            a.Id, a.WorkspaceId, a.ParentId, a.TargetKind, a.TargetKey, ParseTarget(a.TargetJson), a.RunId, a.AuthorUserId, Name(a.AuthorUserId), a.Body,
+            a.Id, a.WorkspaceId, a.ParentId, a.TargetKind, a.TargetKey, ParseTarget(a.TargetJson), a.RunId, a.DatasetId, a.AuthorUserId, Name(a.AuthorUserId), a.Body,
             AnnotationMarkdown.ToHtml(a.Body), a.CreatedAtUtc, a.EditedAtUtc, revisions.GetValueOrDefault(a.Id), a.ResolvedAtUtc is not null,
             a.ResolvedByUserId is null ? null : Name(a.ResolvedByUserId), a.ResolvedAtUtc,
             [.. mentions.Where(m => m.AnnotationId == a.Id).Select(m => new MentionView(m.UserId, Name(m.UserId)))], children);

@@ -34,6 +34,20 @@ public static class AnnotationsApi
         workspace.MapGet("/counts", async (Guid id, Guid? runId, string? kind, ClaimsPrincipal user, AnnotationService annotations, CancellationToken ct) =>
             await annotations.CountsAsync(user.RequireUserId(), id, runId, kind, ct))
             .WithSummary("How many threads (open and all) and comments each commented target has, optionally of one run or target kind: badges and viewer markers.");
+        workspace.MapGet("/markers.nii.gz", async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> (
+            Guid id, string? background, ClaimsPrincipal user, Data.Workspaces.WorkspaceService workspaces, Viewer.ViewerService viewer, AnnotationMarkers markers,
+            Data.Storage.ContentStore store, HttpContext http, CancellationToken ct) =>
+        {
+            await workspaces.RequireRoleAsync(user.RequireUserId(), id, Data.Workspaces.WorkspaceRole.Viewer, "reading comments", ct);
+            var catalog = await viewer.CatalogAsync(user.RequireUserId(), id, ct);
+            if (catalog.Find(background) is not { } item)
+            {
+                return TypedResults.Problem($"No viewer volume '{background}' in this workspace; pass background=<viewer key> of a template or anatomy.", statusCode: StatusCodes.Status400BadRequest);
+            }
+            return await markers.MapAsync(user.RequireUserId(), id, item, ct) is { } map
+                ? ApiResults.Immutable(http, store, map.Sha256, "application/octet-stream", "comment_markers.nii.gz")
+                : TypedResults.NotFound();
+        }).WithSummary("The workspace's commented points and voxels in the space of a viewer background (viewer key), as a NIfTI on its grid: 2 open thread, 1 resolved, 0 elsewhere.");
 
         var one = api.MapGroup("/annotations/{id:guid}").WithTags("Annotations");
         one.MapGet("/", async (Guid id, ClaimsPrincipal user, AnnotationService annotations, CancellationToken ct) =>

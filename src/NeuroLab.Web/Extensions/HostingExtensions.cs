@@ -88,6 +88,7 @@ public static class HostingExtensions
         services.AddScoped<NeuroLab.Web.Captions.CaptionService>();
         services.AddScoped<NeuroLab.Web.Captions.CaptionReviewService>();
         services.AddScoped<NeuroLab.Web.Annotations.AnnotationService>();
+        services.AddScoped<NeuroLab.Web.Annotations.AnnotationMarkers>();
         services.AddScoped<NeuroLab.Web.Reconstructions.ReconstructionGalleryService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
