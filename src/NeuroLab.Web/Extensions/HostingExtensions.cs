@@ -88,6 +88,7 @@ public static class HostingExtensions
         services.AddScoped<NeuroLab.Web.Captions.CaptionService>();
         services.AddScoped<NeuroLab.Web.Captions.CaptionReviewService>();
         services.AddScoped<NeuroLab.Web.Reconstructions.ReconstructionGalleryService>();
+        NeuroLab.Web.Reports.RunReportServiceCollectionExtensions.AddRunReports(services);
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 
