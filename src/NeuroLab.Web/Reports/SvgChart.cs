@@ -156,8 +156,9 @@ public static class SvgChart
             (min, max) = (min - pad, max + pad);
         }
         double step = Nice((max - min) / Math.Max(1, target - 1));
-        double lo = Math.Floor(min / step) * step;
-        double hi = Math.Ceiling(max / step) * step;
+        // The epsilon keeps 2.7 / 0.1 = 27.000000000000004 from rounding up to an extra tick.
+        double lo = Math.Floor((min / step) + 1e-9) * step;
+        double hi = Math.Ceiling((max / step) - 1e-9) * step;
         int count = (int)Math.Round((hi - lo) / step) + 1;
         var ticks = Enumerable.Range(0, count).Select(i => Math.Round(lo + (i * step), 12)).Select(t => t == 0 ? 0 : t).ToArray();
         return (lo, hi, ticks);

@@ -127,6 +127,7 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Contains("GET /api/v1/datasets/{id:guid}/files/{fileId:guid}/onnx-graph", walked);
         Assert.Contains("GET /api/v1/runs/{id:guid}/reconstructions.png", walked);
         Assert.Contains("GET /api/v1/runs/{id:guid}/reconstructions/{index:int}.png", walked);
+        Assert.Contains("GET /api/v1/runs/{id:guid}/report.html", walked);
 
         var after = await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}")).JsonAsync();
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());
