@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
@@ -42,10 +43,14 @@ public sealed class RunReportService(
     public const int MaxLogLines = 50;
     public const int MaxArtifacts = 500;
     public const int MaxCellChars = 2000;
-    public const int MaxDiscussionBytes = 8 << 20;
+    public const int MaxDiscussionBytes = 6 << 20;
     public const int MaxComments = 2000;
 
-    /// <summary>The documented bound on a report's size (the parts above, with room for markup).</summary>
+    /// <summary>
+    /// The documented bound on a report's size. Worst case of the parts above: discussion 6 MiB, images 1.2 MB, and the
+    /// texts cut at <see cref="MaxCellChars"/> (log, parameters, summary, captions: about 150 cells, each at most 10
+    /// characters per character once encoded, 3 MB), artifacts 0.2 MB, charts and markup well under 1 MB.
+    /// </summary>
     public const int MaxReportBytes = 12 << 20;
 
     /// <summary>The file name a report downloads as: <c>neurolab-run-&lt;first 8 hex digits of the id&gt;.html</c>.</summary>
@@ -67,6 +72,7 @@ public sealed class RunReportService(
     public async Task<RunReport> GatherAsync(string userId, Guid runId, CancellationToken ct = default)
     {
         var run = await runs.GetAsync(userId, runId, ct);
+        run = run with { Error = run.Error is null ? null : Cut(run.Error) };
         runs.Kinds.TryGet(run.Kind, out var kind);
         var artifacts = await runs.ArtifactsAsync(userId, runId, ct);
         var log = await runs.LogAsync(userId, runId, 0, ct);
@@ -298,7 +304,8 @@ public sealed class RunReportService(
         foreach (var thread in threads)
         {
             var all = Flatten(thread).ToList();
-            long size = all.Sum(c => (long)Encoding.UTF8.GetByteCount(c.BodyHtml) + Encoding.UTF8.GetByteCount(c.Author) + Encoding.UTF8.GetByteCount(c.Target));
+            // As printed: the body as it is, author and target encoded (non-ASCII letters become character references), plus markup.
+            long size = all.Sum(c => (long)Encoding.UTF8.GetByteCount(c.BodyHtml) + HtmlEncoder.Default.Encode(c.Author).Length + HtmlEncoder.Default.Encode(c.Target).Length + 300);
             if (comments + all.Count > MaxComments || bytes + size > MaxDiscussionBytes)
             {
                 continue;

@@ -65,7 +65,7 @@ public sealed class RunReportDiscussionTests : IDisposable
         var replies = first.QuerySelectorAll(".replies .comment");
         Assert.Equal(["bob@lab.org", "carol@lab.org"], replies.Select(r => r.QuerySelector(".meta b")!.TextContent));
         Assert.Equal("run 12", replies[0].QuerySelector(".body strong")?.TextContent);
-        // Cut at whole threads (at most 8 MiB of comments): the rest are counted.
+        // Cut at whole threads (at most 6 MiB of comments): the rest are counted.
         int leftOut = BigThreads + 1 - threads.Length;
         Assert.InRange(leftOut, 1, BigThreads);
         Assert.Contains($"{leftOut} more threads are left out", document.QuerySelector("#discussion")!.TextContent, StringComparison.Ordinal);
