@@ -15,6 +15,7 @@ public static class RunsApi
     {
         api.MapRunKindsApi();
         api.MapReconstructionsApi();
+        api.MapRunReportApi();
 
         var experiments = api.MapGroup("/workspaces/{workspaceId:guid}/experiments").WithTags("Experiments");
         experiments.MapGet("/", async (Guid workspaceId, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>

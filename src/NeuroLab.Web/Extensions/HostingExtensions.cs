@@ -89,7 +89,9 @@ public static class HostingExtensions
         services.AddScoped<NeuroLab.Web.Captions.CaptionReviewService>();
         services.AddScoped<NeuroLab.Web.Annotations.AnnotationService>();
         services.AddScoped<NeuroLab.Web.Annotations.AnnotationMarkers>();
+        services.AddScoped<NeuroLab.Web.Reports.IRunReportDiscussion, NeuroLab.Web.Annotations.AnnotationReportDiscussion>();
         services.AddScoped<NeuroLab.Web.Reconstructions.ReconstructionGalleryService>();
+        NeuroLab.Web.Reports.RunReportServiceCollectionExtensions.AddRunReports(services);
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
 

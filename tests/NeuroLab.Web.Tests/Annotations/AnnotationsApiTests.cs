@@ -162,6 +162,10 @@ public sealed class AnnotationsApiTests : IDisposable
         {
             Assert.Contains(says, await ProblemAsync(await alice.PostAsJsonAsync(url, new { target, body }), HttpStatusCode.BadRequest), StringComparison.Ordinal);
         }
+        // The run's report carries its discussion (rendered Markdown, the target in words).
+        var report = await (await alice.GetAsync($"/api/v1/runs/{runId}/report.html")).Content.ReadAsStringAsync();
+        Assert.Contains("Labels only, as a baseline.", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("No comments on this run.", report, StringComparison.Ordinal);
         // The bad requests saved nothing.
         Assert.Equal(3, (await (await alice.GetAsync(url)).JsonAsync()).GetArrayLength());
         Assert.Equal(0, (await (await lab.Carol.GetAsync($"/api/v1/workspaces/{other}/annotations")).JsonAsync()).GetArrayLength());

@@ -133,6 +133,7 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Contains("POST /api/v1/workspaces/{id:guid}/annotations/", walked);
         Assert.Contains("DELETE /api/v1/annotations/{id:guid}/", walked);
         Assert.Contains("POST /api/v1/annotations/{id:guid}/resolve", walked);
+        Assert.Contains("GET /api/v1/runs/{id:guid}/report.html", walked);
 
         var after = await (await alice.GetAsync($"/api/v1/workspaces/{workspaceId}")).JsonAsync();
         Assert.Equal("Alice's lab", after.GetProperty("name").GetString());
