@@ -42,9 +42,19 @@ export async function create(canvas, dotnet, options) {
         multiplanarShowRender: SHOW_RENDER.NEVER,
     });
     await nv.attachToCanvas(canvas);
-    const state = { nv, dotnet, started, pending: null, timer: null, urls: [], view: "multiplanar" };
+    const state = { nv, dotnet, started, pending: null, pendingByUser: false, pointerDown: false, userInput: false, moving: false, timer: null, urls: [], view: "multiplanar" };
+    // Whether a location change is the user's own (a click, drag, wheel or key on the canvas) or a moveToMm call:
+    // a co-viewer following someone stops when they move the crosshair themselves, not when it is moved for them.
+    canvas.addEventListener("pointerdown", () => { state.pointerDown = true; state.userInput = true; }, { capture: true });
+    window.addEventListener("pointerup", () => { state.pointerDown = false; }, { capture: true });
+    for (const type of ["wheel", "keydown"]) {
+        canvas.addEventListener(type, () => { state.userInput = true; }, { capture: true, passive: true });
+    }
     nv.onLocationChange = (msg) => {
         state.pending = [msg.mm[0], msg.mm[1], msg.mm[2]];
+        if (!state.moving && (state.pointerDown || state.userInput)) {
+            state.pendingByUser = true;
+        }
         if (state.timer === null) {
             state.timer = setTimeout(() => flushLocation(state), 80);
         }
@@ -57,9 +67,12 @@ export async function create(canvas, dotnet, options) {
 function flushLocation(state) {
     state.timer = null;
     const mm = state.pending;
+    const byUser = state.pendingByUser;
     state.pending = null;
+    state.pendingByUser = false;
+    state.userInput = state.pointerDown;
     if (mm) {
-        state.dotnet.invokeMethodAsync("OnLocationChanged", mm).catch(() => { /* circuit gone */ });
+        state.dotnet.invokeMethodAsync("OnLocationChanged", mm, byUser).catch(() => { /* circuit gone */ });
     }
 }
 
@@ -165,9 +178,15 @@ export function setView(id, view) {
 
 /** Moves the crosshair to a world position [x, y, z] in mm (reported back like a click). */
 export function moveToMm(id, mm) {
-    const nv = get(id).nv;
+    const state = get(id);
+    const nv = state.nv;
     nv.scene.crosshairPos = nv.mm2frac(mm);
-    nv.createOnLocationChange();
+    state.moving = true;
+    try {
+        nv.createOnLocationChange();
+    } finally {
+        state.moving = false;
+    }
     nv.drawScene();
 }
 
