@@ -42,11 +42,12 @@ export async function create(canvas, dotnet, options) {
         multiplanarShowRender: SHOW_RENDER.NEVER,
     });
     await nv.attachToCanvas(canvas);
-    const state = { nv, dotnet, started, pending: null, pendingByUser: false, pointerDown: false, userInput: false, moving: false, timer: null, urls: [], view: "multiplanar" };
+    const state = { nv, dotnet, started, pending: null, pendingByUser: false, pointerDown: false, userInput: false, moving: false, onPointerUp: null, timer: null, urls: [], view: "multiplanar" };
     // Whether a location change is the user's own (a click, drag, wheel or key on the canvas) or a moveToMm call:
     // a co-viewer following someone stops when they move the crosshair themselves, not when it is moved for them.
     canvas.addEventListener("pointerdown", () => { state.pointerDown = true; state.userInput = true; }, { capture: true });
-    window.addEventListener("pointerup", () => { state.pointerDown = false; }, { capture: true });
+    state.onPointerUp = () => { state.pointerDown = false; };
+    window.addEventListener("pointerup", state.onPointerUp, { capture: true });
     for (const type of ["wheel", "keydown"]) {
         canvas.addEventListener(type, () => { state.userInput = true; }, { capture: true, passive: true });
     }
@@ -257,6 +258,7 @@ export function dispose(id) {
     const state = viewers.get(id);
     if (state) {
         clearTimeout(state.timer);
+        window.removeEventListener("pointerup", state.onPointerUp, { capture: true });
         viewers.delete(id);
         try {
             state.nv.gl?.getExtension("WEBGL_lose_context")?.loseContext();
