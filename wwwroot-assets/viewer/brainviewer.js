@@ -42,9 +42,20 @@ export async function create(canvas, dotnet, options) {
         multiplanarShowRender: SHOW_RENDER.NEVER,
     });
     await nv.attachToCanvas(canvas);
-    const state = { nv, dotnet, started, pending: null, timer: null, urls: [], view: "multiplanar" };
+    const state = { nv, dotnet, started, pending: null, pendingByUser: false, pointerDown: false, userInput: false, moving: false, onPointerUp: null, timer: null, urls: [], view: "multiplanar" };
+    // Whether a location change is the user's own (a click, drag, wheel or key on the canvas) or a moveToMm call:
+    // a co-viewer following someone stops when they move the crosshair themselves, not when it is moved for them.
+    canvas.addEventListener("pointerdown", () => { state.pointerDown = true; state.userInput = true; }, { capture: true });
+    state.onPointerUp = () => { state.pointerDown = false; };
+    window.addEventListener("pointerup", state.onPointerUp, { capture: true });
+    for (const type of ["wheel", "keydown"]) {
+        canvas.addEventListener(type, () => { state.userInput = true; }, { capture: true, passive: true });
+    }
     nv.onLocationChange = (msg) => {
         state.pending = [msg.mm[0], msg.mm[1], msg.mm[2]];
+        if (!state.moving && (state.pointerDown || state.userInput)) {
+            state.pendingByUser = true;
+        }
         if (state.timer === null) {
             state.timer = setTimeout(() => flushLocation(state), 80);
         }
@@ -57,9 +68,12 @@ export async function create(canvas, dotnet, options) {
 function flushLocation(state) {
     state.timer = null;
     const mm = state.pending;
+    const byUser = state.pendingByUser;
     state.pending = null;
+    state.pendingByUser = false;
+    state.userInput = state.pointerDown;
     if (mm) {
-        state.dotnet.invokeMethodAsync("OnLocationChanged", mm).catch(() => { /* circuit gone */ });
+        state.dotnet.invokeMethodAsync("OnLocationChanged", mm, byUser).catch(() => { /* circuit gone */ });
     }
 }
 
@@ -165,9 +179,15 @@ export function setView(id, view) {
 
 /** Moves the crosshair to a world position [x, y, z] in mm (reported back like a click). */
 export function moveToMm(id, mm) {
-    const nv = get(id).nv;
+    const state = get(id);
+    const nv = state.nv;
     nv.scene.crosshairPos = nv.mm2frac(mm);
-    nv.createOnLocationChange();
+    state.moving = true;
+    try {
+        nv.createOnLocationChange();
+    } finally {
+        state.moving = false;
+    }
     nv.drawScene();
 }
 
@@ -238,6 +258,7 @@ export function dispose(id) {
     const state = viewers.get(id);
     if (state) {
         clearTimeout(state.timer);
+        window.removeEventListener("pointerup", state.onPointerUp, { capture: true });
         viewers.delete(id);
         try {
             state.nv.gl?.getExtension("WEBGL_lose_context")?.loseContext();

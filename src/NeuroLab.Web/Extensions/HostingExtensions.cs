@@ -160,6 +160,8 @@ public static class HostingExtensions
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024)
             .AddJsonProtocol(o => NeuroLab.Data.Serialization.NeuroLabJson.AddNonFiniteConverters(o.PayloadSerializerOptions));
         services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();
+        services.AddSingleton<NeuroLab.Web.Collaboration.PresenceTracker>();
+        services.AddSingleton<NeuroLab.Web.Collaboration.ViewerStateRelay>();
     }
 
     private static void AddDatabase(IServiceCollection services, IConfiguration configuration, NeuroLabOptions options)

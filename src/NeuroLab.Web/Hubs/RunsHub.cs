@@ -15,7 +15,7 @@ namespace NeuroLab.Web.Hubs;
 /// experiment or workspace the caller is not a member of fails with "not found".
 /// </summary>
 [Authorize]
-public sealed partial class RunsHub(RunService runs, WorkspaceService workspaces) : Hub
+public sealed partial class RunsHub(RunService runs, WorkspaceService workspaces, NeuroLab.Web.Collaboration.PresenceTracker presence) : Hub
 {
     public static string WorkspaceGroup(Guid workspaceId) => "workspace:" + workspaceId.ToString("N");
 
