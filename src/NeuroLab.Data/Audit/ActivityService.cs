@@ -66,7 +66,8 @@ public sealed class ActivityService(IDbContextFactory<NeuroLabDbContext> dbFacto
     {
         if (beforeUtc is { } before)
         {
-            var b = DateTime.SpecifyKind(before.ToUniversalTime(), DateTimeKind.Utc);
+            // Times are stored in UTC without a kind; a time given without an offset (as the API returns them) is UTC too.
+            var b = before.Kind == DateTimeKind.Unspecified ? before : before.ToUniversalTime();
             query = query.Where(e => e.AtUtc < b);
         }
         var events = await query.OrderByDescending(e => e.AtUtc).ThenByDescending(e => e.Id).Take(Math.Clamp(take, 1, MaxPage)).AsNoTracking().ToListAsync(ct);
