@@ -63,6 +63,19 @@ public sealed class ActivityEventPublisher(IWorkspaceEventBus bus, IServiceProvi
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) =>
         CommittedAsync(eventData.Context, cancellationToken).AsTask();
 
+    // A transaction disposed without commit or rollback calls neither: entries it left are dropped when the context starts the next one.
+    public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    {
+        Drop(eventData.Context);
+        return result;
+    }
+
+    public ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        Drop(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
     public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Drop(eventData.Context);
 
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
