@@ -123,7 +123,9 @@ public sealed partial class RunQueue(
                     .SetProperty(r => r.CodeVersion, _codeVersion).SetProperty(r => r.LeaseOwner, HostId).SetProperty(r => r.LeaseExpiresAtUtc, expires), ct);
             if (claimed == 1)
             {
-                return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id, ct);
+                var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id, ct);
+                await AuditAsync(db, run, "run.started", now, run.Attempt > 1 ? $"attempt {run.Attempt}" : null, ct);
+                return run;
             }
         }
         return null;
@@ -169,12 +171,19 @@ public sealed partial class RunQueue(
         int written;
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
         {
+            var finishedAt = clock.GetUtcNow().UtcDateTime;
             written = await lease.Held(db.Runs).ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, final)
                 .SetProperty(r => r.Error, error)
-                .SetProperty(r => r.FinishedAtUtc, clock.GetUtcNow().UtcDateTime)
+                .SetProperty(r => r.FinishedAtUtc, finishedAt)
                 .SetProperty(r => r.ProgressJson, context.LastProgressJson)
                 .SetProperty(r => r.LeaseExpiresAtUtc, (DateTime?)null), CancellationToken.None);
+            if (written == 1 && final is RunStatus.Succeeded or RunStatus.Failed)
+            {
+                // A cancel is recorded when it is requested (run.cancelled, RunService); the feed needs only the outcome here.
+                await AuditAsync(db, run, final == RunStatus.Succeeded ? "run.succeeded" : "run.failed", finishedAt,
+                    final == RunStatus.Succeeded ? $"in {sw.Elapsed.TotalSeconds:0.0} s" : error, CancellationToken.None);
+            }
         }
         if (written == 0)
         {
@@ -291,6 +300,25 @@ public sealed partial class RunQueue(
         _ = lease.MarkLost();
         logger.LogWarning("Run {RunId}: host {Host} no longer holds it (attempt {Attempt}); stopping its job.", lease.RunId, lease.Owner, lease.Attempt);
         job.Cancel();
+    }
+
+    /// <summary>
+    /// Records a run's start or outcome for the workspace feed, as its submitter (the queue acts for them), at the
+    /// instant written on the run, so the feed can link the entry to the run (<see cref="Data.Audit.ActivityService"/>).
+    /// </summary>
+    private static async Task AuditAsync(NeuroLabDbContext db, Run run, string action, DateTime at, string? note, CancellationToken ct)
+    {
+        var dataset = await db.Datasets.Where(d => d.Id == run.DatasetId).Select(d => d.Name).FirstOrDefaultAsync(ct);
+        var detail = $"{run.Kind} on {dataset ?? "a deleted dataset"}" + (note is null ? "" : $": {note}");
+        db.AuditEvents.Add(new Data.Audit.AuditEvent
+        {
+            WorkspaceId = run.WorkspaceId,
+            ActorUserId = run.CreatedByUserId,
+            Action = action,
+            Detail = detail.Length > 1000 ? detail[..999] + "…" : detail,
+            AtUtc = at,
+        });
+        await db.SaveChangesAsync(ct);
     }
 
     private async Task<bool> IsCancelRequestedAsync(Guid runId)

@@ -35,8 +35,14 @@ public sealed record ChangeRoleRequest(string? Role);
 /// <summary>A member of a workspace.</summary>
 public sealed record MemberResponse(string UserId, string Email, string? DisplayName, string Role, DateTime JoinedAt);
 
-/// <summary>One activity entry.</summary>
-public sealed record ActivityResponse(string Action, string? Detail, string Actor, DateTime At);
+/// <summary>
+/// One entry of the feed or the audit log: <c>kind</c> groups actions (run, dataset, comment, review, member, workspace,
+/// token); <c>runId</c>, <c>datasetId</c> and <c>unit</c> link what it is about where known.
+/// </summary>
+public sealed record ActivityResponse(string Action, string? Detail, string Actor, DateTime At, long Id, string Kind, string ActorUserId, Guid? RunId, Guid? DatasetId, int? Unit)
+{
+    public static ActivityResponse From(Data.Audit.ActivityItem a) => new(a.Action, a.Detail, a.Actor, a.AtUtc, a.Id, a.Kind, a.ActorUserId, a.RunId, a.DatasetId, a.Unit);
+}
 
 internal static class ApiMapping
 {

@@ -33,10 +33,6 @@ public static class WorkspacesApi
             (await service.RenameAsync(user.RequireUserId(), id, request.Name ?? string.Empty, ct)).ToApi())
             .WithSummary("Rename a workspace (Owners).");
 
-        workspaces.MapGet("/{id:guid}/activity", async (Guid id, ClaimsPrincipal user, WorkspaceService service, CancellationToken ct) =>
-            (await service.ListActivityAsync(user.RequireUserId(), id, 200, ct)).Select(a => new ActivityResponse(a.Action, a.Detail, a.ActorEmail, a.AtUtc)).ToList())
-            .WithSummary("Recent activity, newest first.");
-
         workspaces.MapGet("/{id:guid}/members", async (Guid id, ClaimsPrincipal user, WorkspaceService service, CancellationToken ct) =>
             (await service.ListMembersAsync(user.RequireUserId(), id, ct)).Select(m => m.ToApi()).ToList())
             .WithSummary("Members and their roles.");
@@ -75,6 +71,7 @@ public static class NeuroLabApi
             .AddEndpointFilter<Security.CookieAntiforgeryFilter>();
         api.MapAccountApi();
         api.MapWorkspacesApi();
+        api.MapActivityApi();
         api.MapDatasetsApi();
         api.MapUploadsApi(configuration);
         api.MapRunsApi();

@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Analysis.Captions;
+using NeuroLab.Compute.Events;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Data;
+using NeuroLab.Data.Audit;
 using NeuroLab.Data.Captions;
 
 namespace NeuroLab.Web.Captions;
@@ -22,7 +24,8 @@ public sealed record ReviewStats(
 /// data) marks a caption accurate, partly or wrong with an optional comment; one review per member and caption,
 /// saving again replaces it. Agreement: Fleiss' kappa over captions reviewed at least twice, Cohen's kappa per pair.
 /// </summary>
-public sealed class CaptionReviewService(IDbContextFactory<NeuroLabDbContext> dbFactory, RunService runs, CaptionService captions, TimeProvider clock)
+public sealed class CaptionReviewService(
+    IDbContextFactory<NeuroLabDbContext> dbFactory, RunService runs, CaptionService captions, TimeProvider clock, IWorkspaceEventBus events)
 {
     public const int MaxCommentLength = 2000;
 
@@ -48,9 +51,34 @@ public sealed class CaptionReviewService(IDbContextFactory<NeuroLabDbContext> db
         review.Verdict = verdict;
         review.Comment = comment;
         review.UpdatedAtUtc = clock.GetUtcNow().UtcDateTime;
+        var workspaceId = await db.Runs.Where(r => r.Id == captionRunId).Select(r => r.WorkspaceId).SingleAsync(ct);
+        // The feed links the entry to the caption by the review's instant (see ActivityService).
+        db.AuditEvents.Add(new AuditEvent
+        {
+            WorkspaceId = workspaceId,
+            ActorUserId = userId,
+            Action = ActivityKinds.CaptionReviewed,
+            Detail = $"unit {unit}: {verdict.ToString().ToLowerInvariant()}",
+            AtUtc = review.UpdatedAtUtc,
+        });
         await db.SaveChangesAsync(ct);
-        return (await ListAsync(db, captionRunId, unit, ct)).Single(r => r.UserId == userId);
+        var view = (await ListAsync(db, captionRunId, unit, ct)).Single(r => r.UserId == userId);
+        events.Publish(new WorkspaceEvent
+        {
+            WorkspaceId = workspaceId,
+            Type = "caption.reviewed",
+            TargetKey = TargetKey(captionRunId, unit),
+            RunId = captionRunId,
+            ActorUserId = userId,
+            Actor = view.Reviewer,
+            Data = view,
+            AtUtc = view.UpdatedAtUtc,
+        });
+        return view;
     }
+
+    /// <summary>The annotation-target key of a caption (<c>caption:{runId:N}:{unit}</c>), which live events about it carry.</summary>
+    public static string TargetKey(Guid captionRunId, int unit) => $"caption:{captionRunId:N}:{unit}";
 
     /// <summary>The reviews of one caption (or of all, with <paramref name="unit"/> null).</summary>
     public async Task<IReadOnlyList<CaptionReviewView>> ListAsync(string userId, Guid captionRunId, int? unit = null, CancellationToken ct = default)

@@ -60,6 +60,7 @@ public static class HostingExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<WorkspaceService>();
+        services.AddScoped<NeuroLab.Data.Audit.ActivityService>();
         services.AddScoped<NeuroLab.Data.Datasets.DatasetService>();
         services.AddSingleton(new NeuroLab.Compute.Datasets.InspectionGate(options.Uploads.ToLimits(), options.Uploads.MaxConcurrentInspections));
         services.AddScoped<NeuroLab.Compute.Datasets.UploadService>();
@@ -178,7 +179,9 @@ public static class HostingExtensions
             .SetApplicationName("NeuroLab")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
         // AddDbContextFactory also registers the context as scoped, which Identity's stores use.
-        services.AddDbContextFactory<NeuroLabDbContext>(o => o.UseSqlite(connectionString));
+        // Every saved feed entry is published live (type "activity") by the interceptor.
+        services.AddSingleton<NeuroLab.Compute.Events.ActivityEventPublisher>();
+        services.AddDbContextFactory<NeuroLabDbContext>((sp, o) => o.UseSqlite(connectionString).AddInterceptors(sp.GetRequiredService<NeuroLab.Compute.Events.ActivityEventPublisher>()));
     }
 
     private static void AddIdentity(IServiceCollection services, IConfiguration configuration, SecurityOptions security)

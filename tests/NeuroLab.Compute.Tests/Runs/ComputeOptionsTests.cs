@@ -110,10 +110,12 @@ public sealed class ComputeOptionsTests : IAsyncLifetime
         var services = new ServiceCollection().AddNeuroLabCompute();
 
         Assert.Contains(services, d => d.ServiceType == typeof(IRunEventBus));
+        Assert.Contains(services, d => d.ServiceType == typeof(NeuroLab.Compute.Events.IWorkspaceEventBus));
         Assert.Contains(services, d => d.ServiceType == typeof(IRunSignals) && d.ImplementationType == typeof(RunSignals));
         Assert.Contains(services, d => d.ServiceType == typeof(RunService));
         Assert.Equal(8, services.Count(d => d.ServiceType == typeof(IRunKind)));
-        Assert.Equal(2, services.Count(d => d.ServiceType == typeof(IHostedService)));
+        // The run queue, the run event dispatcher and the workspace event dispatcher.
+        Assert.Equal(3, services.Count(d => d.ServiceType == typeof(IHostedService)));
     }
 
     [Fact]

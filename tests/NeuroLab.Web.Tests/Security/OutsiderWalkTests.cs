@@ -125,6 +125,8 @@ public sealed class OutsiderWalkTests : IDisposable
         Assert.Contains("DELETE /api/v1/workspaces/{id:guid}/members/{userId}", walked);
         Assert.Contains("DELETE /api/v1/account/tokens/{tokenId:guid}", walked);
         Assert.Contains("GET /api/v1/feature-spaces", walked);
+        Assert.Contains("GET /api/v1/workspaces/{id:guid}/activity", walked);
+        Assert.Contains("GET /api/v1/workspaces/{id:guid}/audit", walked);
         Assert.Contains("GET /api/v1/run-kinds", walked);
         Assert.Contains("GET /api/v1/datasets/{id:guid}/features/{space}.npy", walked);
         Assert.Contains("GET /api/v1/datasets/{id:guid}/files/{fileId:guid}/onnx-graph", walked);
