@@ -65,19 +65,19 @@ internal static class Program
         var responseSetId = detail.GetProperty("responseSets")[0].GetProperty("id").GetGuid();
         memory?.Mark("before");
 
-        var run = await PostAsync(owner, $"/api/v1/workspaces/{ws}/runs", new
-        {
-            kind = "encoding-ridge", datasetId, seed = 1,
-            parameters = new { responseSetId, permutations = o.Permutations },
-        });
-        var runId = run.GetProperty("id").GetGuid();
+        // The fit to watch: by default a ridge encoding model (frequent progress events); the decoder with early stopping off trains until cancelled.
+        object parameters = o.Kind == "reconstruction-decoder"
+            ? new { responseSetId, maxEpochs = o.Epochs, patience = o.Epochs }
+            : new { responseSetId, permutations = o.Permutations, folds = o.Folds };
+        var startRun = async () => (await PostAsync(owner, $"/api/v1/workspaces/{ws}/runs", new { kind = o.Kind, datasetId, seed = 1, parameters })).GetProperty("id").GetGuid();
+        var runId = await startRun();
         var runClock = Stopwatch.StartNew();
-        Console.WriteLine($"Run {runId} started (encoding-ridge, {o.Permutations} permutations). Connecting {o.Clients} clients over {o.Transport} ...");
+        Console.WriteLine($"Run {runId} started ({o.Kind} on {o.Sample}: {JsonSerializer.Serialize(parameters)}). Connecting {o.Clients} clients over {o.Transport} ...");
 
         var watchers = new List<Watcher>();
         for (var i = 0; i < o.Clients; i++)
         {
-            watchers.Add(new Watcher(o.BaseUrl, memberTokens[i % memberTokens.Count], o.Transport, runId));
+            watchers.Add(new Watcher(o.BaseUrl, memberTokens[i % memberTokens.Count], o.Transport));
         }
         // Connect in small batches: the server and this process share the machine's cores.
         foreach (var batch in watchers.Chunk(10))
@@ -85,6 +85,24 @@ internal static class Program
             await Task.WhenAll(batch.Select(w => w.StartAsync(runId, ws)));
         }
         Console.WriteLine($"{watchers.Count} clients joined run and workspace after {runClock.Elapsed.TotalSeconds:F1} s of the run. Posting {o.Comments} comments at {o.Rate}/s ...");
+
+        // Keep a fit running while posting: when one ends, start the same again and have every client join it.
+        using var posting = new CancellationTokenSource();
+        var fits = 1;
+        var keeper = Task.Run(async () =>
+        {
+            while (!posting.IsCancellationRequested)
+            {
+                await Task.Delay(250);
+                var status = (await GetAsync(owner, $"/api/v1/runs/{runId}")).GetProperty("status").GetString();
+                if (status is not ("queued" or "running") && !posting.IsCancellationRequested)
+                {
+                    runId = await startRun();
+                    fits++;
+                    await Task.WhenAll(watchers.Select(w => w.JoinRunAsync(runId)));
+                }
+            }
+        });
 
         // Post at a steady rate: each post starts on its schedule whether or not the previous one has answered.
         var posts = new Post[o.Comments];
@@ -128,6 +146,8 @@ internal static class Program
             }
         }
         var postingSeconds = schedule.Elapsed.TotalSeconds;
+        await posting.CancelAsync();
+        await keeper;
         var runAfterPosting = (await GetAsync(owner, $"/api/v1/runs/{runId}")).GetProperty("status").GetString();
 
         // Wait (up to the grace period) until every client has every posted event.
@@ -141,6 +161,7 @@ internal static class Program
 
         // Latencies: receive time minus the moment before the POST left, for every (client, post) pair delivered.
         var latencies = new List<double>();
+        var afterAnswer = new List<double>();
         var perClient = new List<int>();
         long lost = 0;
         foreach (var w in watchers)
@@ -152,6 +173,7 @@ internal static class Program
                 {
                     got++;
                     latencies.Add(Stopwatch.GetElapsedTime(p.SentAt, at).TotalMilliseconds);
+                    afterAnswer.Add(Stopwatch.GetElapsedTime(p.AnsweredAt, at).TotalMilliseconds);
                 }
                 else
                 {
@@ -161,6 +183,7 @@ internal static class Program
             perClient.Add(got);
         }
         latencies.Sort();
+        afterAnswer.Sort();
         var ack = posts.Where(p => p.Id is not null).Select(p => Stopwatch.GetElapsedTime(p.SentAt, p.AnsweredAt).TotalMilliseconds).Order().ToList();
 
         await Task.WhenAll(watchers.Select(w => w.DisposeAsync().AsTask()));
@@ -178,13 +201,14 @@ internal static class Program
             ("server", o.BaseUrl.ToString()),
             ("clients (accounts)", $"{o.Clients} ({o.Accounts} member accounts), {o.Transport}"),
             ("comments posted (threads + replies)", $"{expected.Count} of {o.Comments} ({(o.Comments + o.RepliesPerThread - 1) / o.RepliesPerThread} threads), {postErrors} failed, over {postingSeconds:F1} s ({expected.Count / postingSeconds:F1}/s)"),
-            ("run while posting", $"{runAfterPosting} at the last post ({runClock.Elapsed.TotalSeconds:F0} s after start)"),
+            ("fits watched (started one after another)", $"{fits} {o.Kind}; the last {runAfterPosting} at the last post ({runClock.Elapsed.TotalSeconds:F0} s after the first started)"),
             ("events expected per client", expected.Count.ToString(CultureInfo.InvariantCulture)),
             ("events received per client (min / max)", $"{(perClient.Count > 0 ? perClient.Min() : 0)} / {(perClient.Count > 0 ? perClient.Max() : 0)}"),
             ("duplicates (all clients)", watchers.Sum(w => w.Duplicates).ToString(CultureInfo.InvariantCulture)),
             ("lost (client x event)", lost.ToString(CultureInfo.InvariantCulture)),
             ("delivery latency ms p50 / p95 / p99 / max", $"{Pct(latencies, 50):F1} / {Pct(latencies, 95):F1} / {Pct(latencies, 99):F1} / {(latencies.Count > 0 ? latencies[^1] : double.NaN):F1}"),
             ("POST answered ms p50 / p95 / max", $"{Pct(ack, 50):F1} / {Pct(ack, 95):F1} / {(ack.Count > 0 ? ack[^1] : double.NaN):F1}"),
+            ("of which after the POST answered ms p50 / p95 / max (negative: event before the answer)", $"{Pct(afterAnswer, 50):F1} / {Pct(afterAnswer, 95):F1} / {(afterAnswer.Count > 0 ? afterAnswer[^1] : double.NaN):F1}"),
             ("run events per client (min / max)", $"{runEvents.Min()} / {runEvents.Max()}"),
             ("server VmRSS MiB before / peak / after", memory?.Report() ?? "(give --pid PID to read /proc/PID/status)"),
         };
@@ -290,7 +314,7 @@ internal static class Program
         private int _runEvents;
         private int _duplicates;
 
-        public Watcher(Uri baseUrl, string token, HttpTransportType transport, Guid runId)
+        public Watcher(Uri baseUrl, string token, HttpTransportType transport)
         {
             _connection = new HubConnectionBuilder()
                 .WithUrl(new Uri(baseUrl, "hubs/runs"), o =>
@@ -310,13 +334,7 @@ internal static class Program
                     Interlocked.Increment(ref _duplicates);
                 }
             });
-            _connection.On<JsonElement>("runEvent", e =>
-            {
-                if (e.TryGetProperty("runId", out var r) && r.GetGuid() == runId)
-                {
-                    Interlocked.Increment(ref _runEvents);
-                }
-            });
+            _connection.On<JsonElement>("runEvent", _ => Interlocked.Increment(ref _runEvents));
         }
 
         public ConcurrentDictionary<Guid, long> Received { get; } = new();
@@ -329,8 +347,10 @@ internal static class Program
         {
             await _connection.StartAsync();
             await _connection.InvokeAsync("JoinWorkspace", workspaceId);
-            await _connection.InvokeAsync("JoinRun", runId);
+            await JoinRunAsync(runId);
         }
+
+        public Task JoinRunAsync(Guid runId) => _connection.InvokeAsync("JoinRun", runId);
 
         public ValueTask DisposeAsync() => _connection.DisposeAsync();
     }
@@ -387,11 +407,12 @@ internal static class Program
         }
     }
 
-    private sealed record Options(Uri BaseUrl, int Clients, int Accounts, int Comments, double Rate, int RepliesPerThread, int? Pid, string Sample, int Permutations, HttpTransportType Transport, TimeSpan Grace)
+    private sealed record Options(Uri BaseUrl, int Clients, int Accounts, int Comments, double Rate, int RepliesPerThread, int? Pid, string Kind, string Sample, int Epochs, int Permutations, int Folds, HttpTransportType Transport, TimeSpan Grace)
     {
         public const string Usage =
             "usage: NeuroLab.Bench.Collab URL [clients=50] [--accounts K (default min(clients, 4): the default sign-in limit is 10 submissions a minute)]\n" +
-            "       [--comments 200] [--rate 10] [--thread-every 10] [--pid SERVER_PID] [--sample allen-v1] [--permutations 20000]\n" +
+            "       [--comments 200] [--rate 10] [--thread-every 10] [--pid SERVER_PID]\n" +
+            "       [--kind encoding-ridge (--sample allen-v1 --permutations 100000 --folds 20) | reconstruction-decoder (--sample vangerven-digits --epochs 100000)]\n" +
             "       [--transport websockets|longpolling] [--grace-seconds 30]";
 
         public static Options Parse(string[] args)
@@ -417,6 +438,11 @@ internal static class Program
                 named[rest[i][2..]] = rest[i + 1];
             }
             string? Get(string name) => named.Remove(name, out var v) ? v : null;
+            var kind = Get("kind") ?? "encoding-ridge";
+            if (kind is not ("reconstruction-decoder" or "encoding-ridge"))
+            {
+                throw new ArgumentException($"Unknown kind '{kind}': reconstruction-decoder or encoding-ridge.");
+            }
             var options = new Options(
                 url,
                 clients,
@@ -425,8 +451,11 @@ internal static class Program
                 Get("rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : 10,
                 Get("thread-every") is { } t ? Int(t) : 10,
                 Get("pid") is { } p ? Int(p) : null,
-                Get("sample") ?? "allen-v1",
-                Get("permutations") is { } n ? Int(n) : 20000,
+                kind,
+                Get("sample") ?? (kind == "reconstruction-decoder" ? "vangerven-digits" : "allen-v1"),
+                Get("epochs") is { } e ? Int(e) : 100_000,
+                Get("permutations") is { } n ? Int(n) : 100000,
+                Get("folds") is { } f ? Int(f) : 20,
                 (Get("transport") ?? "websockets").ToLowerInvariant() switch
                 {
                     "websockets" => HttpTransportType.WebSockets,
