@@ -25,13 +25,13 @@ public sealed record AnnotationMarkerMap(string Sha256, IReadOnlyList<Annotation
 /// <summary>
 /// Where the workspace's comments sit on a brain background: points pinned in MNI152 show on every MNI map, commented
 /// voxels of runs show on maps of the same space (for a subject's own space, the same dataset). The map is a small
-/// volume painted on the background's grid (a sphere of the marker's radius, at least 3 mm so a point is visible),
+/// volume painted on the background's grid (a sphere of the marker's radius, at least 4 mm so a point is visible),
 /// stored content-addressed and cached by its inputs.
 /// </summary>
 public sealed class AnnotationMarkers(AnnotationService annotations, ContentStore store)
 {
     /// <summary>Smallest drawn radius (mm): a point pinned with radius 0 still shows as a small ball.</summary>
-    public const double MinDrawnRadiusMm = 3;
+    public const double MinDrawnRadiusMm = 4;
 
     private static readonly ConcurrentDictionary<string, string> Painted = new();
 

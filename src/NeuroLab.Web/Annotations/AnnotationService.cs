@@ -30,7 +30,7 @@ public sealed record AnnotationView(
 public sealed record AnnotationRevisionView(string Body, string BodyHtml, DateTime WrittenAtUtc, DateTime ReplacedAtUtc);
 
 /// <summary>How much discussion one target has (badges, viewer markers).</summary>
-public sealed record AnnotationTargetCount(string TargetKey, string TargetKind, JsonObject Target, int Threads, int OpenThreads, int Comments);
+public sealed record AnnotationTargetCount(string TargetKey, string TargetKind, JsonObject Target, Guid? RunId, int Threads, int OpenThreads, int Comments);
 
 /// <summary>One mention of the caller: an inbox entry.</summary>
 public sealed record InboxItem(
@@ -115,10 +115,11 @@ public sealed partial class AnnotationService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.Annotations.AsNoTracking()
             .Where(a => a.WorkspaceId == workspaceId && (runId == null || a.RunId == runId) && (kind == null || a.TargetKind == kind))
-            .Select(a => new { a.TargetKey, a.TargetKind, a.TargetJson, IsThread = a.ParentId == null, Open = a.ParentId == null && a.ResolvedAtUtc == null })
+            
+            .Select(a => new { a.TargetKey, a.TargetKind, a.TargetJson, a.RunId, IsThread = a.ParentId == null, Open = a.ParentId == null && a.ResolvedAtUtc == null })
             .ToListAsync(ct);
         return [.. rows.GroupBy(r => r.TargetKey).Select(g => new AnnotationTargetCount(
-            g.Key, g.First().TargetKind, ParseTarget(g.First().TargetJson), g.Count(r => r.IsThread), g.Count(r => r.Open), g.Count()))
+            g.Key, g.First().TargetKind, ParseTarget(g.First().TargetJson), g.First().RunId, g.Count(r => r.IsThread), g.Count(r => r.Open), g.Count()))
             .OrderBy(c => c.TargetKey, StringComparer.Ordinal)];
     }
 

@@ -38,7 +38,8 @@ public sealed record AnnotationTarget(string Kind, Guid? RunId, Guid? DatasetId,
         "stimulus" => $"stimulus:{DatasetId:N}:{Index}",
         "reconstruction" => $"reconstruction:{RunId:N}:{Index}",
         "rdmCell" => $"rdmCell:{RunId:N}:{Row}:{Col}",
-        _ => throw new InvalidOperationException($"Unknown target kind {Kind}."),
+        // Parse admits only the kinds above.
+        _ => Kind,
     };
 
     /// <summary>The normalised JSON (camelCase, only the kind's fields) plus what the server adds (<paramref name="extra"/>).</summary>

@@ -48,9 +48,9 @@ public sealed class AnnotationMarkersTests : IDisposable
         var expected = range.SelectMany(x => range.SelectMany(y => range.Select(z => x * x + y * y + z * z))).Count(d => d <= 64);
         Assert.Equal(2109, expected);
         Assert.Equal(expected, values.Count(v => v == 2f));
-        // A radius-0 point still shows as a ball of the smallest drawn radius (3 mm: 123 lattice points), marked resolved.
+        // A radius-0 point still shows as a ball of the smallest drawn radius (4 mm: 257 lattice points), marked resolved.
         Assert.Equal(1f, At(8, 32, 20));
-        Assert.Equal(123, values.Count(v => v == 1f));
+        Assert.Equal(257, values.Count(v => v == 1f));
     }
 
     [Fact]

@@ -117,10 +117,13 @@ public sealed class AnnotationsApiTests : IDisposable
 
         // The activity feed tells the story.
         var activity = (await (await alice.GetAsync($"/api/v1/workspaces/{ws}/activity")).JsonAsync()).EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
-        foreach (var action in new[] { "annotation.created", "annotation.replied", "annotation.edited", "annotation.resolved", "annotation.reopened", "annotation.deleted" })
+        foreach (var action in new[] { "annotation.created", "annotation.replied", "annotation.edited", "annotation.resolved", "annotation.reopened" })
         {
             Assert.Contains(action, activity);
         }
+        // A deletion is for the Owners' audit log.
+        var audit = (await (await alice.GetAsync($"/api/v1/workspaces/{ws}/audit")).JsonAsync()).EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
+        Assert.Contains("annotation.deleted", audit);
     }
 
     [Fact]
