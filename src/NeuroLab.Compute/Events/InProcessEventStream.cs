@@ -4,12 +4,17 @@ namespace NeuroLab.Compute.Events;
 
 /// <summary>
 /// One in-process stream of events: publishers never wait (a bounded channel that drops the oldest events when
-/// consumers fall behind); <see cref="DispatchAsync"/>, run by a host service, hands each event to every subscriber in
-/// order. Run events and workspace events (comments, reviews, presence) both travel on one of these; a bus across
-/// processes (Redis, PostgreSQL LISTEN/NOTIFY) implements the same Publish/Subscribe pair.
+/// consumers fall behind); <see cref="DispatchAsync"/>, run by a host service, hands each event to every subscriber's
+/// own queue, and each subscriber handles its queue in order on its own loop — so one slow subscriber (a Blazor page
+/// reloading from the database) delays only itself, never the others or the SignalR forwarder. Run events and
+/// workspace events (comments, reviews, presence) both travel on one of these; a bus across processes (Redis,
+/// PostgreSQL LISTEN/NOTIFY) implements the same Publish/Subscribe pair.
 /// </summary>
 public abstract class InProcessEventStream<T>
 {
+    /// <summary>Events a subscriber may fall behind by before its oldest are dropped.</summary>
+    public const int SubscriberBacklog = 10_000;
+
     private readonly Channel<T> _channel = Channel.CreateBounded<T>(new BoundedChannelOptions(10_000)
     {
         FullMode = BoundedChannelFullMode.DropOldest,
@@ -17,50 +22,82 @@ public abstract class InProcessEventStream<T>
     });
 
     private readonly object _gate = new();
-    private IReadOnlyList<Func<T, Task>> _subscribers = [];
+    private IReadOnlyList<Subscription> _subscribers = [];
 
     /// <summary>Queues an event; never blocks.</summary>
     public void Publish(T e) => _channel.Writer.TryWrite(e);
 
-    /// <summary>Adds a handler called for every event (on the dispatcher, never on the publisher's thread) until the result is disposed.</summary>
+    /// <summary>
+    /// Adds a handler called for every event, in order, on the subscriber's own loop (never on the publisher's thread,
+    /// never waiting for other subscribers) until the result is disposed.
+    /// </summary>
     public IDisposable Subscribe(Func<T, Task> handler)
     {
+        var subscription = new Subscription(this, handler);
         lock (_gate)
         {
-            _subscribers = [.. _subscribers, handler];
+            _subscribers = [.. _subscribers, subscription];
         }
-        return new Subscription(this, handler);
+        return subscription;
     }
 
-    /// <summary>Delivers queued events until <paramref name="ct"/> is cancelled. Run by the host's dispatcher service.</summary>
+    /// <summary>Hands queued events to the subscribers until <paramref name="ct"/> is cancelled. Run by the host's dispatcher service.</summary>
     public async Task DispatchAsync(CancellationToken ct)
     {
         await foreach (var e in _channel.Reader.ReadAllAsync(ct))
         {
-            foreach (var handler in _subscribers)
+            foreach (var subscriber in _subscribers)
             {
-                try
-                {
-                    await handler(e);
-                }
-                catch (Exception) when (!ct.IsCancellationRequested)
-                {
-                    // A failing subscriber (a closed browser) must not stop delivery to the others.
-                }
+                subscriber.Enqueue(e);
             }
         }
     }
 
-    private void Unsubscribe(Func<T, Task> handler)
+    private void Unsubscribe(Subscription subscription)
     {
         lock (_gate)
         {
-            _subscribers = [.. _subscribers.Where(h => h != handler)];
+            _subscribers = [.. _subscribers.Where(s => s != subscription)];
         }
     }
 
-    private sealed class Subscription(InProcessEventStream<T> stream, Func<T, Task> handler) : IDisposable
+    private sealed class Subscription : IDisposable
     {
-        public void Dispose() => stream.Unsubscribe(handler);
+        private readonly InProcessEventStream<T> _stream;
+        private readonly Func<T, Task> _handler;
+        private readonly Channel<T> _queue = Channel.CreateBounded<T>(new BoundedChannelOptions(SubscriberBacklog)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+        });
+
+        public Subscription(InProcessEventStream<T> stream, Func<T, Task> handler)
+        {
+            (_stream, _handler) = (stream, handler);
+            _ = Task.Run(LoopAsync);
+        }
+
+        public void Enqueue(T e) => _queue.Writer.TryWrite(e);
+
+        private async Task LoopAsync()
+        {
+            await foreach (var e in _queue.Reader.ReadAllAsync())
+            {
+                try
+                {
+                    await _handler(e);
+                }
+                catch (Exception)
+                {
+                    // A failing subscriber (a closed browser) must not stop its own later events either.
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _stream.Unsubscribe(this);
+            _queue.Writer.TryComplete();
+        }
     }
 }

@@ -32,6 +32,17 @@ public sealed record WorkspaceEvent
     public DateTime AtUtc { get; init; } = DateTime.UtcNow;
 }
 
+/// <summary>Workspace event types that services other than the annotation and activity services publish.</summary>
+public static class WorkspaceEventTypes
+{
+    /// <summary>A member was removed from the workspace or left it (<see cref="WorkspaceEvent.Data"/>: their user id): the hub takes their connections out of its groups and their open pages close.</summary>
+    public const string MemberRemoved = "member.removed";
+
+    /// <summary>Publishes <see cref="MemberRemoved"/> after a removal or a leave has been saved.</summary>
+    public static void PublishMemberRemoved(this IWorkspaceEventBus bus, Guid workspaceId, string memberUserId, string actorUserId) =>
+        bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = MemberRemoved, TargetKey = "user:" + memberUserId, ActorUserId = actorUserId, Data = memberUserId });
+}
+
 /// <summary>The one stream of workspace events: services publish, the SignalR forwarder and Blazor pages receive. Publishing never waits.</summary>
 public interface IWorkspaceEventBus
 {

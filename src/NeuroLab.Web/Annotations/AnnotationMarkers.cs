@@ -19,6 +19,9 @@ public sealed record AnnotationMarker(Guid ThreadId, string TargetKind, JsonObje
     public double DistanceTo(IReadOnlyList<double> mm) => Math.Sqrt(Math.Pow(mm[0] - X, 2) + Math.Pow(mm[1] - Y, 2) + Math.Pow(mm[2] - Z, 2));
 }
 
+/// <summary>An atlas region under the viewer's crosshair: its atlas file, label value and name (a comment target).</summary>
+public sealed record AtlasRegionRef(Guid AtlasFileId, int Value, string Name);
+
 /// <summary>The markers drawn over one background, as a NIfTI volume on its grid (open threads 2, resolved 1, elsewhere 0).</summary>
 public sealed record AnnotationMarkerMap(string Sha256, IReadOnlyList<AnnotationMarker> Markers);
 
@@ -42,7 +45,9 @@ public sealed class AnnotationMarkers(AnnotationService annotations, ContentStor
         {
             return [];
         }
-        var threads = await annotations.ListAsync(userId, workspaceId, new AnnotationQuery(Space: space, Take: 1000), ct);
+        // A subject's own space is only shared by that dataset's files and runs.
+        var threads = await annotations.ListAsync(userId, workspaceId,
+            new AnnotationQuery(Space: space, DatasetId: space == "subject" ? background.DatasetId : null, Take: 1000), ct);
         var markers = new List<AnnotationMarker>();
         foreach (var t in threads)
         {
@@ -53,8 +58,7 @@ public sealed class AnnotationMarkers(AnnotationService annotations, ContentStor
                 "unit" when target["mm"] is JsonArray mm && mm.Count == 3 => [.. mm.Select(v => v!.GetValue<double>())],
                 _ => null,
             };
-            // A subject's own space is only shared by that dataset's files and runs.
-            if (centre is null || (space == "subject" && t.DatasetId != background.DatasetId))
+            if (centre is null)
             {
                 continue;
             }

@@ -30,7 +30,12 @@ public sealed record AnnotationView(
 public sealed record AnnotationRevisionView(string Body, string BodyHtml, DateTime WrittenAtUtc, DateTime ReplacedAtUtc);
 
 /// <summary>How much discussion one target has (badges, viewer markers).</summary>
-public sealed record AnnotationTargetCount(string TargetKey, string TargetKind, JsonObject Target, Guid? RunId, int Threads, int OpenThreads, int Comments);
+public sealed record AnnotationTargetCount(string TargetKey, string TargetKind, JsonObject Target, Guid? RunId, int Threads, int OpenThreads, int Comments)
+{
+    /// <summary>The counts keyed by a whole-number field of their targets (a unit, an image index), for badges in tables and galleries.</summary>
+    public static Dictionary<int, AnnotationTargetCount> ByNumber(IEnumerable<AnnotationTargetCount> counts, string field) =>
+        counts.Where(c => c.Target[field] is JsonValue v && v.TryGetValue<int>(out _)).ToDictionary(c => c.Target[field]!.GetValue<int>());
+}
 
 /// <summary>One mention of the caller: an inbox entry.</summary>
 public sealed record InboxItem(
@@ -147,7 +152,7 @@ public sealed partial class AnnotationService(
         db.Annotations.Add(annotation);
         db.AuditEvents.Add(Audit(annotation, userId, "annotation.created", now));
         await db.SaveChangesAsync(ct);
-        return await PublishAsync(db, "annotation.created", annotation, annotation, userId, ct);
+        return await PublishAsync(db, "annotation.created", annotation, annotation, userId, now, ct);
     }
 
     /// <summary>Adds a reply to the thread of <paramref name="id"/> (a reply to a reply joins the same thread).</summary>
@@ -167,7 +172,7 @@ public sealed partial class AnnotationService(
         db.Annotations.Add(reply);
         db.AuditEvents.Add(Audit(reply, userId, "annotation.replied", now));
         await db.SaveChangesAsync(ct);
-        return await PublishAsync(db, "annotation.created", reply, root, userId, ct);
+        return await PublishAsync(db, "annotation.created", reply, root, userId, now, ct);
     }
 
     /// <summary>Replaces the body of the caller's own comment, keeping the old one in its history.</summary>
@@ -192,7 +197,7 @@ public sealed partial class AnnotationService(
         await AddMentionsAsync(db, annotation, now, ct);
         db.AuditEvents.Add(Audit(annotation, userId, "annotation.edited", now));
         await db.SaveChangesAsync(ct);
-        return await PublishAsync(db, "annotation.updated", annotation, await RootAsync(db, annotation, ct), userId, ct);
+        return await PublishAsync(db, "annotation.updated", annotation, await RootAsync(db, annotation, ct), userId, now, ct);
     }
 
     /// <summary>Deletes a comment (a thread with its replies): its author, or an Owner of the workspace.</summary>
@@ -234,7 +239,7 @@ public sealed partial class AnnotationService(
         var action = resolved ? "annotation.resolved" : "annotation.reopened";
         db.AuditEvents.Add(Audit(root, userId, action, now));
         await db.SaveChangesAsync(ct);
-        return await PublishAsync(db, action, root, root, userId, ct);
+        return await PublishAsync(db, action, root, root, userId, now, ct);
     }
 
     /// <summary>The earlier bodies of an edited comment, oldest first.</summary>
@@ -278,9 +283,11 @@ public sealed partial class AnnotationService(
         {
             query = query.Where(m => ids.Contains(m.Id));
         }
+        var touched = await query.Select(m => m.WorkspaceId).Distinct().ToListAsync(ct);
         var count = await query.ExecuteUpdateAsync(s => s.SetProperty(m => m.ReadAtUtc, now), ct);
-        if (count > 0 && workspaceId is { } ws)
+        foreach (var ws in touched)
         {
+            // For the reader's other pages only: the hub forwarder keeps mention.* events off the workspace group.
             bus.Publish(new WorkspaceEvent { WorkspaceId = ws, Type = "mention.read", ActorUserId = userId, AtUtc = now });
         }
         return count;
@@ -424,14 +431,14 @@ public sealed partial class AnnotationService(
         }
     }
 
-    private async Task<AnnotationView> PublishAsync(NeuroLabDbContext db, string type, Annotation changed, Annotation root, string userId, CancellationToken ct)
+    private async Task<AnnotationView> PublishAsync(NeuroLabDbContext db, string type, Annotation changed, Annotation root, string userId, DateTime now, CancellationToken ct)
     {
         var thread = (await ViewsAsync(db, [root], ct))[0];
         var view = changed.Id == root.Id ? thread : thread.Replies.Single(r => r.Id == changed.Id);
         bus.Publish(new WorkspaceEvent
         {
-            WorkspaceId = root.WorkspaceId, Type = type, TargetKey = root.TargetKey, RunId = root.RunId, ActorUserId = userId, Actor = view.Author,
-            AnnotationId = changed.Id, Data = thread, AtUtc = changed.EditedAtUtc ?? root.ResolvedAtUtc ?? changed.CreatedAtUtc,
+            WorkspaceId = root.WorkspaceId, Type = type, TargetKey = root.TargetKey, RunId = root.RunId, ActorUserId = userId, Actor = await NameAsync(db, userId, ct),
+            AnnotationId = changed.Id, Data = thread, AtUtc = now,
         });
         return view;
     }
@@ -477,8 +484,9 @@ public sealed partial class AnnotationService(
         return flat.Length <= ExcerptLength ? flat : flat[..(ExcerptLength - 1)] + "…";
     }
 
+    /// <summary>An activity entry naming the target in words — never the comment's text, which a later delete must take away from everyone.</summary>
     private static AuditEvent Audit(Annotation a, string actor, string action, DateTime now) =>
-        new() { WorkspaceId = a.WorkspaceId, ActorUserId = actor, Action = action, Detail = $"{a.TargetKey}: {Excerpt(a.Body)}", AtUtc = now };
+        new() { WorkspaceId = a.WorkspaceId, ActorUserId = actor, Action = action, Detail = AnnotationLinks.Describe(a.TargetKind, ParseTarget(a.TargetJson)), AtUtc = now };
 
     [GeneratedRegex(@"(?<![\w.@])@([A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*(?:@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)?)")]
     private static partial Regex MentionPattern();

@@ -34,13 +34,16 @@ public sealed record AnnotationTarget(string Kind, Guid? RunId, Guid? DatasetId,
         "unit" => $"unit:{RunId:N}:{Unit}",
         "caption" => $"caption:{RunId:N}:{Unit}",
         "point" => string.Create(CultureInfo.InvariantCulture, $"point:{Space}:{X:0.0}:{Y:0.0}:{Z:0.0}:{RadiusMm:0.0}"),
-        "region" => $"region:{AtlasFileId:N}:{Index}",
+        "region" => RegionKey(AtlasFileId!.Value, Index!.Value),
         "stimulus" => $"stimulus:{DatasetId:N}:{Index}",
         "reconstruction" => $"reconstruction:{RunId:N}:{Index}",
         "rdmCell" => $"rdmCell:{RunId:N}:{Row}:{Col}",
         // Parse admits only the kinds above.
         _ => Kind,
     };
+
+    /// <summary>The key of an atlas region's discussion.</summary>
+    public static string RegionKey(Guid atlasFileId, int value) => $"region:{atlasFileId:N}:{value}";
 
     /// <summary>The normalised JSON (camelCase, only the kind's fields) plus what the server adds (<paramref name="extra"/>).</summary>
     public JsonObject ToJson(IReadOnlyDictionary<string, JsonNode?>? extra = null)
@@ -118,7 +121,8 @@ public sealed record AnnotationTarget(string Kind, Guid? RunId, Guid? DatasetId,
         double Coordinate(string name)
         {
             var v = Number(target, name) ?? throw new ArgumentException($"A point needs {name} (mm).");
-            return Math.Abs(v) <= 500 ? Math.Round(v, 1) : throw new ArgumentException($"{name} = {v} mm is outside any brain template (|{name}| <= 500).");
+            // + 0.0 turns -0.0 (e.g. -0.04 rounded) into 0.0, so one place has one key.
+            return Math.Abs(v) <= 500 ? Math.Round(v, 1) + 0.0 : throw new ArgumentException($"{name} = {v} mm is outside any brain template (|{name}| <= 500).");
         }
         var radius = Number(target, "radiusMm") ?? 0;
         if (radius is < 0 or > MaxRadiusMm)

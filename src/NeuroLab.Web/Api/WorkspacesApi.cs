@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using NeuroLab.Compute.Events;
 using NeuroLab.Data.Workspaces;
 using NeuroLab.Web.Security;
 
@@ -47,15 +48,17 @@ public static class WorkspacesApi
             (await service.ChangeRoleAsync(user.RequireUserId(), id, userId, ApiMapping.ParseRole(request.Role), ct)).ToApi())
             .WithSummary("Change a member's role (Owners). The last Owner cannot be demoted.");
 
-        workspaces.MapDelete("/{id:guid}/members/{userId}", async Task<NoContent> (Guid id, string userId, ClaimsPrincipal user, WorkspaceService service, CancellationToken ct) =>
+        workspaces.MapDelete("/{id:guid}/members/{userId}", async Task<NoContent> (Guid id, string userId, ClaimsPrincipal user, WorkspaceService service, IWorkspaceEventBus bus, CancellationToken ct) =>
         {
             await service.RemoveMemberAsync(user.RequireUserId(), id, userId, ct);
+            bus.PublishMemberRemoved(id, userId, user.RequireUserId());
             return TypedResults.NoContent();
         }).WithSummary("Remove a member (Owners), or yourself. The last Owner cannot be removed.");
 
-        workspaces.MapPost("/{id:guid}/leave", async Task<NoContent> (Guid id, ClaimsPrincipal user, WorkspaceService service, CancellationToken ct) =>
+        workspaces.MapPost("/{id:guid}/leave", async Task<NoContent> (Guid id, ClaimsPrincipal user, WorkspaceService service, IWorkspaceEventBus bus, CancellationToken ct) =>
         {
             await service.LeaveAsync(user.RequireUserId(), id, ct);
+            bus.PublishMemberRemoved(id, user.RequireUserId(), user.RequireUserId());
             return TypedResults.NoContent();
         }).WithSummary("Leave a workspace. The last Owner cannot leave.");
     }

@@ -89,6 +89,7 @@ public static class HostingExtensions
         services.AddScoped<NeuroLab.Web.Captions.CaptionService>();
         services.AddScoped<NeuroLab.Web.Captions.CaptionReviewService>();
         services.AddScoped<NeuroLab.Web.Annotations.AnnotationService>();
+        services.AddSingleton<NeuroLab.Web.Hubs.HubGroupRegistry>();
         services.AddScoped<NeuroLab.Web.Annotations.AnnotationMarkers>();
         services.AddScoped<NeuroLab.Web.Reports.IRunReportDiscussion, NeuroLab.Web.Annotations.AnnotationReportDiscussion>();
         services.AddScoped<NeuroLab.Web.Reconstructions.ReconstructionGalleryService>();

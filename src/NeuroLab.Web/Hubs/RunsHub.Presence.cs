@@ -30,6 +30,7 @@ public sealed partial class RunsHub
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         presence.LeaveAll(Context.ConnectionId);
+        registry.Disconnected(Context.ConnectionId);
         return base.OnDisconnectedAsync(exception);
     }
 }

@@ -15,7 +15,7 @@ namespace NeuroLab.Web.Hubs;
 /// experiment or workspace the caller is not a member of fails with "not found".
 /// </summary>
 [Authorize]
-public sealed partial class RunsHub(RunService runs, WorkspaceService workspaces, NeuroLab.Web.Collaboration.PresenceTracker presence) : Hub
+public sealed partial class RunsHub(RunService runs, WorkspaceService workspaces, NeuroLab.Web.Collaboration.PresenceTracker presence, HubGroupRegistry registry) : Hub
 {
     public static string WorkspaceGroup(Guid workspaceId) => "workspace:" + workspaceId.ToString("N");
 
@@ -25,10 +25,10 @@ public sealed partial class RunsHub(RunService runs, WorkspaceService workspaces
         {
             throw new HubException($"Workspace {workspaceId} was not found.");
         }
-        await Groups.AddToGroupAsync(Context.ConnectionId, WorkspaceGroup(workspaceId), Context.ConnectionAborted);
+        await AddAsync(workspaceId, WorkspaceGroup(workspaceId));
     }
 
-    public Task LeaveWorkspace(Guid workspaceId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, WorkspaceGroup(workspaceId));
+    public Task LeaveWorkspace(Guid workspaceId) => RemoveAsync(WorkspaceGroup(workspaceId));
 
     public static string RunGroup(Guid runId) => "run:" + runId.ToString("N");
 
@@ -40,10 +40,11 @@ public sealed partial class RunsHub(RunService runs, WorkspaceService workspaces
         {
             throw new HubException($"Run {runId} was not found.");
         }
-        await Groups.AddToGroupAsync(Context.ConnectionId, RunGroup(runId), Context.ConnectionAborted);
+        var run = await runs.GetAsync(UserId, runId, Context.ConnectionAborted);
+        await AddAsync(run.WorkspaceId, RunGroup(runId));
     }
 
-    public Task LeaveRun(Guid runId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, RunGroup(runId));
+    public Task LeaveRun(Guid runId) => RemoveAsync(RunGroup(runId));
 
     public async Task JoinExperiment(Guid experimentId)
     {
@@ -51,16 +52,30 @@ public sealed partial class RunsHub(RunService runs, WorkspaceService workspaces
         {
             throw new HubException($"Experiment {experimentId} was not found.");
         }
-        await Groups.AddToGroupAsync(Context.ConnectionId, ExperimentGroup(experimentId), Context.ConnectionAborted);
+        var experiment = await runs.GetExperimentAsync(UserId, experimentId, Context.ConnectionAborted);
+        await AddAsync(experiment.WorkspaceId, ExperimentGroup(experimentId));
     }
 
-    public Task LeaveExperiment(Guid experimentId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, ExperimentGroup(experimentId));
+    public Task LeaveExperiment(Guid experimentId) => RemoveAsync(ExperimentGroup(experimentId));
+
+    /// <summary>Joins a group of a workspace, remembered so that removal from the workspace takes the connection out (see <see cref="HubGroupRegistry"/>).</summary>
+    private async Task AddAsync(Guid workspaceId, string group)
+    {
+        registry.Joined(Context.ConnectionId, UserId, workspaceId, group);
+        await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+    }
+
+    private Task RemoveAsync(string group)
+    {
+        registry.Left(Context.ConnectionId, group);
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, group);
+    }
 
     private string UserId => Context.User?.RequireUserId() ?? throw new HubException("Not signed in.");
 }
 
 /// <summary>Sends every run event to the SignalR groups of its run and experiment, and every workspace event to its workspace's group.</summary>
-public sealed class RunHubForwarder(IRunEventBus bus, IWorkspaceEventBus workspaceBus, IHubContext<RunsHub> hub) : IHostedService
+public sealed class RunHubForwarder(IRunEventBus bus, IWorkspaceEventBus workspaceBus, IHubContext<RunsHub> hub, HubGroupRegistry registry) : IHostedService
 {
     private IDisposable? _subscription;
     private IDisposable? _workspaceSubscription;
@@ -77,6 +92,19 @@ public sealed class RunHubForwarder(IRunEventBus bus, IWorkspaceEventBus workspa
         });
         _workspaceSubscription = workspaceBus.Subscribe(async e =>
         {
+            if (e.Type == WorkspaceEventTypes.MemberRemoved && e.Data is string removed)
+            {
+                // Out of every group of that workspace before anything else reaches them.
+                foreach (var (connection, group) in registry.TakeGroupsOf(removed, e.WorkspaceId))
+                {
+                    await hub.Groups.RemoveFromGroupAsync(connection, group);
+                }
+            }
+            if (e.Type.StartsWith("mention.", StringComparison.Ordinal))
+            {
+                // A member's own reading of their mentions is for their own pages, not the workspace.
+                return;
+            }
             await hub.Clients.Group(RunsHub.WorkspaceGroup(e.WorkspaceId)).SendAsync("workspaceEvent", e);
         });
         return Task.CompletedTask;

@@ -221,6 +221,40 @@ public sealed class AnnotationsApiTests : IDisposable
         Assert.Equal(["annotation.created", "annotation.resolved"], types);
     }
 
+    [Fact]
+    public async Task RemovedMember_IsTakenOutOfTheWorkspaceGroup_ReceivesNoLaterComments()
+    {
+        var lab = await LabAsync();
+        var (alice, ws, runId) = (lab.Alice, lab.Workspace, lab.RunId);
+        var bobId = (await (await lab.Bob.GetAsync("/api/v1/account/me")).JsonAsync()).GetProperty("id").GetString();
+        await using var bob = Hub(lab.BobToken);
+        await using var dave = Hub(lab.Dave.DefaultRequestHeaders.Authorization!.Parameter!);
+        var bobEvents = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        var daveEvents = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        bob.On<JsonElement>("workspaceEvent", e => bobEvents.Writer.TryWrite(e));
+        dave.On<JsonElement>("workspaceEvent", e => daveEvents.Writer.TryWrite(e));
+        await bob.StartAsync();
+        await dave.StartAsync();
+        await bob.InvokeAsync("JoinWorkspace", ws);
+        await bob.InvokeAsync("JoinRun", Guid.Parse(runId));
+        await dave.InvokeAsync("JoinWorkspace", ws);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/v1/workspaces/{ws}/members/{bobId}")).StatusCode);
+        await CreatedAsync(await alice.PostAsJsonAsync($"/api/v1/workspaces/{ws}/annotations", new { target = new { kind = "run", runId }, body = "After Bob left the team." }));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await daveEvents.Reader.ReadAsync(timeout.Token)).GetProperty("type").GetString() != "annotation.created")
+        {
+        }
+        // One round trip on Bob's connection: anything sent to him before Dave's copy would have arrived before its answer.
+        await Assert.ThrowsAsync<HubException>(() => bob.InvokeAsync("JoinWorkspace", ws));
+        var bobSaw = new List<string>();
+        while (bobEvents.Reader.TryRead(out var e))
+        {
+            bobSaw.Add(e.GetProperty("type").GetString()!);
+        }
+        Assert.DoesNotContain("annotation.created", bobSaw);
+    }
+
     private HubConnection Hub(string token) =>
         new HubConnectionBuilder()
             .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/runs"), o =>
