@@ -86,6 +86,11 @@ public sealed class AnnotationMarkers(AnnotationService annotations, ContentStor
         }
         var header = NiftiReader.ReadHeader(store.LocalPath(background.Sha256));
         var stored = await store.AddAsync(s => Paint(s, header, markers), ct);
+        if (Painted.Count > 10_000)
+        {
+            // A cache, not a record: the maps stay in the content store under their hashes.
+            Painted.Clear();
+        }
         Painted[key] = stored.Sha256;
         return new AnnotationMarkerMap(stored.Sha256, markers);
     }

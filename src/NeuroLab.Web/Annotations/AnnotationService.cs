@@ -71,6 +71,9 @@ public sealed partial class AnnotationService(
 {
     private const int ExcerptLength = 120;
 
+    /// <summary>Most threads <see cref="ThreadsForRunAsync"/> returns (the run report prints at most 2,000 comments).</summary>
+    public const int MaxReportThreads = 2000;
+
     public async Task<IReadOnlyList<AnnotationView>> ListAsync(string userId, Guid workspaceId, AnnotationQuery query, CancellationToken ct = default)
     {
         await workspaces.RequireRoleAsync(userId, workspaceId, WorkspaceRole.Viewer, "reading comments", ct);
@@ -302,7 +305,8 @@ public sealed partial class AnnotationService(
         {
             throw new Compute.Runs.RunNotFoundException(runId);
         }
-        var roots = await db.Annotations.AsNoTracking().Where(a => a.RunId == runId && a.ParentId == null).OrderBy(a => a.CreatedAtUtc).ToListAsync(ct);
+        // The report prints at most 2,000 comments; more threads than that are never needed.
+        var roots = await db.Annotations.AsNoTracking().Where(a => a.RunId == runId && a.ParentId == null).OrderBy(a => a.CreatedAtUtc).Take(MaxReportThreads).ToListAsync(ct);
         return await ViewsAsync(db, roots, ct);
     }
 
@@ -449,18 +453,19 @@ public sealed partial class AnnotationService(
         var replies = await db.Annotations.AsNoTracking().Where(a => a.ParentId != null && ids.Contains(a.ParentId.Value)).OrderBy(a => a.CreatedAtUtc).ToListAsync(ct);
         var all = annotations.Concat(replies).ToList();
         var allIds = all.Select(a => a.Id).ToList();
-        var mentions = await db.AnnotationMentions.AsNoTracking().Where(m => allIds.Contains(m.AnnotationId)).ToListAsync(ct);
+        var mentions = (await db.AnnotationMentions.AsNoTracking().Where(m => allIds.Contains(m.AnnotationId)).ToListAsync(ct)).ToLookup(m => m.AnnotationId);
+        var repliesOf = replies.ToLookup(r => r.ParentId!.Value);
         var revisions = await db.AnnotationRevisions.AsNoTracking().Where(r => allIds.Contains(r.AnnotationId)).GroupBy(r => r.AnnotationId)
             .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
-        var userIds = all.Select(a => a.AuthorUserId).Concat(all.Select(a => a.ResolvedByUserId)).Concat(mentions.Select(m => m.UserId)).OfType<string>().Distinct().ToList();
+        var userIds = all.Select(a => a.AuthorUserId).Concat(all.Select(a => a.ResolvedByUserId)).Concat(mentions.SelectMany(g => g).Select(m => m.UserId)).OfType<string>().Distinct().ToList();
         var names = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName ?? u.Email ?? u.UserName ?? u.Id, ct);
         string Name(string? id) => id is null ? "" : names.GetValueOrDefault(id, "(deleted user)");
         AnnotationView View(Annotation a, IReadOnlyList<AnnotationView> children) => new(
             a.Id, a.WorkspaceId, a.ParentId, a.TargetKind, a.TargetKey, ParseTarget(a.TargetJson), a.RunId, a.DatasetId, a.AuthorUserId, Name(a.AuthorUserId), a.Body,
             AnnotationMarkdown.ToHtml(a.Body), a.CreatedAtUtc, a.EditedAtUtc, revisions.GetValueOrDefault(a.Id), a.ResolvedAtUtc is not null,
             a.ResolvedByUserId is null ? null : Name(a.ResolvedByUserId), a.ResolvedAtUtc,
-            [.. mentions.Where(m => m.AnnotationId == a.Id).Select(m => new MentionView(m.UserId, Name(m.UserId)))], children);
-        return [.. annotations.Select(a => View(a, [.. replies.Where(r => r.ParentId == a.Id).Select(r => View(r, []))]))];
+            [.. mentions[a.Id].Select(m => new MentionView(m.UserId, Name(m.UserId)))], children);
+        return [.. annotations.Select(a => View(a, [.. repliesOf[a.Id].Select(r => View(r, []))]))];
     }
 
     private static Task<string> NameAsync(NeuroLabDbContext db, string userId, CancellationToken ct) =>
