@@ -19,7 +19,7 @@ public sealed class RunReportTests(BrowserFixture fixture) : IClassFixture<Brows
             {
                 kind = "reconstruction-decoder",
                 datasetId = dataset.GetProperty("dataset").GetProperty("id").GetString(),
-                parameters = new { responseSetId = dataset.GetProperty("responseSets")[0].GetProperty("id").GetString(), maxEpochs = 20 },
+                parameters = new { responseSetId = dataset.GetProperty("responseSets")[0].GetProperty("id").GetString(), maxEpochs = 5 },
             },
         });
         Assert.Equal(201, submitted.Status);
