@@ -55,6 +55,9 @@ public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDiction
         if (useKestrel)
         {
             this.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+            // In CI a browser class's server took the host's whole 30 s shutdown timeout to stop (connections left
+            // open); a test server has nothing to drain, so 5 s is plenty and the browser classes start sooner.
+            builder.ConfigureServices(s => s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5)));
         }
     }
 
