@@ -49,6 +49,7 @@ public sealed class ActivityTests(BrowserFixture fixture) : IClassFixture<Browse
         var bob = await fixture.RegisterAsync("bob.activity@lab.org");
         await PostAsync(alice, $"api/v1/workspaces/{ws}/members", new { email = "bob.activity@lab.org", role = "viewer" });
         await Assertions.Expect(alice.Locator("[data-testid=activity-list]")).ToContainTextAsync("Added bob.activity@lab.org as Viewer");
+        await Assertions.Expect(alice.Locator("[data-testid=workspace-members]")).ToContainTextAsync("2 members");
 
         // Alice stays on the overview; everything below reaches her feed without a reload.
         var haxby = await PostAsync(alice, $"api/v1/workspaces/{ws}/datasets", new { sample = "haxby2001-sub1" });
@@ -60,6 +61,7 @@ public sealed class ActivityTests(BrowserFixture fixture) : IClassFixture<Browse
         await Assertions.Expect(finished).ToContainTextAsync("Finished encoding-ridge");
         await Assertions.Expect(alice.Locator("[data-testid=activity-item][data-action='dataset.imported']")).ToHaveCountAsync(1);
         await Assertions.Expect(alice.Locator("[data-testid=activity-item][data-action='run.started']")).ToHaveCountAsync(1);
+        await Assertions.Expect(alice.Locator("[data-testid=overview-datasets]")).ToContainTextAsync("Haxby");
         await ScreenshotAsync(alice, "20-activity-feed");
         await WaitSucceededAsync(alice, encoding);
 

@@ -123,7 +123,6 @@ public sealed partial class AnnotationService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.Annotations.AsNoTracking()
             .Where(a => a.WorkspaceId == workspaceId && (runId == null || a.RunId == runId) && (kind == null || a.TargetKind == kind))
-            
             .Select(a => new { a.TargetKey, a.TargetKind, a.TargetJson, a.RunId, IsThread = a.ParentId == null, Open = a.ParentId == null && a.ResolvedAtUtc == null })
             .ToListAsync(ct);
         return [.. rows.GroupBy(r => r.TargetKey).Select(g => new AnnotationTargetCount(
