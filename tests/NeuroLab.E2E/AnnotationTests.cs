@@ -10,23 +10,6 @@ namespace NeuroLab.E2E;
 /// </summary>
 public sealed class AnnotationTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
-    private static Task ShotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, name + ".png"), FullPage = true });
-
-    private static async Task OpenViewerAsync(IPage page, string address)
-    {
-        await page.GotoAsync(address);
-        await page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
-        await page.Locator("[data-testid=brain-viewer][data-ready=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
-    }
-
-    private static async Task GotoAsync(IPage page, string mm)
-    {
-        await page.Locator("input[data-testid=viewer-goto], [data-testid=viewer-goto] input").First.FillAsync(mm);
-        await page.ClickAsync("[data-testid=viewer-goto-button]");
-        await Assertions.Expect(page.Locator("[data-testid=readout-mm]")).ToHaveTextAsync(mm);
-    }
-
     [Fact]
     public async Task TwoMembers_PinReplyMentionResolveFollow_OutsiderSeesNothing()
     {
@@ -41,10 +24,10 @@ public sealed class AnnotationTests(BrowserFixture fixture) : IClassFixture<Brow
         var viewer = $"w/{workspace}/viewer";
 
         // Both have the viewer open; Alice pins a comment at the right fusiform gyrus.
-        await OpenViewerAsync(alice, viewer);
-        await OpenViewerAsync(bob, viewer);
+        await ViewerSteps.OpenAsync(alice, viewer);
+        await ViewerSteps.OpenAsync(bob, viewer);
         await Assertions.Expect(bob.Locator("[data-testid=viewer-marker-count]")).ToHaveTextAsync("0");
-        await GotoAsync(alice, "42, -52, -18");
+        await ViewerSteps.GotoAsync(alice, "42, -52, -18");
         await alice.ClickAsync("[data-testid=viewer-comment-here]");
         await alice.Locator("[data-testid=viewer-comments] textarea[data-testid=annotation-new], [data-testid=viewer-comments] [data-testid=annotation-new] textarea").First
             .FillAsync("Looks like **FFA** here; check the faces > houses contrast of run 12.");
@@ -57,7 +40,7 @@ public sealed class AnnotationTests(BrowserFixture fixture) : IClassFixture<Brow
         await bob.ClickAsync("[data-testid=viewer-comment-marker]");
         await Assertions.Expect(bob.Locator("[data-testid=readout-mm]")).ToHaveTextAsync("42, -52, -18");
         await Assertions.Expect(bob.Locator("[data-testid=viewer-comments] [data-testid=annotation-body]")).ToContainTextAsync("Looks like FFA");
-        await ShotAsync(bob, "70-annotation-marker-seen");
+        await ViewerSteps.ShotAsync(bob, "70-annotation-marker-seen");
         await bob.ClickAsync("[data-testid=viewer-comments] [data-testid=annotation-reply]");
         await bob.Locator("[data-testid=viewer-comments] textarea[data-testid=annotation-reply-text], [data-testid=viewer-comments] [data-testid=annotation-reply-text] textarea").First
             .FillAsync("@annotator agreed, and it is right-lateralised.");
@@ -68,7 +51,7 @@ public sealed class AnnotationTests(BrowserFixture fixture) : IClassFixture<Brow
         await Assertions.Expect(alice.Locator("[data-testid=inbox-unread] .mud-badge")).ToHaveTextAsync("1");
         await alice.ClickAsync("[data-testid=inbox-button]");
         await Assertions.Expect(alice.Locator("[data-testid=inbox-item][data-unread=true]")).ToContainTextAsync("right-lateralised");
-        await ShotAsync(alice, "71-annotation-inbox");
+        await ViewerSteps.ShotAsync(alice, "71-annotation-inbox");
         await alice.Locator("[data-testid=inbox-item]").First.ClickAsync();
         await alice.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/viewer\\?mm=42,-52,-18"));
         await alice.Locator("[data-testid=brain-viewer][data-ready=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
@@ -76,12 +59,12 @@ public sealed class AnnotationTests(BrowserFixture fixture) : IClassFixture<Brow
         await Assertions.Expect(alice.Locator("[data-testid=readout-mm]")).ToHaveTextAsync("42, -52, -18");
         await alice.ClickAsync("[data-testid=viewer-comments] [data-testid=annotation-resolve]");
         await Assertions.Expect(bob.Locator("[data-testid=viewer-comments] [data-testid=annotation-thread]")).ToHaveAttributeAsync("data-resolved", "true");
-        await ShotAsync(bob, "72-annotation-resolved-live");
+        await ViewerSteps.ShotAsync(bob, "72-annotation-resolved-live");
 
         // Bob follows Alice's viewer: her crosshair moves his.
         await bob.ClickAsync("[data-testid=presence-follow][data-user='annotator@lab.org']");
         await Assertions.Expect(bob.Locator("[data-testid=viewer-following]")).ToBeVisibleAsync();
-        await GotoAsync(alice, "-40, -50, -18");
+        await ViewerSteps.GotoAsync(alice, "-40, -50, -18");
         await Assertions.Expect(bob.Locator("[data-testid=readout-mm]")).ToHaveTextAsync("-40, -50, -18");
 
         // Carol, outside the workspace, gets 404 from the API and no viewer.

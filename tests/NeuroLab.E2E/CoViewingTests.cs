@@ -6,27 +6,11 @@ namespace NeuroLab.E2E;
 /// <summary>Two members in one workspace: presence on the viewer, following another member's viewer, and the share link.</summary>
 public sealed class CoViewingTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
-    private static Task ShotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, name + ".png"), FullPage = true });
-
     private static async Task<JsonElement> AddSampleAsync(IPage page, string workspace, string sample)
     {
         var response = await page.Context.APIRequest.PostAsync($"api/v1/workspaces/{workspace}/datasets", new APIRequestContextOptions { DataObject = new { sample } });
         Assert.Equal(201, response.Status);
         return await response.JsonAsync<JsonElement>();
-    }
-
-    private static async Task OpenViewerAsync(IPage page, string address)
-    {
-        await page.GotoAsync(address);
-        await page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
-        await page.Locator("[data-testid=brain-viewer][data-ready=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
-    }
-
-    private static async Task GotoAsync(IPage page, string mm)
-    {
-        await page.Locator("input[data-testid=viewer-goto], [data-testid=viewer-goto] input").First.FillAsync(mm);
-        await page.ClickAsync("[data-testid=viewer-goto-button]");
     }
 
     [Fact]
@@ -44,23 +28,23 @@ public sealed class CoViewingTests(BrowserFixture fixture) : IClassFixture<Brows
         var viewer = $"w/{workspace}/viewer?overlay={Uri.EscapeDataString($"file:{datasetId}:{motor.GetProperty("id").GetString()}")}";
 
         // Presence: each sees the other on the viewer.
-        await OpenViewerAsync(alice, viewer);
-        await OpenViewerAsync(bob, viewer);
+        await ViewerSteps.OpenAsync(alice, viewer);
+        await ViewerSteps.OpenAsync(bob, viewer);
         await Assertions.Expect(bob.Locator("[data-testid=presence] [data-testid=presence-member][data-user='leader@lab.org']")).ToBeVisibleAsync();
         await Assertions.Expect(alice.Locator("[data-testid=presence] [data-testid=presence-member][data-user='follower@lab.org']")).ToBeVisibleAsync();
-        await ShotAsync(bob, "60-coviewing-presence");
+        await ViewerSteps.ShotAsync(bob, "60-coviewing-presence");
 
         // Bob follows Alice: her crosshair and view become his.
         await bob.ClickAsync("[data-testid=presence-follow][data-user='leader@lab.org']");
         await Assertions.Expect(bob.Locator("[data-testid=viewer-following]")).ToContainTextAsync("Following leader@lab.org");
-        await GotoAsync(alice, "-38, -22, 56");
+        await ViewerSteps.GotoAsync(alice, "-38, -22, 56");
         await Assertions.Expect(alice.Locator("[data-testid=readout-mm]")).ToHaveTextAsync("-38, -22, 56");
         await Assertions.Expect(bob.Locator("[data-testid=readout-mm]")).ToHaveTextAsync("-38, -22, 56");
         await alice.ClickAsync("[data-testid=view-axial]");
         await Assertions.Expect(bob.Locator("[data-testid=brain-viewer]")).ToHaveAttributeAsync("data-view", "axial");
-        await GotoAsync(alice, "40, -22, 56");
+        await ViewerSteps.GotoAsync(alice, "40, -22, 56");
         await Assertions.Expect(bob.Locator("[data-testid=readout-mm]")).ToHaveTextAsync("40, -22, 56");
-        await ShotAsync(bob, "61-coviewing-following");
+        await ViewerSteps.ShotAsync(bob, "61-coviewing-following");
 
         // Alice's link, opened in a new page, lands on the same voxel with the same view.
         var link = await alice.Locator("input[data-testid=viewer-share-link], [data-testid=viewer-share-link] input").First.InputValueAsync();
@@ -69,11 +53,11 @@ public sealed class CoViewingTests(BrowserFixture fixture) : IClassFixture<Brows
         await alice.ClickAsync("[data-testid=viewer-share]");
         await Assertions.Expect(alice.Locator("[data-testid=viewer-share-note]")).ToBeVisibleAsync();
         var opened = await bob.Context.NewPageAsync();
-        await OpenViewerAsync(opened, link);
+        await ViewerSteps.OpenAsync(opened, link);
         await Assertions.Expect(opened.Locator("[data-testid=readout-mm]")).ToHaveTextAsync("40, -22, 56");
         await Assertions.Expect(opened.Locator("[data-testid=brain-viewer]")).ToHaveAttributeAsync("data-view", "axial");
         await Assertions.Expect(opened.Locator("[data-testid=viewer-link-note]")).ToHaveCountAsync(0);
-        await ShotAsync(opened, "62-coviewing-shared-link");
+        await ViewerSteps.ShotAsync(opened, "62-coviewing-shared-link");
         await opened.CloseAsync();
 
         // Bob clicks the brain himself: he stops following, and Alice's next move no longer moves him.
@@ -84,15 +68,15 @@ public sealed class CoViewingTests(BrowserFixture fixture) : IClassFixture<Brows
         await Assertions.Expect(bob.Locator("[data-testid=viewer-follow-note]")).ToContainTextAsync("you moved the crosshair");
         var own = await bob.Locator("[data-testid=readout-mm]").InnerTextAsync();
         Assert.NotEqual("40, -22, 56", own);
-        await GotoAsync(alice, "-38, -22, 56");
+        await ViewerSteps.GotoAsync(alice, "-38, -22, 56");
         await Assertions.Expect(alice.Locator("[data-testid=readout-mm]")).ToHaveTextAsync("-38, -22, 56");
         await Assertions.Expect(bob.Locator("[data-testid=readout-mm]")).ToHaveTextAsync(own);
-        await ShotAsync(bob, "63-coviewing-stopped");
+        await ViewerSteps.ShotAsync(bob, "63-coviewing-stopped");
 
         // A link with bad values opens anyway, with notes.
         var broken = await bob.Context.NewPageAsync();
-        await OpenViewerAsync(broken, $"w/{workspace}/viewer?mm=1,2,abc&view=sideways&thr=high");
+        await ViewerSteps.OpenAsync(broken, $"w/{workspace}/viewer?mm=1,2,abc&view=sideways&thr=high");
         await Assertions.Expect(broken.Locator("[data-testid=viewer-link-note]")).ToHaveCountAsync(3);
-        await ShotAsync(broken, "64-coviewing-bad-link");
+        await ViewerSteps.ShotAsync(broken, "64-coviewing-bad-link");
     }
 }

@@ -255,13 +255,5 @@ public sealed class AnnotationsApiTests : IDisposable
         Assert.DoesNotContain("annotation.created", bobSaw);
     }
 
-    private HubConnection Hub(string token) =>
-        new HubConnectionBuilder()
-            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/runs"), o =>
-            {
-                o.Transports = HttpTransportType.LongPolling;
-                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
-                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
-            })
-            .Build();
+    private HubConnection Hub(string token) => _factory.RunsHub(token);
 }

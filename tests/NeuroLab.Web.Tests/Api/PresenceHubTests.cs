@@ -14,15 +14,7 @@ public sealed class PresenceHubTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    private HubConnection Hub(HttpClient client) =>
-        new HubConnectionBuilder()
-            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/runs"), o =>
-            {
-                o.Transports = HttpTransportType.LongPolling;
-                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
-                o.AccessTokenProvider = () => Task.FromResult<string?>(client.DefaultRequestHeaders.Authorization!.Parameter);
-            })
-            .Build();
+    private HubConnection Hub(HttpClient client) => _factory.RunsHub(client.DefaultRequestHeaders.Authorization!.Parameter);
 
     private async Task<(HttpClient Alice, HttpClient Bob, Guid Workspace)> TwoMembersAsync()
     {

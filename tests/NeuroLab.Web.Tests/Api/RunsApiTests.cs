@@ -23,15 +23,7 @@ public sealed class RunsApiTests : IDisposable
         return (client, token, ws, dataset);
     }
 
-    private HubConnection Hub(string token) =>
-        new HubConnectionBuilder()
-            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/runs"), o =>
-            {
-                o.Transports = HttpTransportType.LongPolling;
-                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
-                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
-            })
-            .Build();
+    private HubConnection Hub(string token) => _factory.RunsHub(token);
 
     [Fact]
     public async Task Run_ViaApi_StreamsEventsToMembers_OutsiderCannotJoin()
@@ -95,13 +87,7 @@ public sealed class RunsApiTests : IDisposable
     [Fact]
     public async Task Hub_RequiresSignIn()
     {
-        await using var anonymous = new HubConnectionBuilder()
-            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/runs"), o =>
-            {
-                o.Transports = HttpTransportType.LongPolling;
-                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
-            })
-            .Build();
+        await using var anonymous = _factory.RunsHub(null);
         var e = await Assert.ThrowsAnyAsync<Exception>(() => anonymous.StartAsync());
         Assert.True(e is HttpRequestException { StatusCode: HttpStatusCode.Unauthorized }, e.ToString());
     }

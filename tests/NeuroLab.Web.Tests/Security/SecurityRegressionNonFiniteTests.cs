@@ -166,14 +166,7 @@ public sealed class SecurityRegressionNonFiniteTests
         Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
         var runId = (await submitted.JsonAsync()).GetProperty("id").GetGuid();
 
-        await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(factory.Server.BaseAddress, "hubs/runs"), o =>
-            {
-                o.Transports = HttpTransportType.LongPolling;
-                o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
-                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
-            })
-            .Build();
+        await using var hub = factory.RunsHub(token);
         var received = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<JsonElement>("runEvent", e => received.TrySetResult(e));
         await hub.StartAsync();
