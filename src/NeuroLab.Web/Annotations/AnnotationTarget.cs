@@ -30,9 +30,9 @@ public sealed record AnnotationTarget(string Kind, Guid? RunId, Guid? DatasetId,
     /// <summary>The one string that identifies the target (what comments on the same thing share).</summary>
     public string Key => Kind switch
     {
-        "run" => $"run:{RunId:N}",
+        "run" => RunKey(RunId!.Value),
         "unit" => $"unit:{RunId:N}:{Unit}",
-        "caption" => $"caption:{RunId:N}:{Unit}",
+        "caption" => CaptionKey(RunId!.Value, Unit!.Value),
         "point" => string.Create(CultureInfo.InvariantCulture, $"point:{Space}:{X:0.0}:{Y:0.0}:{Z:0.0}:{RadiusMm:0.0}"),
         "region" => RegionKey(AtlasFileId!.Value, Index!.Value),
         "stimulus" => $"stimulus:{DatasetId:N}:{Index}",
@@ -41,6 +41,12 @@ public sealed record AnnotationTarget(string Kind, Guid? RunId, Guid? DatasetId,
         // Parse admits only the kinds above.
         _ => Kind,
     };
+
+    /// <summary>The key of a run's own discussion.</summary>
+    public static string RunKey(Guid runId) => $"run:{runId:N}";
+
+    /// <summary>The key of the discussion of a unit's caption in a voxel-captions run (caption reviews use it too).</summary>
+    public static string CaptionKey(Guid captionRunId, int unit) => $"caption:{captionRunId:N}:{unit}";
 
     /// <summary>The key of an atlas region's discussion.</summary>
     public static string RegionKey(Guid atlasFileId, int value) => $"region:{atlasFileId:N}:{value}";

@@ -78,7 +78,7 @@ public sealed class CaptionReviewService(
     }
 
     /// <summary>The annotation-target key of a caption (<c>caption:{runId:N}:{unit}</c>), which live events about it carry.</summary>
-    public static string TargetKey(Guid captionRunId, int unit) => $"caption:{captionRunId:N}:{unit}";
+    public static string TargetKey(Guid captionRunId, int unit) => Annotations.AnnotationTarget.CaptionKey(captionRunId, unit);
 
     /// <summary>The reviews of one caption (or of all, with <paramref name="unit"/> null).</summary>
     public async Task<IReadOnlyList<CaptionReviewView>> ListAsync(string userId, Guid captionRunId, int? unit = null, CancellationToken ct = default)
