@@ -34,8 +34,11 @@ public sealed class RunKindRegistry
     /// <summary>The kinds in name order.</summary>
     public IReadOnlyList<IRunKind> All => [.. _kinds.Values.OrderBy(k => k.Info.Name, StringComparer.Ordinal)];
 
-    /// <summary>The kinds that fit a response set (offered from a dataset), as people see them listed: by <see cref="RunKindInfo.Order"/>, then name.</summary>
-    public IReadOnlyList<IRunKind> ForResponseSets => [.. _kinds.Values.Where(k => k.Info.Input == RunInput.ResponseSet)
+    /// <summary>
+    /// The kinds offered from a dataset (they fit a response set or the dataset as a whole), as people see them listed:
+    /// by <see cref="RunKindInfo.Order"/>, then name.
+    /// </summary>
+    public IReadOnlyList<IRunKind> ForDatasets => [.. _kinds.Values.Where(k => k.Info.Input is RunInput.ResponseSet or RunInput.Dataset)
         .OrderBy(k => k.Info.Order).ThenBy(k => k.Info.Name, StringComparer.Ordinal)];
 
     /// <summary>The kinds' names in order.</summary>

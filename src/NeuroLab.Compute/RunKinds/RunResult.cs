@@ -25,6 +25,12 @@ public enum RunInput
 
     /// <summary>A finished run of another kind (captions of an encoding run): launched from that run's page.</summary>
     Run,
+
+    /// <summary>
+    /// A dataset as a whole (its RDMs, region time series, images, any response sets): offered on the new-run and
+    /// dataset pages like <see cref="ResponseSet"/> kinds, but a dataset without response sets fits too.
+    /// </summary>
+    Dataset,
 }
 
 /// <summary>What a kind is, for people and for the pages: its name, label, description, input and artifacts.</summary>

@@ -122,7 +122,7 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
     }
 
     /// <summary>
-    /// The kinds that fit a response set of a dataset (Viewers and up may ask): each with the parameters a new run
+    /// The kinds that fit a response set of a dataset, or the dataset as a whole (Viewers and up may ask): each with the parameters a new run
     /// starts from (its defaults for this data) and what its validation finds wrong with them — empty when it fits, so
     /// the form offers it and the first START works. Nothing is queued. Another workspace's dataset or set is "not found".
     /// </summary>
@@ -139,14 +139,14 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
                 : await sets.OrderBy(r => r.Name).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct) ?? Guid.Empty;
         }
         var fits = new List<RunKindFit>();
-        foreach (var kind in kinds.ForResponseSets)
+        foreach (var kind in kinds.ForDatasets)
         {
-            if (setId == Guid.Empty)
+            if (setId == Guid.Empty && kind.Info.Input == RunInput.ResponseSet)
             {
                 fits.Add(new RunKindFit(kind, null, ["The dataset has no response set to fit."]));
                 continue;
             }
-            var defaults = await kind.DefaultsAsync(new RunDefaultsRequest(datasetId, setId), ct);
+            var defaults = await kind.DefaultsAsync(new RunDefaultsRequest(datasetId, setId == Guid.Empty ? null : setId), ct);
             var problems = await kind.ValidateAsync(new RunSubmission(workspaceId, datasetId, kind.Info.Name, kind.Serialize(defaults), userId), ct);
             fits.Add(new RunKindFit(kind, defaults, problems));
         }
