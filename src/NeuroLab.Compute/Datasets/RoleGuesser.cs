@@ -20,6 +20,8 @@ public static class RoleGuesser
             "image" => FileRole.StimulusImages,
             "gifti" when name.Contains("curv", StringComparison.Ordinal) || name.Contains("sulc", StringComparison.Ordinal) || name.Contains("thick", StringComparison.Ordinal) => FileRole.SurfaceData,
             "gifti" => FileRole.Surface,
+            "npy" or "mat" or "npz" when name.Contains("rdm", StringComparison.Ordinal) && (name.Contains("model", StringComparison.Ordinal) || name.Contains("categor", StringComparison.Ordinal)) => FileRole.ModelRdm,
+            "npy" or "mat" or "npz" when name.Contains("rdm", StringComparison.Ordinal) => FileRole.BrainRdm,
             "npy" or "mat" or "matrix" or "npz" when name.Contains("feature", StringComparison.Ordinal) => FileRole.Features,
             "npy" or "mat" or "matrix" or "npz" when name.Contains("trial", StringComparison.Ordinal) || name.Contains("big", StringComparison.Ordinal) => FileRole.Trials,
             "npy" or "mat" or "matrix" or "npz" when name.Contains("stim", StringComparison.Ordinal) || name.Contains("input", StringComparison.Ordinal) || name.Contains("scene", StringComparison.Ordinal) => FileRole.StimulusImages,

@@ -34,6 +34,7 @@ public static class RoleRules
             FileRole.Trials when f == "npy" && rank != 3 => $"repeated trials must be a 3-D array [repeats, stimuli, units] aligned with the responses, this array is {Shape(inspection)}.",
             FileRole.Trials when f != "npy" => $"repeated trials must be a 3-D .npy array [repeats, stimuli, units], this is {Describe(inspection)}.",
             FileRole.StimulusTable when f is not ("text" or "events-tsv" or "mat") => $"a stimulus table must be a TSV/CSV with a header (name, label, caption), this is {Describe(inspection)}.",
+            FileRole.BrainRdm or FileRole.ModelRdm when f is not ("mat" or "npy" or "npz") => $"RDMs must be a .mat file (struct array with an RDM field, or square matrices) or .npy/.npz arrays [n, n], [subjects, n, n] or condensed vectors, this is {Describe(inspection)}.",
             FileRole.Surface or FileRole.SurfaceData when f != "gifti" => $"surfaces must be GIFTI files, this is {Describe(inspection)}.",
             _ => null,
         };

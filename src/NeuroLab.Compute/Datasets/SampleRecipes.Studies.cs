@@ -116,6 +116,7 @@ public static partial class SampleRecipes
                 }
             }
         }
+        CheckRdms(context, derived);
         return derived;
     }
 

@@ -47,6 +47,7 @@ public static partial class SampleRecipes
         await AddTrialsAsync(context, derived);
         AddAtlasRegions(context, derived);
         await AddGlmAsync(context, derived);
+        CheckRdms(context, derived);
         return derived;
     }
 

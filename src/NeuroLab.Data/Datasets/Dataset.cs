@@ -108,6 +108,15 @@ public enum FileRole
 
     /// <summary>A TorchScript image model (torch.jit.save archive) whose layers become a feature space.</summary>
     Model,
+
+    /// <summary>
+    /// Measured representational dissimilarity matrices (one region; several subjects/sessions) in stimulus order:
+    /// .mat struct arrays with an RDM field, or .npy/.npz [n, n], [subjects, n, n] or condensed vectors.
+    /// </summary>
+    BrainRdm,
+
+    /// <summary>Model or hypothesis RDMs (categories, earlier models) in stimulus order, same formats as <see cref="BrainRdm"/>.</summary>
+    ModelRdm,
 }
 
 /// <summary>One file of a dataset, with what its reader found in it.</summary>
