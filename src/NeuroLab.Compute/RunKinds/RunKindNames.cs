@@ -27,6 +27,9 @@ public static class RunKindNames
     /// <summary>Decodes an embedding (and a pixel guess) and has an external generative service draw the images.</summary>
     public const string ReconstructionGenerative = "reconstruction-generative";
 
+    /// <summary>Representational similarity analysis: brain RDMs against model RDMs, noise ceiling, bootstrap, tRSA.</summary>
+    public const string Rsa = "rsa";
+
     /// <summary>Natural-language captions of what each well-predicted unit of an encoding-ridge run prefers.</summary>
     public const string VoxelCaptions = "voxel-captions";
 }
