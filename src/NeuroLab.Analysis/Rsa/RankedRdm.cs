@@ -80,4 +80,27 @@ internal sealed class RankedRdm
         }
         return key + 1;
     }
+
+    /// <summary>Average ranks (1-based, ties share their mean rank, as scipy <c>rankdata</c>) of the non-NaN values; NaN stays NaN.</summary>
+    public static double[] AverageRanks(double[] values)
+    {
+        var keys = new int[values.Length];
+        int keyCount = DenseKeys(values, keys);
+        var count = new int[keyCount];
+        foreach (int key in keys)
+        {
+            if (key >= 0)
+            {
+                count[key]++;
+            }
+        }
+        var rankOfKey = new double[keyCount];
+        double running = 0;
+        for (int key = 0; key < keyCount; key++)
+        {
+            rankOfKey[key] = running + ((count[key] + 1) / 2.0);
+            running += count[key];
+        }
+        return [.. keys.Select(key => key >= 0 ? rankOfKey[key] : double.NaN)];
+    }
 }
