@@ -269,6 +269,19 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
         return arrays;
     }
 
+    /// <summary>Reads a text artifact (CSV, JSON) by name, up to <paramref name="maxBytes"/>; null when the run has no such artifact or it is larger.</summary>
+    public async Task<string?> ReadTextArtifactAsync(string userId, Guid runId, string name, long maxBytes = 16 << 20, CancellationToken ct = default)
+    {
+        var artifact = (await ArtifactsAsync(userId, runId, ct)).FirstOrDefault(a => a.Name == name);
+        if (artifact is null || artifact.SizeBytes > maxBytes)
+        {
+            return null;
+        }
+        await using var stream = store.OpenRead(artifact.Sha256);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync(ct);
+    }
+
     /// <summary>True when the user may watch the run (hub joins).</summary>
     public async Task<bool> CanWatchRunAsync(string userId, Guid runId, CancellationToken ct = default)
     {

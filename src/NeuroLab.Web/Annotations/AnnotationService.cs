@@ -358,10 +358,17 @@ public sealed partial class AnnotationService(
                 }
                 break;
             case "rdmCell":
-                // RSA runs land with issue 14; until a kind writes an RDM there is no cell to discuss.
-                if (!run!.Kind.StartsWith("rsa", StringComparison.Ordinal))
+                if (run!.Kind != RunKindNames.Rsa)
                 {
-                    throw new ArgumentException($"Run {run.Id} is a {run.Kind} run; RDM cells belong to RSA runs.");
+                    throw new ArgumentException($"Run {run.Id} is a {run.Kind} run; RDM cells belong to {RunKindNames.Rsa} runs.");
+                }
+                if (!kinds.TryGet(run.Kind, out var rsa) || rsa.ReadSummary(run.SummaryJson) is not NeuroLab.Compute.RunKinds.Rsa.RsaSummary { Stimuli: > 0 } rdms)
+                {
+                    throw new ArgumentException($"Run {run.Id} has no RDMs yet (a finished rsa run has).");
+                }
+                if (target.Row >= rdms.Stimuli || target.Col >= rdms.Stimuli)
+                {
+                    throw new ArgumentException($"The RDMs of run {run.Id} are {rdms.Stimuli} x {rdms.Stimuli} (rows and columns 0-{rdms.Stimuli - 1}); got ({target.Row}, {target.Col}).");
                 }
                 break;
             case "region":
