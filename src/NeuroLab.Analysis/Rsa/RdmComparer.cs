@@ -12,6 +12,8 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
     private int[] _countA = [], _countB = [], _order = [], _filtered = [], _y = [], _tmp = [];
     private double[] _rankOfKey = [], _dataRanks = [], _modelRanks = [], _scratchX = [], _scratchY = [];
     private double[] _dataCentred = [], _dataWhite = [], _cgR = [], _cgP = [], _cgAp = [], _rowSum = [], _modelWhite = [];
+    private int[] _xSorted = [], _xFiltered = [];
+    private bool _xSortedValid;
     private int _dataOrderLength, _dataLength, _dataValid;
     private double _dataRankSs;
 
@@ -40,6 +42,7 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
         if (_y.Length < m && Method == RdmComparisonMethod.KendallTauA)
         {
             _order = new int[m]; _filtered = new int[m]; _y = new int[m]; _tmp = new int[m];
+            _xSorted = new int[m]; _xFiltered = new int[m];
         }
         if (_dataRanks.Length < m && Method is RdmComparisonMethod.Spearman or RdmComparisonMethod.WhitenedPearson)
         {
@@ -66,6 +69,7 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
                 break;
             case RdmComparisonMethod.KendallTauA:
                 _dataOrderLength = OrderByKey(data.Keys!, data.KeyCount, _order);
+                _xSortedValid = false;
                 break;
             case RdmComparisonMethod.WhitenedPearson:
                 Centre(data.Values, null, _dataCentred);
@@ -279,14 +283,31 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
             return double.NaN;
         }
         long xTies = 0, bothTies = 0, yTies = 0;
-        Array.Clear(_countA, 0, model.KeyCount);
+        if (order == _order)
+        {
+            // The data's keys in sorted order, read sequentially for every model (the gathers are the costly part).
+            if (!_xSortedValid)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    _xSorted[i] = xKeys[order[i]];
+                }
+                _xSortedValid = true;
+            }
+        }
+        else
+        {
+            for (int i = 0; i < count; i++)
+            {
+                _xFiltered[i] = xKeys[order[i]];
+            }
+        }
+        int[] xs = order == _order ? _xSorted : _xFiltered;
         int start = 0;
         for (int i = 0; i < count; i++)
         {
-            int y = yKeys[order[i]];
-            _y[i] = y;
-            _countA[y]++;
-            if (i == count - 1 || xKeys[order[i + 1]] != xKeys[order[i]])
+            _y[i] = yKeys[order[i]];
+            if (i == count - 1 || xs[i + 1] != xs[i])
             {
                 int len = i + 1 - start;
                 if (len > 1)
@@ -300,30 +321,13 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
                     {
                         Array.Sort(_y, start, len);
                     }
-                    int run = 1;
-                    for (int j = start + 1; j <= i; j++)
-                    {
-                        if (_y[j] == _y[j - 1])
-                        {
-                            run++;
-                        }
-                        else
-                        {
-                            bothTies += (long)run * (run - 1) / 2;
-                            run = 1;
-                        }
-                    }
-                    bothTies += (long)run * (run - 1) / 2;
+                    bothTies += TiedPairs(_y, start, len);
                 }
                 start = i + 1;
             }
         }
-        for (int key = 0; key < model.KeyCount; key++)
-        {
-            long c = _countA[key];
-            yTies += c * (c - 1) / 2;
-        }
         long swaps = CountInversions(_y, _tmp, count);
+        yTies = TiedPairs(_y, 0, count); // sorted now
         double total = (double)count * (count - 1) / 2;
         return (total - xTies - yTies + bothTies - (2.0 * swaps)) / total;
     }
@@ -383,6 +387,25 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
             }
         }
         return inversions;
+    }
+
+    /// <summary>Pairs of equal values in a sorted segment.</summary>
+    private static long TiedPairs(int[] a, int start, int length)
+    {
+        long pairs = 0, run = 1;
+        for (int j = start + 1; j < start + length; j++)
+        {
+            if (a[j] == a[j - 1])
+            {
+                run++;
+            }
+            else
+            {
+                pairs += run * (run - 1) / 2;
+                run = 1;
+            }
+        }
+        return pairs + (run * (run - 1) / 2);
     }
 
     private static void InsertionSort(int[] a, int start, int length)
