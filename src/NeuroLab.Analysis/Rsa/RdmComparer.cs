@@ -12,7 +12,10 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
     private int[] _countA = [], _countB = [], _order = [], _filtered = [], _y = [], _tmp = [];
     private double[] _rankOfKey = [], _dataRanks = [], _modelRanks = [], _scratchX = [], _scratchY = [];
     private double[] _dataCentred = [], _dataWhite = [], _cgR = [], _cgP = [], _cgAp = [], _rowSum = [], _modelWhite = [];
-    private int _dataOrderLength;
+    private int[] _xSorted = [], _xFiltered = [];
+    private bool _xSortedValid;
+    private int _dataOrderLength, _dataLength, _dataValid;
+    private double _dataRankSs;
 
     public RdmComparisonMethod Method { get; } = method;
 
@@ -20,6 +23,7 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
     {
         int m = data.Length;
         Ensure(m, Math.Max(data.KeyCount, models.Count == 0 ? 0 : models.Max(x => x.KeyCount)));
+        _dataLength = m;
         PrepareData(data);
         for (int i = 0; i < models.Count; i++)
         {
@@ -34,12 +38,20 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
 
     private void Ensure(int m, int keys)
     {
-        if (_dataRanks.Length < m)
+        // Only the buffers the method uses: at n = 1,750 each array of m entries is 12 MB.
+        if (_y.Length < m && Method == RdmComparisonMethod.KendallTauA)
         {
             _order = new int[m]; _filtered = new int[m]; _y = new int[m]; _tmp = new int[m];
-            _dataRanks = new double[m]; _modelRanks = new double[m]; _scratchX = new double[m]; _scratchY = new double[m];
-            _dataCentred = new double[m]; _dataWhite = new double[m]; _cgR = new double[m]; _cgP = new double[m];
-            _cgAp = new double[m]; _modelWhite = new double[m];
+            _xSorted = new int[m]; _xFiltered = new int[m];
+        }
+        if (_dataRanks.Length < m && Method is RdmComparisonMethod.Spearman or RdmComparisonMethod.WhitenedPearson)
+        {
+            _dataRanks = new double[m]; _modelRanks = new double[m]; _scratchX = new double[m];
+        }
+        if (_dataCentred.Length < m && Method == RdmComparisonMethod.WhitenedPearson)
+        {
+            _scratchY = new double[m]; _dataCentred = new double[m]; _dataWhite = new double[m]; _cgR = new double[m];
+            _cgP = new double[m]; _cgAp = new double[m]; _modelWhite = new double[m];
         }
         if (_countA.Length < keys)
         {
@@ -53,9 +65,11 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
         {
             case RdmComparisonMethod.Spearman:
                 AverageRanks(data.Keys!, data.KeyCount, null, _dataRanks);
+                CentreRanks();
                 break;
             case RdmComparisonMethod.KendallTauA:
                 _dataOrderLength = OrderByKey(data.Keys!, data.KeyCount, _order);
+                _xSortedValid = false;
                 break;
             case RdmComparisonMethod.WhitenedPearson:
                 Centre(data.Values, null, _dataCentred);
@@ -73,14 +87,13 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
         switch (Method)
         {
             case RdmComparisonMethod.Spearman:
-                var xr = _dataRanks;
-                if (!covers)
+                if (covers)
                 {
-                    AverageRanks(data.Keys!, data.KeyCount, model.Keys, _scratchX);
-                    xr = _scratchX;
+                    return SpearmanOnDataEntries(data.Keys!, model.Keys!, model.KeyCount);
                 }
+                AverageRanks(data.Keys!, data.KeyCount, model.Keys, _scratchX);
                 AverageRanks(model.Keys!, model.KeyCount, data.Keys, _modelRanks);
-                return Pearson(xr, _modelRanks);
+                return Pearson(_scratchX, _modelRanks);
             case RdmComparisonMethod.KendallTauA:
                 return TauA(data, model, covers);
             case RdmComparisonMethod.Pearson:
@@ -105,6 +118,70 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
             default:
                 throw new ArgumentOutOfRangeException(nameof(Method), Method, "Unknown RDM comparison method.");
         }
+    }
+
+    /// <summary>The data's average ranks minus their mean (NaN where missing), and their sum of squares.</summary>
+    private void CentreRanks()
+    {
+        int valid = 0;
+        double ss = 0;
+        int m = _dataLength;
+        for (int k = 0; k < m; k++)
+        {
+            if (!double.IsNaN(_dataRanks[k]))
+            {
+                valid++;
+            }
+        }
+        double mean = (valid + 1) / 2.0;
+        for (int k = 0; k < m; k++)
+        {
+            double d = _dataRanks[k] - mean;
+            _dataRanks[k] = d;
+            if (!double.IsNaN(d))
+            {
+                ss += d * d;
+            }
+        }
+        _dataValid = valid;
+        _dataRankSs = ss;
+    }
+
+    /// <summary>
+    /// Spearman's r on the data's entries when the model has all of them: with the data's centred ranks cached,
+    /// <c>r = sum (rx - mean) ry / sqrt(Sxx Syy)</c>, and the model's rank sum of squares follows from its tie counts,
+    /// <c>Syy = (M^3 - M - sum_t (t^3 - t)) / 12</c>; one counting pass and one product pass over the entries.
+    /// </summary>
+    private double SpearmanOnDataEntries(int[] dataKeys, int[] modelKeys, int modelKeyCount)
+    {
+        Array.Clear(_countA, 0, modelKeyCount);
+        int m = _dataLength;
+        for (int k = 0; k < m; k++)
+        {
+            if (dataKeys[k] >= 0)
+            {
+                _countA[modelKeys[k]]++;
+            }
+        }
+        double running = 0, ties = 0;
+        for (int key = 0; key < modelKeyCount; key++)
+        {
+            double c = _countA[key];
+            _rankOfKey[key] = running + ((c + 1) / 2.0);
+            running += c;
+            ties += (c * c * c) - c;
+        }
+        double valid = _dataValid;
+        double syy = ((valid * valid * valid) - valid - ties) / 12;
+        double sxy = 0;
+        for (int k = 0; k < m; k++)
+        {
+            if (dataKeys[k] >= 0)
+            {
+                sxy += _dataRanks[k] * _rankOfKey[modelKeys[k]];
+            }
+        }
+        return _dataValid < 2 ? double.NaN : sxy / Math.Sqrt(_dataRankSs * syy);
     }
 
     /// <summary>True when the model has a value wherever the data has one, so the data's cached preparation applies.</summary>
@@ -206,44 +283,51 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
             return double.NaN;
         }
         long xTies = 0, bothTies = 0, yTies = 0;
-        Array.Clear(_countA, 0, model.KeyCount);
+        if (order == _order)
+        {
+            // The data's keys in sorted order, read sequentially for every model (the gathers are the costly part).
+            if (!_xSortedValid)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    _xSorted[i] = xKeys[order[i]];
+                }
+                _xSortedValid = true;
+            }
+        }
+        else
+        {
+            for (int i = 0; i < count; i++)
+            {
+                _xFiltered[i] = xKeys[order[i]];
+            }
+        }
+        int[] xs = order == _order ? _xSorted : _xFiltered;
         int start = 0;
         for (int i = 0; i < count; i++)
         {
-            int y = yKeys[order[i]];
-            _y[i] = y;
-            _countA[y]++;
-            if (i == count - 1 || xKeys[order[i + 1]] != xKeys[order[i]])
+            _y[i] = yKeys[order[i]];
+            if (i == count - 1 || xs[i + 1] != xs[i])
             {
                 int len = i + 1 - start;
                 if (len > 1)
                 {
                     xTies += (long)len * (len - 1) / 2;
-                    Array.Sort(_y, start, len);
-                    int run = 1;
-                    for (int j = start + 1; j <= i; j++)
+                    if (len <= 8)
                     {
-                        if (_y[j] == _y[j - 1])
-                        {
-                            run++;
-                        }
-                        else
-                        {
-                            bothTies += (long)run * (run - 1) / 2;
-                            run = 1;
-                        }
+                        InsertionSort(_y, start, len);
                     }
-                    bothTies += (long)run * (run - 1) / 2;
+                    else
+                    {
+                        Array.Sort(_y, start, len);
+                    }
+                    bothTies += TiedPairs(_y, start, len);
                 }
                 start = i + 1;
             }
         }
-        for (int key = 0; key < model.KeyCount; key++)
-        {
-            long c = _countA[key];
-            yTies += c * (c - 1) / 2;
-        }
         long swaps = CountInversions(_y, _tmp, count);
+        yTies = TiedPairs(_y, 0, count); // sorted now
         double total = (double)count * (count - 1) / 2;
         return (total - xTies - yTies + bothTies - (2.0 * swaps)) / total;
     }
@@ -251,8 +335,25 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
     /// <summary>Pairs i &lt; j with a[i] &gt; a[j], by bottom-up merge sort (sorts <paramref name="a"/>).</summary>
     internal static long CountInversions(int[] a, int[] tmp, int n)
     {
+        // Runs of 16 by insertion sort (each shift past a greater element is one inversion), then merges.
+        const int Run = 16;
         long inversions = 0;
-        for (int width = 1; width < n; width *= 2)
+        for (int lo = 0; lo < n; lo += Run)
+        {
+            int hi = Math.Min(lo + Run, n);
+            for (int i = lo + 1; i < hi; i++)
+            {
+                int v = a[i], j = i - 1;
+                while (j >= lo && a[j] > v)
+                {
+                    a[j + 1] = a[j];
+                    j--;
+                }
+                inversions += i - 1 - j;
+                a[j + 1] = v;
+            }
+        }
+        for (int width = Run; width < n; width *= 2)
         {
             for (int lo = 0; lo < n - width; lo += 2 * width)
             {
@@ -286,6 +387,39 @@ internal sealed class RdmComparer(RdmComparisonMethod method)
             }
         }
         return inversions;
+    }
+
+    /// <summary>Pairs of equal values in a sorted segment.</summary>
+    private static long TiedPairs(int[] a, int start, int length)
+    {
+        long pairs = 0, run = 1;
+        for (int j = start + 1; j < start + length; j++)
+        {
+            if (a[j] == a[j - 1])
+            {
+                run++;
+            }
+            else
+            {
+                pairs += run * (run - 1) / 2;
+                run = 1;
+            }
+        }
+        return pairs + (run * (run - 1) / 2);
+    }
+
+    private static void InsertionSort(int[] a, int start, int length)
+    {
+        for (int i = start + 1; i < start + length; i++)
+        {
+            int v = a[i], j = i - 1;
+            while (j >= start && a[j] > v)
+            {
+                a[j + 1] = a[j];
+                j--;
+            }
+            a[j + 1] = v;
+        }
     }
 
     /// <summary>Pearson r over the entries where both are not NaN (two-pass, centred sums).</summary>

@@ -49,6 +49,9 @@ internal sealed class Resampler
             {
                 _stimuli[a] = (int)(rng.Next() % (ulong)_n);
             }
+            // Condition order does not change any comparison (all are invariant to relabelling the conditions), and a
+            // sorted sample makes the gather below walk each original row forwards instead of jumping around.
+            Array.Sort(_stimuli);
             RsaInference.ResampleIndex(_stimuli, _n, _map);
         }
         for (int t = 0; t < _s; t++)

@@ -105,7 +105,7 @@ public static class RsaInference
         var estimates = new double[resamples * k];
         var ceilingDraws = ceiling is null ? null : new double[resamples * 2];
         int done = 0, reported = 0;
-        Parallel.For(0, resamples, new ParallelOptions { CancellationToken = ct },
+        Parallel.For(0, resamples, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount },
             () => new Resampler(n, k, s, method, rankOnly),
             (b, _, w) =>
             {

@@ -70,6 +70,24 @@ public class RsaInferenceTests
         Assert.Equal(1.0, progress.Max());
     }
 
+    [Theory]
+    [InlineData(RdmComparisonMethod.Pearson)]
+    [InlineData(RdmComparisonMethod.Cosine)]
+    [InlineData(RdmComparisonMethod.WhitenedPearson)]
+    public void Bootstrap_BothWithValueMethods_FiniteIntervalsAroundValues(RdmComparisonMethod method)
+    {
+        var rng = new Random(11);
+        var truth = Enumerable.Range(0, Rdm.Size(10)).Select(_ => rng.NextDouble()).ToArray();
+        var subjects = Enumerable.Range(0, 4).Select(_ => truth.Select(v => v + (0.2 * rng.NextDouble())).ToArray()).ToArray();
+        double[][] models = [truth, [.. truth.Select(_ => rng.NextDouble())]];
+        var result = RsaInference.Bootstrap(models, subjects, method, BootstrapOver.Both, 100, 3);
+        Assert.Equal(RdmComparison.Compare(models, Rdm.Mean(subjects), method), result.Models.Select(m => m.Value));
+        Assert.All(result.Models, m => Assert.True(double.IsFinite(m.CiLow) && m.CiLow <= m.CiHigh));
+        Assert.InRange(result.Models[0].Value, result.Models[0].CiLow, result.Models[0].CiHigh);
+        Assert.True(result.Pairwise[0].Difference > 0);
+        Assert.NotNull(result.CeilingUpper);
+    }
+
     [Fact]
     public void Bootstrap_SubjectsWithOneSubject_Throws() =>
         Assert.Throws<ArgumentException>(() => RsaInference.Bootstrap(K92Models, [K92Subjects[0]], RdmComparisonMethod.Pearson, BootstrapOver.Subjects, 10, 1));
