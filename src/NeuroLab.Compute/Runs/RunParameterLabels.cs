@@ -43,6 +43,17 @@ public static partial class RunParameterLabels
             ("none", "None (pixel MSE only)"), ("resnet18:stem", "ResNet-18 (ImageNet) stem"), ("resnet18:layer1", "ResNet-18 (ImageNet) layer1"), ("resnet18:layer2", "ResNet-18 (ImageNet) layer2")),
         ["featureLossWeight"] = E("Feature loss weight"),
         ["featureLossSize"] = E("Feature loss image side (px)"),
+        ["brainRdms"] = E("Use the imported brain RDMs"),
+        ["responseSetIds"] = E("Response sets as brain RDMs"),
+        ["distance"] = E("Pattern distance", ("correlation", "Correlation distance (1 - r)"), ("euclidean", "Euclidean"), ("crossnobis", "Crossnobis (cross-validated over repeats)")),
+        ["modelRdms"] = E("Use the imported model RDMs"),
+        ["methods"] = E("RDM comparisons", ("kendall-tau-a", "Kendall tau-a"), ("spearman", "Spearman"), ("pearson", "Pearson"), ("cosine", "Cosine"), ("whitened-pearson", "Whitened Pearson")),
+        ["bootstrap"] = E("Bootstrap", ("auto", "Subjects and stimuli (stimuli with one subject)"), ("stimuli", "Stimuli"), ("subjects", "Subjects"), ("both", "Subjects and stimuli"), ("none", "None")),
+        ["resamples"] = E("Bootstrap resamples"),
+        ["trsaLower"] = E("tRSA lower threshold"),
+        ["trsaUpper"] = E("tRSA upper threshold"),
+        ["geodesic"] = E("tRSA geodesic"),
+        ["cka"] = E("CKA between patterns"),
     };
 
     /// <summary>The form's label of a parameter (the name itself when the form has none).</summary>

@@ -360,7 +360,7 @@ public sealed partial class AnnotationService(
             case "rdmCell":
                 if (run!.Kind != RunKindNames.Rsa)
                 {
-                    throw new ArgumentException($"Run {run.Id} is a {run.Kind} run; RDM cells belong to {RunKindNames.Rsa} runs.");
+                    throw new ArgumentException($"Run {run.Id} is a {run.Kind} run; RDM cells belong to RSA runs (kind {RunKindNames.Rsa}).");
                 }
                 if (!kinds.TryGet(run.Kind, out var rsa) || rsa.ReadSummary(run.SummaryJson) is not NeuroLab.Compute.RunKinds.Rsa.RsaSummary { Stimuli: > 0 } rdms)
                 {

@@ -24,7 +24,9 @@ public sealed class RunKindContractTests
 
         var kinds = provider.GetRequiredService<RunKindRegistry>();
 
-        Assert.Equal([RunKindNames.EncodingHierarchy, RunKindNames.EncodingReadout, RunKindNames.EncodingRidge, RunKindNames.ReconstructionDecoder, RunKindNames.ReconstructionFeatures, RunKindNames.ReconstructionGenerative, RunKindNames.ReconstructionRidge, RunKindNames.VoxelCaptions], kinds.Names);
+        // Every name spelled in RunKindNames is registered, and nothing else (the registry lists them in name order).
+        Assert.Equal(typeof(RunKindNames).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).Order(StringComparer.Ordinal), kinds.Names);
+        Assert.Contains(RunKindNames.Rsa, kinds.Names);
         Assert.Equal(typeof(EncodingRidgeParameters), kinds.Get(RunKindNames.EncodingRidge).ParametersType);
         Assert.Equal(typeof(EncodingReadoutSummary), kinds.Get(RunKindNames.EncodingReadout).SummaryType);
         Assert.Equal(RunInput.Run, kinds.Get(RunKindNames.VoxelCaptions).Info.Input);
