@@ -20,6 +20,7 @@ public static class RoleGuesser
             "image" => FileRole.StimulusImages,
             "gifti" when name.Contains("curv", StringComparison.Ordinal) || name.Contains("sulc", StringComparison.Ordinal) || name.Contains("thick", StringComparison.Ordinal) => FileRole.SurfaceData,
             "gifti" => FileRole.Surface,
+            "matrix" when name.EndsWith(".1d", StringComparison.Ordinal) || name.EndsWith(".1d.gz", StringComparison.Ordinal) || name.Contains("rois", StringComparison.Ordinal) || name.Contains("timeseries", StringComparison.Ordinal) => FileRole.RegionTimeSeries,
             "npy" or "mat" or "matrix" or "npz" when name.Contains("feature", StringComparison.Ordinal) => FileRole.Features,
             "npy" or "mat" or "matrix" or "npz" when name.Contains("trial", StringComparison.Ordinal) || name.Contains("big", StringComparison.Ordinal) => FileRole.Trials,
             "npy" or "mat" or "matrix" or "npz" when name.Contains("stim", StringComparison.Ordinal) || name.Contains("input", StringComparison.Ordinal) || name.Contains("scene", StringComparison.Ordinal) => FileRole.StimulusImages,

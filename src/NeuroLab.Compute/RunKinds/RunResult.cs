@@ -25,6 +25,8 @@ public enum RunInput
 
     /// <summary>A finished run of another kind (captions of an encoding run): launched from that run's page.</summary>
     Run,
+    /// <summary>The dataset's files themselves (region time series for networks): offered on the new-run page without a response set.</summary>
+    Dataset,
 }
 
 /// <summary>What a kind is, for people and for the pages: its name, label, description, input and artifacts.</summary>

@@ -108,6 +108,12 @@ public enum FileRole
 
     /// <summary>A TorchScript image model (torch.jit.save archive) whose layers become a feature space.</summary>
     Model,
+
+    /// <summary>
+    /// One subject's region time series: a numeric table [time points, regions] with a header of region ids (e.g. the
+    /// ABIDE Preprocessed <c>.1D</c> files), the input of functional-connectivity networks.
+    /// </summary>
+    RegionTimeSeries,
 }
 
 /// <summary>One file of a dataset, with what its reader found in it.</summary>
