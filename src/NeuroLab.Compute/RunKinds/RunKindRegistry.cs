@@ -38,6 +38,13 @@ public sealed class RunKindRegistry
     public IReadOnlyList<IRunKind> ForResponseSets => [.. _kinds.Values.Where(k => k.Info.Input == RunInput.ResponseSet)
         .OrderBy(k => k.Info.Order).ThenBy(k => k.Info.Name, StringComparer.Ordinal)];
 
+    /// <summary>
+    /// The kinds a person starts from a dataset, as listed: those that fit a response set and those that read the
+    /// dataset's files (<see cref="RunInput.Dataset"/>).
+    /// </summary>
+    public IReadOnlyList<IRunKind> ForDatasets => [.. _kinds.Values.Where(k => k.Info.Input is RunInput.ResponseSet or RunInput.Dataset)
+        .OrderBy(k => k.Info.Order).ThenBy(k => k.Info.Name, StringComparer.Ordinal)];
+
     /// <summary>The kinds' names in order.</summary>
     public IReadOnlyList<string> Names => [.. All.Select(k => k.Info.Name)];
 

@@ -122,7 +122,7 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
     }
 
     /// <summary>
-    /// The kinds that fit a response set of a dataset (Viewers and up may ask): each with the parameters a new run
+    /// The kinds that fit a response set of a dataset, or the dataset's own files (Viewers and up may ask): each with the parameters a new run
     /// starts from (its defaults for this data) and what its validation finds wrong with them — empty when it fits, so
     /// the form offers it and the first START works. Nothing is queued. Another workspace's dataset or set is "not found".
     /// </summary>
@@ -139,8 +139,15 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
                 : await sets.OrderBy(r => r.Name).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct) ?? Guid.Empty;
         }
         var fits = new List<RunKindFit>();
-        foreach (var kind in kinds.ForResponseSets)
+        foreach (var kind in kinds.ForDatasets)
         {
+            if (kind.Info.Input == RunInput.Dataset)
+            {
+                // Kinds that read the dataset's files need no response set.
+                var own = await kind.DefaultsAsync(new RunDefaultsRequest(datasetId, null), ct);
+                fits.Add(new RunKindFit(kind, own, await kind.ValidateAsync(new RunSubmission(workspaceId, datasetId, kind.Info.Name, kind.Serialize(own), userId), ct)));
+                continue;
+            }
             if (setId == Guid.Empty)
             {
                 fits.Add(new RunKindFit(kind, null, ["The dataset has no response set to fit."]));

@@ -93,6 +93,7 @@ public static class HostingExtensions
         services.AddScoped<NeuroLab.Web.Annotations.AnnotationMarkers>();
         services.AddScoped<NeuroLab.Web.Reports.IRunReportDiscussion, NeuroLab.Web.Annotations.AnnotationReportDiscussion>();
         services.AddScoped<NeuroLab.Web.Reconstructions.ReconstructionGalleryService>();
+        services.AddScoped<NeuroLab.Web.Networks.NetworkViewService>();
         NeuroLab.Web.Reports.RunReportServiceCollectionExtensions.AddRunReports(services);
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
@@ -140,6 +141,7 @@ public static class HostingExtensions
         services.AddRunKindView(RunKindNames.ReconstructionFeatures, result: typeof(Components.Runs.Reconstructions.ReconstructionResultPanel));
         services.AddRunKindView(RunKindNames.ReconstructionDecoder, result: typeof(Components.Runs.Reconstructions.ReconstructionDecoderPanel));
         services.AddRunKindView(RunKindNames.ReconstructionGenerative, result: typeof(Components.Runs.Reconstructions.ReconstructionResultPanel));
+        services.AddRunKindView(RunKindNames.Networks, result: typeof(Components.Runs.NetworksResultPanel));
         // A chat model for voxel captions (composer = llm) only when an endpoint and a model are configured.
         var captions = configuration.GetSection("NeuroLab:Captions");
         if (!string.IsNullOrWhiteSpace(captions["ChatEndpoint"]) && !string.IsNullOrWhiteSpace(captions["ChatModel"]))

@@ -24,7 +24,7 @@ public sealed class RunKindContractTests
 
         var kinds = provider.GetRequiredService<RunKindRegistry>();
 
-        Assert.Equal([RunKindNames.EncodingHierarchy, RunKindNames.EncodingReadout, RunKindNames.EncodingRidge, RunKindNames.ReconstructionDecoder, RunKindNames.ReconstructionFeatures, RunKindNames.ReconstructionGenerative, RunKindNames.ReconstructionRidge, RunKindNames.VoxelCaptions], kinds.Names);
+        Assert.Equal([RunKindNames.EncodingHierarchy, RunKindNames.EncodingReadout, RunKindNames.EncodingRidge, RunKindNames.Networks, RunKindNames.ReconstructionDecoder, RunKindNames.ReconstructionFeatures, RunKindNames.ReconstructionGenerative, RunKindNames.ReconstructionRidge, RunKindNames.VoxelCaptions], kinds.Names);
         Assert.Equal(typeof(EncodingRidgeParameters), kinds.Get(RunKindNames.EncodingRidge).ParametersType);
         Assert.Equal(typeof(EncodingReadoutSummary), kinds.Get(RunKindNames.EncodingReadout).SummaryType);
         Assert.Equal(RunInput.Run, kinds.Get(RunKindNames.VoxelCaptions).Info.Input);

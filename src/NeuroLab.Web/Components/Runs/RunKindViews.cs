@@ -26,8 +26,8 @@ public sealed class RunKindViews(RunKindRegistry kinds, IEnumerable<RunKindView>
 
     public RunKindRegistry Kinds => kinds;
 
-    /// <summary>The kinds a person starts from a dataset (they fit a response set), as listed (<see cref="RunKindInfo.Order"/>).</summary>
-    public IReadOnlyList<IRunKind> ForDatasets => kinds.ForResponseSets;
+    /// <summary>The kinds a person starts from a dataset (they fit a response set or read its files), as listed (<see cref="RunKindInfo.Order"/>).</summary>
+    public IReadOnlyList<IRunKind> ForDatasets => kinds.ForDatasets;
 
     /// <summary>The parameter form of a kind (the generic one when it has none).</summary>
     public Type FormFor(string kind) => _views.GetValueOrDefault(kind)?.Form ?? typeof(GenericParametersForm);
