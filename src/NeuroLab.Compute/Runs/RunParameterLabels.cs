@@ -43,6 +43,12 @@ public static partial class RunParameterLabels
             ("none", "None (pixel MSE only)"), ("resnet18:stem", "ResNet-18 (ImageNet) stem"), ("resnet18:layer1", "ResNet-18 (ImageNet) layer1"), ("resnet18:layer2", "ResNet-18 (ImageNet) layer2")),
         ["featureLossWeight"] = E("Feature loss weight"),
         ["featureLossSize"] = E("Feature loss image side (px)"),
+        ["measure"] = E("Connectivity", [.. RunKinds.Networks.NetworksParameters.Measures]),
+        ["threshold"] = E("Threshold", [.. RunKinds.Networks.NetworksParameters.ThresholdModes]),
+        ["thresholdValue"] = E("Density or |z| threshold"),
+        ["weighted"] = E("Weighted edges"),
+        ["groups"] = E("Groups (one per subject)"),
+        ["windowStep"] = E("Window step (time points)"),
     };
 
     /// <summary>The form's label of a parameter (the name itself when the form has none).</summary>
