@@ -30,7 +30,8 @@ public sealed class NetworksTests(BrowserFixture fixture) : IClassFixture<Browse
         await Assertions.Expect(alice.Locator("[data-testid=networks-table]")).ToContainTextAsync("Pitt_0050003");
         await alice.Locator("[data-testid=networks-heatmap] .main-svg").First.WaitForAsync();
         await alice.Locator("[data-testid=circular-graph] .main-svg").First.WaitForAsync();
-        await Assertions.Expect(alice.Locator("[data-testid=networks-heatmap] .heatmaplayer image, [data-testid=networks-heatmap] .hm").First).ToBeAttachedAsync();
+        // Plotly draws a heatmap as one raster image; the graph's edges and regions are two scatter traces.
+        await Assertions.Expect(alice.Locator("[data-testid=networks-heatmap] image").First).ToBeAttachedAsync();
         await Assertions.Expect(alice.Locator("[data-testid=circular-graph] .scatterlayer .trace").Nth(1)).ToBeAttachedAsync();
         await Assertions.Expect(alice.Locator("[data-testid=networks-nodes]")).ToContainTextAsync("region");
         await alice.Locator("[data-testid=networks-difference-heatmap] .main-svg").First.WaitForAsync();
