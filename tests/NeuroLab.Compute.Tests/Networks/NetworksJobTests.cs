@@ -101,6 +101,16 @@ public sealed class NetworksJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Validate_WindowLongerThanHalfTheScan_SaysToLowerIt()
+    {
+        var abide = await AbideAsync();
+
+        var e = await Assert.ThrowsAsync<RunValidationException>(() => _h.Runs.SubmitAsync(_h.F.Alice, _h.F.WorkspaceId, abide, RunKindNames.Networks, JsonDocument.Parse("{\"window\":100}").RootElement));
+
+        Assert.StartsWith("window must leave two or more windows of each scan for the group comparison (the shortest scan has 176 time points)", Assert.Single(e.Problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_DatasetWithoutTimeSeries_SaysWhatIsMissing()
     {
         var digits = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "vangerven-digits");

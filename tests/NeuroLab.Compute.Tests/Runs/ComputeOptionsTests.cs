@@ -113,7 +113,7 @@ public sealed class ComputeOptionsTests : IAsyncLifetime
         Assert.Contains(services, d => d.ServiceType == typeof(NeuroLab.Compute.Events.IWorkspaceEventBus));
         Assert.Contains(services, d => d.ServiceType == typeof(IRunSignals) && d.ImplementationType == typeof(RunSignals));
         Assert.Contains(services, d => d.ServiceType == typeof(RunService));
-        Assert.Equal(8, services.Count(d => d.ServiceType == typeof(IRunKind)));
+        Assert.Equal(9, services.Count(d => d.ServiceType == typeof(IRunKind)));
         // The run queue, the run event dispatcher and the workspace event dispatcher.
         Assert.Equal(3, services.Count(d => d.ServiceType == typeof(IHostedService)));
     }

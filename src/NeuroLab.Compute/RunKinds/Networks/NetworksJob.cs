@@ -89,7 +89,22 @@ public sealed class NetworksJob(IDbContextFactory<NeuroLabDbContext> dbFactory, 
                 problems.Add("groups may name at most two groups (the comparison is between two).");
             }
         }
+        // Sliding windows are the samples when a group has one subject: each scan must give two windows or more.
+        var chosen = files.Where(f => p.Subjects is null || p.Subjects.Contains(RegionTimeSeriesFiles.SubjectOf(f.FileName).Subject, StringComparer.Ordinal)).ToList();
+        var groupOf = p.Groups is { } g && g.Length == chosen.Count ? g : [.. chosen.Select(f => SiteOrSubject(RegionTimeSeriesFiles.SubjectOf(f.FileName)))];
+        bool windows = groupOf.Distinct(StringComparer.Ordinal).Count() == 2 && groupOf.GroupBy(x => x, StringComparer.Ordinal).Any(x => x.Count() < 2);
+        if (windows && p.Permutations > 0 && chosen.Select(TimePointsOf).Where(t => t > 0).DefaultIfEmpty(int.MaxValue).Min() is var shortest
+            && shortest != int.MaxValue && (shortest - p.Window) / p.Step + 1 < 2)
+        {
+            problems.Add($"window must leave two or more windows of each scan for the group comparison (the shortest scan has {shortest} time points); lower window or windowStep.");
+        }
     }
+
+    private static string SiteOrSubject((string Subject, string Site) s) => s.Site.Length > 0 ? s.Site : s.Subject;
+
+    /// <summary>A time series file's rows as its import recorded them (0 when unknown).</summary>
+    private static int TimePointsOf(DatasetFile file) =>
+        file.ShapeJson is { } json && System.Text.Json.JsonSerializer.Deserialize<long[]>(json) is [var rows, ..] ? (int)rows : 0;
 
     public async Task<NetworksSummary> ExecuteAsync(NetworksParameters p, RunContext context)
     {
@@ -104,7 +119,7 @@ public sealed class NetworksJob(IDbContextFactory<NeuroLabDbContext> dbFactory, 
         {
             throw new RunValidationException([.. problems.Select(x => $"{x.FileName}: {x.Problem}")]);
         }
-        var groupOf = p.Groups ?? [.. data.Select(d => d.Site.Length > 0 ? d.Site : d.Subject)];
+        var groupOf = p.Groups ?? [.. data.Select(d => SiteOrSubject((d.Subject, d.Site)))];
         var ids = data[0].RegionIds;
         int rois = ids.Count;
         await context.LogAsync(string.Create(CultureInfo.InvariantCulture,
