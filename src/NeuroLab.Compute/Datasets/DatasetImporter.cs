@@ -148,6 +148,13 @@ public sealed class DatasetImporter(
             }
             files.Add(new ImportedFile(source, blob, inspection));
         }
+        if (problems.Count == 0)
+        {
+            // Region time series are checked together: one parcellation across subjects, no empty or constant regions.
+            var series = files.Where(f => f.Source.Role == FileRole.RegionTimeSeries)
+                .Select(f => (f.Source.FileName, RegionTimeSeriesFiles.Read(store.LocalPath(f.Blob.Sha256), f.Source.FileName))).ToList();
+            problems.AddRange(RegionTimeSeriesFiles.Check(series).Select(p => new FileProblem(p.FileName, p.Problem)));
+        }
         if (problems.Count > 0)
         {
             throw new DatasetImportException($"{problems.Count} of {request.Files.Count} files cannot be imported; nothing was saved.", problems);

@@ -22,6 +22,7 @@ public static class RoleGuesser
             "gifti" => FileRole.Surface,
             "npy" or "mat" or "npz" when name.Contains("rdm", StringComparison.Ordinal) && (name.Contains("model", StringComparison.Ordinal) || name.Contains("categor", StringComparison.Ordinal)) => FileRole.ModelRdm,
             "npy" or "mat" or "npz" when name.Contains("rdm", StringComparison.Ordinal) => FileRole.BrainRdm,
+            "matrix" when name.EndsWith(".1d", StringComparison.Ordinal) || name.EndsWith(".1d.gz", StringComparison.Ordinal) || name.Contains("rois", StringComparison.Ordinal) || name.Contains("timeseries", StringComparison.Ordinal) => FileRole.RegionTimeSeries,
             "npy" or "mat" or "matrix" or "npz" when name.Contains("feature", StringComparison.Ordinal) => FileRole.Features,
             "npy" or "mat" or "matrix" or "npz" when name.Contains("trial", StringComparison.Ordinal) || name.Contains("big", StringComparison.Ordinal) => FileRole.Trials,
             "npy" or "mat" or "matrix" or "npz" when name.Contains("stim", StringComparison.Ordinal) || name.Contains("input", StringComparison.Ordinal) || name.Contains("scene", StringComparison.Ordinal) => FileRole.StimulusImages,

@@ -35,6 +35,9 @@ public static class RoleRules
             FileRole.Trials when f != "npy" => $"repeated trials must be a 3-D .npy array [repeats, stimuli, units], this is {Describe(inspection)}.",
             FileRole.StimulusTable when f is not ("text" or "events-tsv" or "mat") => $"a stimulus table must be a TSV/CSV with a header (name, label, caption), this is {Describe(inspection)}.",
             FileRole.BrainRdm or FileRole.ModelRdm when f is not ("mat" or "npy" or "npz") => $"RDMs must be a .mat file (struct array with an RDM field, or square matrices) or .npy/.npz arrays [n, n], [subjects, n, n] or condensed vectors, this is {Describe(inspection)}.",
+            FileRole.RegionTimeSeries when f != "matrix" => $"region time series must be a numeric table [time points, regions] (.1D, .csv, .tsv, .txt) with region ids in a header, this is {Describe(inspection)}.",
+            FileRole.RegionTimeSeries when rank != 2 || inspection.Shape![0] <= 2 => $"region time series need more than 2 time points (rows) of 2 or more regions (columns), this table is {Shape(inspection)}.",
+            FileRole.RegionTimeSeries when inspection.Shape![1] < 2 => $"region time series need 2 or more regions (columns), this table is {Shape(inspection)}.",
             FileRole.Surface or FileRole.SurfaceData when f != "gifti" => $"surfaces must be GIFTI files, this is {Describe(inspection)}.",
             _ => null,
         };

@@ -55,6 +55,7 @@ public static class ComputeServiceCollectionExtensions
         RunKinds.ReconstructionGenerative.GeneratorServiceCollectionExtensions.AddGenerator(services);
         services.AddRunKind<RunKinds.ReconstructionGenerative.ReconstructionGenerativeParameters, RunKinds.ReconstructionGenerative.ReconstructionGenerativeSummary, RunKinds.ReconstructionGenerative.ReconstructionGenerativeJob>();
         services.AddRunKind<RunKinds.Rsa.RsaParameters, RunKinds.Rsa.RsaSummary, RunKinds.Rsa.RsaJob>();
+        services.AddRunKind<RunKinds.Networks.NetworksParameters, RunKinds.Networks.NetworksSummary, RunKinds.Networks.NetworksJob>();
 
         // Registered whatever RunQueueEnabled says: the queue reads the option and stays idle when it is false.
         services.TryAddSingleton<RunQueue>();

@@ -32,4 +32,7 @@ public static class RunKindNames
 
     /// <summary>Natural-language captions of what each well-predicted unit of an encoding-ridge run prefers.</summary>
     public const string VoxelCaptions = "voxel-captions";
+
+    /// <summary>Functional brain networks from region time series: connectivity, graph measures and group differences.</summary>
+    public const string Networks = "networks";
 }

@@ -54,6 +54,12 @@ public static partial class RunParameterLabels
         ["trsaUpper"] = E("tRSA upper threshold"),
         ["geodesic"] = E("tRSA geodesic"),
         ["cka"] = E("CKA between patterns"),
+        ["measure"] = E("Connectivity", [.. RunKinds.Networks.NetworksParameters.Measures]),
+        ["threshold"] = E("Threshold", [.. RunKinds.Networks.NetworksParameters.ThresholdModes]),
+        ["thresholdValue"] = E("Density or |z| threshold"),
+        ["weighted"] = E("Weighted edges"),
+        ["groups"] = E("Groups (one per subject)"),
+        ["windowStep"] = E("Window step (time points)"),
     };
 
     /// <summary>The form's label of a parameter (the name itself when the form has none).</summary>

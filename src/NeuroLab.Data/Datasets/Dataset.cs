@@ -117,6 +117,12 @@ public enum FileRole
 
     /// <summary>Model or hypothesis RDMs (categories, earlier models) in stimulus order, same formats as <see cref="BrainRdm"/>.</summary>
     ModelRdm,
+
+    /// <summary>
+    /// One subject's region time series: a numeric table [time points, regions] with a header of region ids (e.g. the
+    /// ABIDE Preprocessed <c>.1D</c> files), the input of functional-connectivity networks.
+    /// </summary>
+    RegionTimeSeries,
 }
 
 /// <summary>One file of a dataset, with what its reader found in it.</summary>

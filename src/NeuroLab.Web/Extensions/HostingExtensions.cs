@@ -93,6 +93,7 @@ public static class HostingExtensions
         services.AddScoped<NeuroLab.Web.Annotations.AnnotationMarkers>();
         services.AddScoped<NeuroLab.Web.Reports.IRunReportDiscussion, NeuroLab.Web.Annotations.AnnotationReportDiscussion>();
         services.AddScoped<NeuroLab.Web.Reconstructions.ReconstructionGalleryService>();
+        services.AddScoped<NeuroLab.Web.Networks.NetworkViewService>();
         NeuroLab.Web.Reports.RunReportServiceCollectionExtensions.AddRunReports(services);
         services.AddScoped<ApiTokenService>();
         services.AddScoped<Components.Layout.WorkspaceNavigation>();
@@ -143,6 +144,7 @@ public static class HostingExtensions
         services.AddRunKindView(RunKindNames.Rsa, result: typeof(Components.Runs.Rsa.RsaResultPanel));
         services.AddScoped<Rsa.RsaRunViews>();
         services.AddSingleton<Rsa.RsaThresholds>();
+        services.AddRunKindView(RunKindNames.Networks, result: typeof(Components.Runs.NetworksResultPanel));
         // A chat model for voxel captions (composer = llm) only when an endpoint and a model are configured.
         var captions = configuration.GetSection("NeuroLab:Captions");
         if (!string.IsNullOrWhiteSpace(captions["ChatEndpoint"]) && !string.IsNullOrWhiteSpace(captions["ChatModel"]))
