@@ -199,21 +199,29 @@ public static class CrossValidatedDecoding
             return options.CGrid[0];
         }
         var innerGroups = trainRows.Select(i => data.Groups[i]).Distinct().Order().ToArray();
-        double bestScore = double.NegativeInfinity, bestC = options.CGrid[0];
-        foreach (var c in options.CGrid)
+        // Each inner fold's z-scoring and Gram matrices serve every C of the grid.
+        var sums = new double[options.CGrid.Length];
+        foreach (var g in innerGroups)
         {
-            double sum = 0;
-            foreach (var g in innerGroups)
+            int[] innerTrain = [.. trainRows.Where(i => data.Groups[i] != g)];
+            int[] innerTest = [.. trainRows.Where(i => data.Groups[i] == g)];
+            var (train, test) = Standardize(data, innerTrain, innerTest);
+            var gram = LinearSvm.Gram(train, innerTrain.Length, train, innerTrain.Length, data.Features);
+            var cross = LinearSvm.Gram(test, innerTest.Length, train, innerTrain.Length, data.Features);
+            int[] innerLabels = [.. innerTrain.Select(i => labels[i])];
+            for (int k = 0; k < options.CGrid.Length; k++)
             {
-                int[] innerTrain = [.. trainRows.Where(i => data.Groups[i] != g)];
-                int[] innerTest = [.. trainRows.Where(i => data.Groups[i] == g)];
-                var predictions = FitPredict(data, labels, innerTrain, innerTest, options, c);
-                sum += (double)innerTest.Where((row, t) => predictions[t] == labels[row]).Count() / innerTest.Length;
+                var predictions = LinearSvm.Predict(LinearSvm.Fit(gram, innerTrain.Length, innerLabels, data.Classes, options.CGrid[k]), cross, innerTest.Length, innerTrain.Length);
+                sums[k] += (double)innerTest.Where((row, t) => predictions[t] == labels[row]).Count() / innerTest.Length;
             }
-            double score = sum / innerGroups.Length;
+        }
+        double bestScore = double.NegativeInfinity, bestC = options.CGrid[0];
+        for (int k = 0; k < options.CGrid.Length; k++)
+        {
+            double score = sums[k] / innerGroups.Length;
             if (score > bestScore + 1e-12)
             {
-                (bestScore, bestC) = (score, c);
+                (bestScore, bestC) = (score, options.CGrid[k]);
             }
         }
         return bestC;
@@ -227,7 +235,9 @@ public static class CrossValidatedDecoding
         int[] trainLabels = [.. trainRows.Select(i => labels[i])];
         return options.Classifier switch
         {
-            DecodingClassifier.LinearSvm => LinearSvm.Predict(LinearSvm.Fit(train, trainRows.Length, p, trainLabels, data.Classes, c), test, testRows.Length, p),
+            DecodingClassifier.LinearSvm => LinearSvm.Predict(
+                LinearSvm.Fit(LinearSvm.Gram(train, trainRows.Length, train, trainRows.Length, p), trainRows.Length, trainLabels, data.Classes, c),
+                LinearSvm.Gram(test, testRows.Length, train, trainRows.Length, p), testRows.Length, trainRows.Length),
             DecodingClassifier.CorrelationNearestNeighbour => CorrelationNearestNeighbour(train, trainRows.Length, test, testRows.Length, p, trainLabels, data.Classes),
             DecodingClassifier.PcaLda => PcaLda.FitPredict(train, trainRows.Length, test, testRows.Length, p, trainLabels, data.Classes, options.MaxPcaComponents),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Classifier, "Unknown classifier."),
