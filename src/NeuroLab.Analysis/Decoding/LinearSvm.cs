@@ -9,12 +9,12 @@ namespace NeuroLab.Analysis.Decoding;
 /// The updates run on the Gram matrix (n x n, shared by every class and every C of a fold) rather than on w, since
 /// decoding has far more features (voxels) than samples; <c>w = Σ αᵢyᵢxᵢ</c>, so a test row's decision value is
 /// <c>Σ αᵢyᵢ(xᵢᵀx + 1)</c>. Multi-class by one-vs-rest (argmax of the decision values); two classes by one machine
-/// whose positive class is the second. Stops when the projected gradient's range is at most 1e-8 (or after 20,000 sweeps).
+/// whose positive class is the second. Stops when the projected gradient's range is at most 1e-4 (or after 1,000 sweeps; scikit-learn's tol and max_iter defaults).
 /// </summary>
 internal static class LinearSvm
 {
-    private const double Tolerance = 1e-8;
-    private const int MaxSweeps = 20_000;
+    private const double Tolerance = 1e-4;
+    private const int MaxSweeps = 1_000;
 
     /// <summary>The Gram matrix <c>a bᵀ + 1</c> [na, nb] of rows of <paramref name="a"/> [na, p] and <paramref name="b"/> [nb, p].</summary>
     public static double[] Gram(double[] a, int na, double[] b, int nb, int p)

@@ -54,6 +54,7 @@ public static class ComputeServiceCollectionExtensions
         services.AddRunKind<RunKinds.ReconstructionFeatures.ReconstructionFeaturesParameters, RunKinds.ReconstructionFeatures.ReconstructionFeaturesSummary, RunKinds.ReconstructionFeatures.ReconstructionFeaturesJob>();
         RunKinds.ReconstructionGenerative.GeneratorServiceCollectionExtensions.AddGenerator(services);
         services.AddRunKind<RunKinds.ReconstructionGenerative.ReconstructionGenerativeParameters, RunKinds.ReconstructionGenerative.ReconstructionGenerativeSummary, RunKinds.ReconstructionGenerative.ReconstructionGenerativeJob>();
+        services.AddRunKind<RunKinds.Decoding.DecodingParameters, RunKinds.Decoding.DecodingSummary, RunKinds.Decoding.DecodingJob>();
 
         // Registered whatever RunQueueEnabled says: the queue reads the option and stays idle when it is false.
         services.TryAddSingleton<RunQueue>();

@@ -29,4 +29,7 @@ public static class RunKindNames
 
     /// <summary>Natural-language captions of what each well-predicted unit of an encoding-ridge run prefers.</summary>
     public const string VoxelCaptions = "voxel-captions";
+
+    /// <summary>Leave-one-run-out decoding of stimulus classes (linear SVM, correlation-NN, PCA-LDA) with a permutation test.</summary>
+    public const string Decoding = "decoding";
 }

@@ -43,6 +43,10 @@ public static partial class RunParameterLabels
             ("none", "None (pixel MSE only)"), ("resnet18:stem", "ResNet-18 (ImageNet) stem"), ("resnet18:layer1", "ResNet-18 (ImageNet) layer1"), ("resnet18:layer2", "ResNet-18 (ImageNet) layer2")),
         ["featureLossWeight"] = E("Feature loss weight"),
         ["featureLossSize"] = E("Feature loss image side (px)"),
+        ["classifier"] = E("Classifier", ("linear-svm", "Linear SVM (C by nested CV)"), ("correlation-nn", "Correlation nearest neighbour"), ("pca-lda", "PCA + LDA")),
+        ["classes"] = E("Classes (JSON list, empty = all)"),
+        ["regions"] = E("Regions", ("set", "This response set"), ("all-masks", "Every mask's set")),
+        ["searchlight"] = E("Searchlight radius (voxels, 0 = off)"),
     };
 
     /// <summary>The form's label of a parameter (the name itself when the form has none).</summary>

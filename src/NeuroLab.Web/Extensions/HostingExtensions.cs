@@ -140,6 +140,7 @@ public static class HostingExtensions
         services.AddRunKindView(RunKindNames.ReconstructionFeatures, result: typeof(Components.Runs.Reconstructions.ReconstructionResultPanel));
         services.AddRunKindView(RunKindNames.ReconstructionDecoder, result: typeof(Components.Runs.Reconstructions.ReconstructionDecoderPanel));
         services.AddRunKindView(RunKindNames.ReconstructionGenerative, result: typeof(Components.Runs.Reconstructions.ReconstructionResultPanel));
+        services.AddRunKindView(RunKindNames.Decoding, result: typeof(Components.Runs.Decoding.DecodingResultPanel));
         // A chat model for voxel captions (composer = llm) only when an endpoint and a model are configured.
         var captions = configuration.GetSection("NeuroLab:Captions");
         if (!string.IsNullOrWhiteSpace(captions["ChatEndpoint"]) && !string.IsNullOrWhiteSpace(captions["ChatModel"]))

@@ -43,6 +43,8 @@ public sealed class RunHarness : IAsyncDisposable
             RunKindRegistry.Create<NeuroLab.Compute.RunKinds.ReconstructionGenerative.ReconstructionGenerativeParameters, NeuroLab.Compute.RunKinds.ReconstructionGenerative.ReconstructionGenerativeSummary, NeuroLab.Compute.RunKinds.ReconstructionGenerative.ReconstructionGenerativeJob>(
                 new NeuroLab.Compute.RunKinds.ReconstructionGenerative.ReconstructionGenerativeJob(F.Database.Factory, F.Store, samples, ridge,
                     new NeuroLab.Compute.RunKinds.ReconstructionGenerative.GeneratorClient(new PlainHttpClients(), Microsoft.Extensions.Options.Options.Create(generator ?? new())))),
+            RunKindRegistry.Create<NeuroLab.Compute.RunKinds.Decoding.DecodingParameters, NeuroLab.Compute.RunKinds.Decoding.DecodingSummary, NeuroLab.Compute.RunKinds.Decoding.DecodingJob>(
+                new NeuroLab.Compute.RunKinds.Decoding.DecodingJob(F.Database.Factory, F.Store, geometry)),
         ]);
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);
         _queue = new RunQueue(F.Database.Factory, jobs, _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
