@@ -21,6 +21,9 @@ public static partial class DecodingInputs
     /// <summary>Most groups of a response set without trials (its stimuli dealt into folds class by class).</summary>
     public const int FoldsWithoutTrials = 5;
 
+    /// <summary>Fewest units of a default "vt" set.</summary>
+    public const int MinDefaultUnits = 10;
+
     /// <summary>The response sets of a dataset, by name, each with the file its voxel coordinates refer to (a mask, for a mask's set).</summary>
     public static async Task<List<(ResponseSet Set, DatasetFile? Reference)>> SetsAsync(NeuroLabDbContext db, Guid datasetId, CancellationToken ct)
     {
@@ -31,7 +34,7 @@ public static partial class DecodingInputs
         return [.. sets.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => (s, s.ReferenceFileId is { } id ? files.GetValueOrDefault(id) : null))];
     }
 
-    /// <summary>The set a run decodes: the one named, else one named like "vt", else the first with trials, else the first.</summary>
+    /// <summary>The set a run decodes: the one named, else one named like "vt" with at least <see cref="MinDefaultUnits"/> units, else the set with trials with the most units, else the first with trials, else the first.</summary>
     public static (ResponseSet Set, DatasetFile? Reference)? Chosen(IReadOnlyList<(ResponseSet Set, DatasetFile? Reference)> sets, Guid responseSetId)
     {
         ArgumentNullException.ThrowIfNull(sets);
@@ -39,7 +42,9 @@ public static partial class DecodingInputs
         {
             return sets.Where(s => s.Set.Id == responseSetId).Select(s => ((ResponseSet, DatasetFile?)?)s).FirstOrDefault();
         }
-        return sets.Where(s => VentralTemporal().IsMatch(s.Set.Name)).Concat(sets.Where(s => s.Set.TrialsSha256 is not null)).Concat(sets)
+        // A VT set of a coarse copy can hold a single voxel (Haxby's 25 mm copy): then the set with trials and the most units.
+        return sets.Where(s => VentralTemporal().IsMatch(s.Set.Name) && s.Set.UnitCount >= MinDefaultUnits)
+            .Concat(sets.Where(s => s.Set.TrialsSha256 is not null).OrderByDescending(s => s.Set.UnitCount)).Concat(sets)
             .Select(s => ((ResponseSet, DatasetFile?)?)s).FirstOrDefault();
     }
 
