@@ -50,7 +50,7 @@ public sealed class ToyRunKindApiTests(ToyKindFixture f) : IClassFixture<ToyKind
         var kinds = await (await f.Alice.GetAsync("/api/v1/run-kinds")).JsonAsync();
 
         var names = kinds.EnumerateArray().Select(k => k.GetProperty("name").GetString()).ToList();
-        Assert.Equal([RunKindNames.EncodingHierarchy, RunKindNames.EncodingReadout, RunKindNames.EncodingRidge, RunKindNames.ReconstructionDecoder, RunKindNames.ReconstructionFeatures, RunKindNames.ReconstructionGenerative, RunKindNames.ReconstructionRidge, ToyJob.Name, RunKindNames.VoxelCaptions], names);
+        Assert.Equal([RunKindNames.Decoding, RunKindNames.EncodingHierarchy, RunKindNames.EncodingReadout, RunKindNames.EncodingRidge, RunKindNames.ReconstructionDecoder, RunKindNames.ReconstructionFeatures, RunKindNames.ReconstructionGenerative, RunKindNames.ReconstructionRidge, ToyJob.Name, RunKindNames.VoxelCaptions], names);
         var toy = kinds.EnumerateArray().Single(k => k.GetProperty("name").GetString() == ToyJob.Name);
         Assert.Equal(ToyJob.Info.Label, toy.GetProperty("label").GetString());
         Assert.Equal("ResponseSet", toy.GetProperty("input").GetString());
@@ -101,7 +101,7 @@ public sealed class ToyRunKindApiTests(ToyKindFixture f) : IClassFixture<ToyKind
         var response = await f.Alice.PostAsJsonAsync($"/api/v1/workspaces/{f.WorkspaceId}/runs", new { kind = "toy-unknown", datasetId = f.DatasetId, parameters = new { } });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains($"Known kinds: encoding-hierarchy, encoding-readout, encoding-ridge, reconstruction-decoder, reconstruction-features, reconstruction-generative, reconstruction-ridge, {ToyJob.Name}, voxel-captions.", (await response.JsonAsync()).GetProperty("detail").GetString());
+        Assert.Contains($"Known kinds: decoding, encoding-hierarchy, encoding-readout, encoding-ridge, reconstruction-decoder, reconstruction-features, reconstruction-generative, reconstruction-ridge, {ToyJob.Name}, voxel-captions.", (await response.JsonAsync()).GetProperty("detail").GetString());
     }
 
     [Fact]
