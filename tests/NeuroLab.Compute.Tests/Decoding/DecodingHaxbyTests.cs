@@ -86,6 +86,11 @@ public sealed class DecodingHaxbyTests(ITestOutputHelper output) : IAsyncLifetim
         var rois = (await _h.ArtifactTextAsync(run.Id, "rois.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("roi,voxels,accuracy,chance,p", rois[0]);
         Assert.Equal(masks + 1, rois.Length);
+        output.WriteLine(summary.GetProperty("responseSet").GetString());
+        foreach (var line in rois)
+        {
+            output.WriteLine(line);
+        }
         var map = await _h.ArtifactAsync(run.Id, "searchlight_accuracy.npy");
         Assert.Equal(summary.GetProperty("units").GetInt32(), (int)map.Shape[0]);
         Assert.True(summary.GetProperty("searchlightMaxAccuracy").GetDouble() > 0.125);
