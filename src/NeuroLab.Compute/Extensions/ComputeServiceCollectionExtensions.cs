@@ -56,6 +56,7 @@ public static class ComputeServiceCollectionExtensions
         services.AddRunKind<RunKinds.ReconstructionGenerative.ReconstructionGenerativeParameters, RunKinds.ReconstructionGenerative.ReconstructionGenerativeSummary, RunKinds.ReconstructionGenerative.ReconstructionGenerativeJob>();
         services.AddRunKind<RunKinds.Rsa.RsaParameters, RunKinds.Rsa.RsaSummary, RunKinds.Rsa.RsaJob>();
         services.AddRunKind<RunKinds.Networks.NetworksParameters, RunKinds.Networks.NetworksSummary, RunKinds.Networks.NetworksJob>();
+        services.AddRunKind<RunKinds.Decoding.DecodingParameters, RunKinds.Decoding.DecodingSummary, RunKinds.Decoding.DecodingJob>();
 
         // Registered whatever RunQueueEnabled says: the queue reads the option and stays idle when it is false.
         services.TryAddSingleton<RunQueue>();

@@ -35,4 +35,7 @@ public static class RunKindNames
 
     /// <summary>Functional brain networks from region time series: connectivity, graph measures and group differences.</summary>
     public const string Networks = "networks";
+
+    /// <summary>Leave-one-run-out decoding of stimulus classes (linear SVM, correlation-NN, PCA-LDA) with a permutation test.</summary>
+    public const string Decoding = "decoding";
 }

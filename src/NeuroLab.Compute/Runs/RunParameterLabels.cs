@@ -60,6 +60,10 @@ public static partial class RunParameterLabels
         ["weighted"] = E("Weighted edges"),
         ["groups"] = E("Groups (one per subject)"),
         ["windowStep"] = E("Window step (time points)"),
+        ["classifier"] = E("Classifier", ("linear-svm", "Linear SVM (C by nested CV)"), ("correlation-nn", "Correlation nearest neighbour"), ("pca-lda", "PCA + LDA")),
+        ["classes"] = E("Classes (JSON list, empty = all)"),
+        ["regions"] = E("Regions", ("set", "This response set"), ("all-masks", "Every mask's set")),
+        ["searchlight"] = E("Searchlight radius (voxels, 0 = off)"),
     };
 
     /// <summary>The form's label of a parameter (the name itself when the form has none).</summary>

@@ -145,6 +145,7 @@ public static class HostingExtensions
         services.AddScoped<Rsa.RsaRunViews>();
         services.AddSingleton<Rsa.RsaThresholds>();
         services.AddRunKindView(RunKindNames.Networks, result: typeof(Components.Runs.NetworksResultPanel));
+        services.AddRunKindView(RunKindNames.Decoding, result: typeof(Components.Runs.Decoding.DecodingResultPanel));
         // A chat model for voxel captions (composer = llm) only when an endpoint and a model are configured.
         var captions = configuration.GetSection("NeuroLab:Captions");
         if (!string.IsNullOrWhiteSpace(captions["ChatEndpoint"]) && !string.IsNullOrWhiteSpace(captions["ChatModel"]))

@@ -47,6 +47,8 @@ public sealed class RunHarness : IAsyncDisposable
                 new NeuroLab.Compute.RunKinds.Rsa.RsaJob(F.Database.Factory, F.Store, features, new NeuroLab.Compute.Features.DatasetFeatures(F.Database.Factory, F.Store, features))),
             RunKindRegistry.Create<NeuroLab.Compute.RunKinds.Networks.NetworksParameters, NeuroLab.Compute.RunKinds.Networks.NetworksSummary, NeuroLab.Compute.RunKinds.Networks.NetworksJob>(
                 new NeuroLab.Compute.RunKinds.Networks.NetworksJob(F.Database.Factory, F.Store)),
+            RunKindRegistry.Create<NeuroLab.Compute.RunKinds.Decoding.DecodingParameters, NeuroLab.Compute.RunKinds.Decoding.DecodingSummary, NeuroLab.Compute.RunKinds.Decoding.DecodingJob>(
+                new NeuroLab.Compute.RunKinds.Decoding.DecodingJob(F.Database.Factory, F.Store, geometry)),
         ]);
         Runs = new RunService(F.Database.Factory, F.Workspaces, jobs, _signals, TimeProvider.System, F.Store);
         _queue = new RunQueue(F.Database.Factory, jobs, _signals, _bus, F.Store, new ComputeOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RunQueue>.Instance);
