@@ -1,3 +1,4 @@
+using System.Globalization;
 using NeuroLab.Compute.Runs;
 using NeuroLab.Data.Storage;
 using NeuroLab.Formats;
@@ -81,6 +82,23 @@ internal static class EncodingJobSupport
     /// <summary>A CSV field: quoted (inner quotes doubled) when it holds a comma or a quote, else as it is.</summary>
     public static string CsvField(string text) => text.Contains(',', StringComparison.Ordinal) || text.Contains('"', StringComparison.Ordinal)
         ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+
+    /// <summary>A number in a CSV table: six significant digits, empty where undefined (NaN, infinite).</summary>
+    public static string CsvNumber(double value) => double.IsFinite(value) ? value.ToString("G6", CultureInfo.InvariantCulture) : "";
+
+    /// <summary>A CSV row of fields (each quoted where needed).</summary>
+    public static string CsvRow(params string[] fields) => string.Join(',', fields.Select(CsvField));
+
+    /// <summary>Writes a CSV table (UTF-8 without BOM): the header line, then one line per row; the stream stays open.</summary>
+    public static void WriteCsv(Stream stream, string header, IEnumerable<string> rows)
+    {
+        using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+        writer.WriteLine(header);
+        foreach (var row in rows)
+        {
+            writer.WriteLine(row);
+        }
+    }
 
     public static NumericArray Vector(IReadOnlyList<double> values) => new(NumericType.Float32, [values.Count], values.Select(v => (float)v).ToArray());
 

@@ -146,13 +146,13 @@ public sealed class DecodingJob(IDbContextFactory<NeuroLabDbContext> dbFactory, 
         await context.SaveFileAsync(DecodingArtifacts.Confusion, s => WriteConfusion(s, main!.ClassNames, mainResult!.Confusion));
         if (p.Permutations > 0)
         {
-            await context.SaveFileAsync(DecodingArtifacts.PermutationNull, s => WriteTable(s, "permutation,accuracy",
-                mainResult!.Null.Select((a, i) => $"{i + 1},{Number(a)}")));
+            await context.SaveFileAsync(DecodingArtifacts.PermutationNull, s => EncodingJobSupport.WriteCsv(s, "permutation,accuracy",
+                mainResult!.Null.Select((a, i) => $"{i + 1},{EncodingJobSupport.CsvNumber(a)}")));
         }
         if (regions.Count > 1)
         {
-            await context.SaveFileAsync(DecodingArtifacts.Rois, s => WriteTable(s, "roi,voxels,accuracy,chance,p",
-                rois.Select(r => string.Join(',', EncodingJobSupport.CsvField(r.Name), r.Voxels.ToString(CultureInfo.InvariantCulture), Number(r.Accuracy), Number(r.Chance), Number(r.PValue)))));
+            await context.SaveFileAsync(DecodingArtifacts.Rois, s => EncodingJobSupport.WriteCsv(s, "roi,voxels,accuracy,chance,p",
+                rois.Select(r => string.Join(',', EncodingJobSupport.CsvField(r.Name), r.Voxels.ToString(CultureInfo.InvariantCulture), EncodingJobSupport.CsvNumber(r.Accuracy), EncodingJobSupport.CsvNumber(r.Chance), EncodingJobSupport.CsvNumber(r.PValue)))));
         }
         double searchlightMax = double.NaN;
         if (p.Searchlight > 0)
@@ -230,23 +230,11 @@ public sealed class DecodingJob(IDbContextFactory<NeuroLabDbContext> dbFactory, 
         [.. (await db.Stimuli.AsNoTracking().Where(s => s.DatasetId == datasetId).OrderBy(s => s.Index).Select(s => new { s.Name, s.Label }).ToListAsync(ct)).Select(s => (s.Name, s.Label))];
 
     private static void WritePredictions(Stream stream, DecodingSamples data, DecodingResult result) =>
-        WriteTable(stream, "sample,group,true,predicted", Enumerable.Range(0, data.Samples).Select(i => string.Join(',',
+        EncodingJobSupport.WriteCsv(stream, "sample,group,true,predicted", Enumerable.Range(0, data.Samples).Select(i => string.Join(',',
             (i + 1).ToString(CultureInfo.InvariantCulture), (data.Groups[i] + 1).ToString(CultureInfo.InvariantCulture),
             EncodingJobSupport.CsvField(data.ClassNames[data.Labels[i]]), EncodingJobSupport.CsvField(data.ClassNames[result.Predicted[i]]))));
 
     private static void WriteConfusion(Stream stream, string[] classes, int[,] confusion) =>
-        WriteTable(stream, "true," + string.Join(',', classes.Select(EncodingJobSupport.CsvField)), Enumerable.Range(0, classes.Length).Select(i =>
+        EncodingJobSupport.WriteCsv(stream, "true," + string.Join(',', classes.Select(EncodingJobSupport.CsvField)), Enumerable.Range(0, classes.Length).Select(i =>
             EncodingJobSupport.CsvField(classes[i]) + "," + string.Join(',', Enumerable.Range(0, classes.Length).Select(j => confusion[i, j].ToString(CultureInfo.InvariantCulture)))));
-
-    private static void WriteTable(Stream stream, string header, IEnumerable<string> lines)
-    {
-        using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-        writer.WriteLine(header);
-        foreach (var line in lines)
-        {
-            writer.WriteLine(line);
-        }
-    }
-
-    private static string Number(double value) => double.IsFinite(value) ? value.ToString("G6", CultureInfo.InvariantCulture) : "";
 }

@@ -287,11 +287,9 @@ public sealed class EncodingHierarchyJob(
         {
             for (int s = 0; s < stages.Count; s++)
             {
-                writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField(g.Name), g.Units.ToString(CultureInfo.InvariantCulture), EncodingJobSupport.CsvField(stages[s]), Number(g.MeanTestR[s]),
-                    Number(g.CiLow![s]), Number(g.CiHigh![s]), resamples.ToString(CultureInfo.InvariantCulture)));
+                writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField(g.Name), g.Units.ToString(CultureInfo.InvariantCulture), EncodingJobSupport.CsvField(stages[s]), EncodingJobSupport.CsvNumber(g.MeanTestR[s]),
+                    EncodingJobSupport.CsvNumber(g.CiLow![s]), EncodingJobSupport.CsvNumber(g.CiHigh![s]), resamples.ToString(CultureInfo.InvariantCulture)));
             }
         }
     }
-
-    private static string Number(double value) => double.IsFinite(value) ? value.ToString("G6", CultureInfo.InvariantCulture) : "";
 }

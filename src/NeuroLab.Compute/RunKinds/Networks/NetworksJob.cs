@@ -326,8 +326,8 @@ public sealed class NetworksJob(IDbContextFactory<NeuroLabDbContext> dbFactory, 
         {
             for (int i = 0; i < ids.Count; i++)
             {
-                writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField(subject), EncodingJobSupport.CsvField(ids[i]), Number(m.Degree[i]), Number(m.Strength[i]),
-                    Number(m.Clustering[i]), (module[i] + 1).ToString(CultureInfo.InvariantCulture), m.Triangles[i].ToString(CultureInfo.InvariantCulture)));
+                writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField(subject), EncodingJobSupport.CsvField(ids[i]), EncodingJobSupport.CsvNumber(m.Degree[i]), EncodingJobSupport.CsvNumber(m.Strength[i]),
+                    EncodingJobSupport.CsvNumber(m.Clustering[i]), (module[i] + 1).ToString(CultureInfo.InvariantCulture), m.Triangles[i].ToString(CultureInfo.InvariantCulture)));
             }
         }
         if (nodes.Count < 2)
@@ -339,8 +339,8 @@ public sealed class NetworksJob(IDbContextFactory<NeuroLabDbContext> dbFactory, 
             var members = nodes.Where((_, s) => groupOf[s] == group).Select(n => n.Measures).ToList();
             for (int i = 0; i < ids.Count; i++)
             {
-                writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField("mean " + group), EncodingJobSupport.CsvField(ids[i]), Number(members.Average(m => m.Degree[i])),
-                    Number(members.Average(m => m.Strength[i])), Number(members.Average(m => m.Clustering[i])), "", Number(members.Average(m => (double)m.Triangles[i]))));
+                writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField("mean " + group), EncodingJobSupport.CsvField(ids[i]), EncodingJobSupport.CsvNumber(members.Average(m => m.Degree[i])),
+                    EncodingJobSupport.CsvNumber(members.Average(m => m.Strength[i])), EncodingJobSupport.CsvNumber(members.Average(m => m.Clustering[i])), "", EncodingJobSupport.CsvNumber(members.Average(m => (double)m.Triangles[i]))));
             }
         }
     }
@@ -357,7 +357,7 @@ public sealed class NetworksJob(IDbContextFactory<NeuroLabDbContext> dbFactory, 
                 {
                     if (a[i, j] != 0)
                     {
-                        writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField(subject), EncodingJobSupport.CsvField(ids[i]), EncodingJobSupport.CsvField(ids[j]), Number(a[i, j])));
+                        writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField(subject), EncodingJobSupport.CsvField(ids[i]), EncodingJobSupport.CsvField(ids[j]), EncodingJobSupport.CsvNumber(a[i, j])));
                     }
                 }
             }
@@ -371,10 +371,8 @@ public sealed class NetworksJob(IDbContextFactory<NeuroLabDbContext> dbFactory, 
         var pairs = Pairs(ids.Count);
         for (int e = 0; e < pairs.Length; e++)
         {
-            writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField(ids[pairs[e].I]), EncodingJobSupport.CsvField(ids[pairs[e].J]), Number(d.Difference[e]), Number(d.P[e]),
-                Number(d.PFdr[e]), Number(d.PMax[e])));
+            writer.WriteLine(string.Join(',', EncodingJobSupport.CsvField(ids[pairs[e].I]), EncodingJobSupport.CsvField(ids[pairs[e].J]), EncodingJobSupport.CsvNumber(d.Difference[e]), EncodingJobSupport.CsvNumber(d.P[e]),
+                EncodingJobSupport.CsvNumber(d.PFdr[e]), EncodingJobSupport.CsvNumber(d.PMax[e])));
         }
     }
-
-    private static string Number(double value) => double.IsFinite(value) ? value.ToString("G6", CultureInfo.InvariantCulture) : "";
 }

@@ -321,25 +321,25 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
             await context.SaveArrayAsync(RsaArtifacts.RdmTemplate with { FileName = modelInfo[m].File }, SquareArray(models[m].Rdm));
         }
         await context.SaveFileAsync(RsaArtifacts.Index, s => JsonSerializer.Serialize(s, new { stimuli = conditionsCount, brains = brainInfo, models = modelInfo }, NeuroLabJson.Web));
-        await context.SaveFileAsync(RsaArtifacts.Comparisons, s => WriteCsv(s, "model,brain,method,value,ci_low,ci_high",
-            comparisons.Select(c => Row(c.Model, c.Brain, c.Method, Number(c.Value), Number(c.CiLow), Number(c.CiHigh)))));
-        await context.SaveFileAsync(RsaArtifacts.NoiseCeiling, s => WriteCsv(s, "brain,method,lower,upper",
-            ceilings.Select(c => Row(c.Brain, c.Method, Number(c.Lower), Number(c.Upper)))));
+        await context.SaveFileAsync(RsaArtifacts.Comparisons, s => EncodingJobSupport.WriteCsv(s, "model,brain,method,value,ci_low,ci_high",
+            comparisons.Select(c => EncodingJobSupport.CsvRow(c.Model, c.Brain, c.Method, EncodingJobSupport.CsvNumber(c.Value), EncodingJobSupport.CsvNumber(c.CiLow), EncodingJobSupport.CsvNumber(c.CiHigh)))));
+        await context.SaveFileAsync(RsaArtifacts.NoiseCeiling, s => EncodingJobSupport.WriteCsv(s, "brain,method,lower,upper",
+            ceilings.Select(c => EncodingJobSupport.CsvRow(c.Brain, c.Method, EncodingJobSupport.CsvNumber(c.Lower), EncodingJobSupport.CsvNumber(c.Upper)))));
         int significant = 0;
         if (pairwise.Count > 0)
         {
             significant = pairwise.Count(t => t.Test.PFdr <= FdrLevel);
-            await context.SaveFileAsync(RsaArtifacts.Pairwise, s => WriteCsv(s, "brain,method,model_a,model_b,difference,p,p_fdr",
-                pairwise.Select(t => Row(t.Brain, t.Method, models[t.Test.ModelA].Name, models[t.Test.ModelB].Name, Number(t.Test.Difference), Number(t.Test.P), Number(t.Test.PFdr)))));
+            await context.SaveFileAsync(RsaArtifacts.Pairwise, s => EncodingJobSupport.WriteCsv(s, "brain,method,model_a,model_b,difference,p,p_fdr",
+                pairwise.Select(t => EncodingJobSupport.CsvRow(t.Brain, t.Method, models[t.Test.ModelA].Name, models[t.Test.ModelB].Name, EncodingJobSupport.CsvNumber(t.Test.Difference), EncodingJobSupport.CsvNumber(t.Test.P), EncodingJobSupport.CsvNumber(t.Test.PFdr)))));
         }
-        await context.SaveFileAsync(RsaArtifacts.Mds, s => WriteCsv(s, "rdm,index,x,y",
-            mds.SelectMany(e => Enumerable.Range(0, e.Coordinates.Length / 2).Select(i => Row(e.Rdm, i.ToString(CultureInfo.InvariantCulture), Number(e.Coordinates[2 * i]), Number(e.Coordinates[(2 * i) + 1]))))));
-        string lower = Number(p.TrsaLower), upper = Number(p.TrsaUpper), geodesic = p.Geodesic ? "true" : "false";
-        await context.SaveFileAsync(RsaArtifacts.Trsa, s => WriteCsv(s, "model,brain,method,lower,upper,geodesic,value",
-            trsa.Select(t => Row(t.Model, t.Brain, t.Method, lower, upper, geodesic, Number(t.Value)))));
+        await context.SaveFileAsync(RsaArtifacts.Mds, s => EncodingJobSupport.WriteCsv(s, "rdm,index,x,y",
+            mds.SelectMany(e => Enumerable.Range(0, e.Coordinates.Length / 2).Select(i => EncodingJobSupport.CsvRow(e.Rdm, i.ToString(CultureInfo.InvariantCulture), EncodingJobSupport.CsvNumber(e.Coordinates[2 * i]), EncodingJobSupport.CsvNumber(e.Coordinates[(2 * i) + 1]))))));
+        string lower = EncodingJobSupport.CsvNumber(p.TrsaLower), upper = EncodingJobSupport.CsvNumber(p.TrsaUpper), geodesic = p.Geodesic ? "true" : "false";
+        await context.SaveFileAsync(RsaArtifacts.Trsa, s => EncodingJobSupport.WriteCsv(s, "model,brain,method,lower,upper,geodesic,value",
+            trsa.Select(t => EncodingJobSupport.CsvRow(t.Model, t.Brain, t.Method, lower, upper, geodesic, EncodingJobSupport.CsvNumber(t.Value)))));
         if (cka.Count > 0)
         {
-            await context.SaveFileAsync(RsaArtifacts.Cka, s => WriteCsv(s, "model,brain,kind,value", cka.Select(c => Row(c.Model, c.Brain, c.Kind, Number(c.Value)))));
+            await context.SaveFileAsync(RsaArtifacts.Cka, s => EncodingJobSupport.WriteCsv(s, "model,brain,kind,value", cka.Select(c => EncodingJobSupport.CsvRow(c.Model, c.Brain, c.Kind, EncodingJobSupport.CsvNumber(c.Value)))));
         }
         context.Report("saving", 1, 1);
 
@@ -439,19 +439,5 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
     {
         int n = Rdm.Conditions(condensed.Length);
         return new NumericArray(NumericType.Float32, [n, n], Rdm.Square(condensed).Select(v => (float)v).ToArray());
-    }
-
-    private static string Row(params string[] fields) => string.Join(',', fields.Select(EncodingJobSupport.CsvField));
-
-    private static string Number(double value) => double.IsFinite(value) ? value.ToString("G6", CultureInfo.InvariantCulture) : "";
-
-    private static void WriteCsv(Stream stream, string header, IEnumerable<string> rows)
-    {
-        using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-        writer.WriteLine(header);
-        foreach (var row in rows)
-        {
-            writer.WriteLine(row);
-        }
     }
 }
