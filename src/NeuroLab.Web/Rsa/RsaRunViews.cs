@@ -17,6 +17,9 @@ public sealed record RsaRunView(
     RsaSummary Summary, IReadOnlyDictionary<string, double[]> Rdms, int Conditions, IReadOnlyList<StimulusSummary> Stimuli,
     IReadOnlyDictionary<string, double[]> Mds)
 {
+    /// <summary>CKA between feature-space and response-set patterns (cka.csv), when the run had both.</summary>
+    public IReadOnlyList<(string Model, string Brain, string Kind, double Value)> Cka { get; init; } = [];
+
     /// <summary>Every RDM name: brains first, then models.</summary>
     public IEnumerable<string> Names => Summary.Brains.Concat(Summary.Models).Select(r => r.Name);
 
@@ -93,7 +96,20 @@ public sealed class RsaRunViews(RunService runs, DatasetService datasets, RunKin
                 mds[group.Key] = points;
             }
         }
-        return new RsaRunView(summary, rdms, summary.Stimuli, stimuli, mds);
+        var cka = new List<(string, string, string, double)>();
+        if (await runs.ReadTextArtifactAsync(userId, run.Id, RsaArtifacts.Cka.FileName, ct: ct) is { } ckaText)
+        {
+            foreach (var line in ckaText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+            {
+                // model,brain,kind,value — feature-space and response-set names hold no commas in practice; quoted ones are skipped.
+                var cells = line.TrimEnd('\r').Split(',');
+                if (cells.Length == 4 && double.TryParse(cells[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                {
+                    cka.Add((cells[0], cells[1], cells[2], value));
+                }
+            }
+        }
+        return new RsaRunView(summary, rdms, summary.Stimuli, stimuli, mds) { Cka = cka };
     }
 
     private static (string Rdm, int Index, double X, double Y)? ParseMdsRow(string line)

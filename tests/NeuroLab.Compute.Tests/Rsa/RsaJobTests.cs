@@ -149,4 +149,25 @@ public sealed class RsaJobTests : IAsyncLifetime
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task AllenV1_NeuronsAgainstPixels_PatternRdmAndCka()
+    {
+        // A dataset without RDM files: its response set (212 neurons x 118 scenes) becomes the brain RDM, and with
+        // patterns on both sides the run adds CKA between the pixels and the neurons.
+        var allen = await _h.F.Samples.ImportAsync(_h.F.Alice, _h.F.WorkspaceId, "allen-v1");
+
+        var run = await _h.RunToEndAsync(allen, RunKindNames.Rsa, new { features = new[] { "pixels" }, resamples = 20 });
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        var summary = Assert.IsType<RsaSummary>(_h.Runs.Kinds.Get(RunKindNames.Rsa).ReadSummary(run.SummaryJson));
+        var brain = Assert.Single(summary.Brains);
+        Assert.Contains("response set", brain.Source, StringComparison.Ordinal);
+        Assert.Equal(118, summary.Stimuli);
+        var rows = (await _h.ArtifactTextAsync(run.Id, "cka.csv")).Trim().Split('\n');
+        Assert.Equal("model,brain,kind,value", rows[0]);
+        Assert.Equal(3, rows.Length);
+        Assert.All(rows.Skip(1), r => Assert.InRange(double.Parse(r.Split(',')[3], CultureInfo.InvariantCulture), 0, 1));
+        Assert.Contains(rows, r => r.StartsWith("pixels,", StringComparison.Ordinal) && r.Contains(",linear,", StringComparison.Ordinal));
+    }
 }
