@@ -63,6 +63,8 @@ public static partial class RegionTimeSeriesFiles
         var problems = new List<(string, string)>();
         int? regions = null;
         string? first = null;
+        IReadOnlyList<string>? firstIds = null;
+        var subjects = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (fileName, data) in files)
         {
             if (data.TimePoints <= 2)
@@ -76,6 +78,20 @@ public static partial class RegionTimeSeriesFiles
             else if (data.Regions != regions)
             {
                 problems.Add((fileName, $"this file has {data.Regions} regions but {first} has {regions}: every subject of a dataset needs the same regions (one parcellation)."));
+            }
+            else if (firstIds is not null && !data.RegionIds.SequenceEqual(firstIds, StringComparer.Ordinal))
+            {
+                int at = Enumerable.Range(0, data.Regions).First(r => data.RegionIds[r] != firstIds[r]);
+                problems.Add((fileName, $"column {at + 1} is region '{data.RegionIds[at]}' but in {first} it is '{firstIds[at]}': every subject needs the same regions in the same order."));
+            }
+            firstIds ??= data.RegionIds;
+            if (subjects.TryGetValue(SubjectOf(fileName).Subject, out var other))
+            {
+                problems.Add((fileName, $"this file names subject '{SubjectOf(fileName).Subject}', as {other} does: one file per subject."));
+            }
+            else
+            {
+                subjects[SubjectOf(fileName).Subject] = fileName;
             }
             var nonFinite = new List<string>();
             var constant = new List<string>();

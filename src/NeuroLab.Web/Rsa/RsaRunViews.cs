@@ -61,8 +61,8 @@ public sealed record RsaRunView(
     }
 }
 
-/// <summary>tRSA thresholds as a run's viewers share them.</summary>
-public sealed record TrsaState(double Lower, double Upper, bool Geodesic, string? By = null);
+/// <summary>tRSA thresholds as a run's viewers share them: who moved them last, and from which page (its echo is ignored there).</summary>
+public sealed record TrsaState(double Lower, double Upper, bool Geodesic, string? By = null, Guid Origin = default);
 
 /// <summary>Loads rsa runs for the pages (scoped: it reads as the circuit's user).</summary>
 public sealed class RsaRunViews(RunService runs, DatasetService datasets, RunKindRegistry kinds)

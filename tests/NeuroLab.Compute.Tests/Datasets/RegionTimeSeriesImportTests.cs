@@ -61,6 +61,23 @@ public sealed class RegionTimeSeriesImportTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_SameCountOtherRegionOrderOrSameSubjectTwice_IsRefused()
+    {
+        // Same number of regions but the header in another order: edges would pair the wrong regions.
+        var reordered = OneD("b.1D", 20, 5, Signal);
+        File.WriteAllLines(reordered, [string.Join('\t', new[] { "#2", "#1", "#3", "#4", "#5" }), .. File.ReadAllLines(reordered).Skip(1)]);
+        var order = await Assert.ThrowsAsync<DatasetImportException>(() => ImportAsync(
+            new ImportSource("Pitt_0050001_rois_cc200.1D", FileRole.RegionTimeSeries, OneD("a.1D", 20, 5, Signal)),
+            new ImportSource("NYU_0050002_rois_cc200.1D", FileRole.RegionTimeSeries, reordered)));
+        Assert.Contains("column 1 is region '2' but in Pitt_0050001_rois_cc200.1D it is '1'", Assert.Single(order.Problems).Message, StringComparison.Ordinal);
+
+        var twice = await Assert.ThrowsAsync<DatasetImportException>(() => ImportAsync(
+            new ImportSource("Pitt_0050001_rois_cc200.1D", FileRole.RegionTimeSeries, OneD("a.1D", 20, 5, Signal)),
+            new ImportSource("second/Pitt_0050001_rois_cc200.1D", FileRole.RegionTimeSeries, OneD("c.1D", 20, 5, Signal))));
+        Assert.Contains("one file per subject", Assert.Single(twice.Problems).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_ConstantRegion_IsRefusedNamingTheRegionId()
     {
         var e = await Assert.ThrowsAsync<DatasetImportException>(() => ImportAsync(

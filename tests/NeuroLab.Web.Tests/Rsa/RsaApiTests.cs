@@ -39,6 +39,8 @@ public sealed class RsaApiTests : IDisposable
         Assert.Contains("crossnobis", problem, StringComparison.Ordinal);
         var thresholds = await alice.PostAsJsonAsync($"/api/v1/workspaces/{ws}/runs", new { kind = "rsa", datasetId, parameters = new { trsaLower = 0.6, trsaUpper = 0.4 } });
         Assert.Contains("trsaLower and trsaUpper", await thresholds.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var one = await alice.PostAsJsonAsync($"/api/v1/workspaces/{ws}/runs", new { kind = "rsa", datasetId, parameters = new { resamples = 1 } });
+        Assert.Contains("resamples must be 0 (no bootstrap) or from 2", await one.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(0, (await (await alice.GetAsync($"/api/v1/workspaces/{ws}/runs")).JsonAsync()).GetArrayLength());
 
         var run = await (await alice.PostAsJsonAsync($"/api/v1/workspaces/{ws}/runs", new { kind = "rsa", datasetId, parameters = new { features = new[] { "pixels" }, resamples = 50 } })).JsonAsync();

@@ -5,7 +5,7 @@ public static class NetworksArtifacts
 {
     /// <summary>A subject's connectivity matrix: its artifact is named after the subject id.</summary>
     public static ArtifactSpec Connectivity(string subject) =>
-        new($"connectivity_{subject}.npy", ArtifactRole.Matrix, "One subject's connectivity, Fisher z [rois, rois] float32 (zero diagonal).");
+        new($"connectivity_{Rsa.RsaArtifacts.FileStem(subject)}.npy", ArtifactRole.Matrix, "One subject's connectivity, Fisher z [rois, rois] float32 (zero diagonal).");
 
     /// <summary>The declaration of the per-subject matrices (<c>connectivity_&lt;subject&gt;.npy</c>) for listings.</summary>
     public static readonly ArtifactSpec ConnectivityPattern =

@@ -34,6 +34,9 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
     /// <summary>RDMs of more conditions than this get MDS only for the brain RDMs (each embedding is an n x n eigenproblem).</summary>
     public const int MdsAllLimit = 400;
 
+    /// <summary>Most units a response set may have for crossnobis (its noise covariance is units x units).</summary>
+    public const int MaxCrossnobisUnits = 5_000;
+
     /// <summary>False discovery rate of the pairwise model tests.</summary>
     public const double FdrLevel = 0.05;
 
@@ -72,6 +75,14 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
         }
         problems.OneOf("bootstrap", p.Bootstrap, RsaChoices.BootstrapModes);
         RunParameterChecks.InRange(problems, "resamples", p.Resamples, 0, MaxResamples);
+        if (p.Resamples == 1)
+        {
+            problems.Add("resamples must be 0 (no bootstrap) or from 2 to 10000.");
+        }
+        if (p.ResponseSetIds is { } ids && ids.Distinct().Count() != ids.Length)
+        {
+            problems.Add("responseSetIds names a response set twice.");
+        }
         if (!(p.TrsaLower >= 0 && p.TrsaLower < p.TrsaUpper && p.TrsaUpper <= 1))
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"trsaLower and trsaUpper must satisfy 0 <= trsaLower < trsaUpper <= 1 (got {p.TrsaLower} and {p.TrsaUpper})."));
@@ -95,6 +106,14 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
             if (p.Distance == RsaChoices.Crossnobis && set.TrialsSha256 is null)
             {
                 problems.Add($"distance crossnobis needs repeated measurements (runs or repeats); response set '{set.Name}' has none. Use distance correlation.");
+            }
+            else if (p.Distance == RsaChoices.Crossnobis && set.UnitCount > MaxCrossnobisUnits)
+            {
+                problems.Add($"distance crossnobis whitens with a units x units noise covariance: response set '{set.Name}' has {set.UnitCount} units, at most {MaxCrossnobisUnits} are allowed. Use a masked (region) set or distance correlation.");
+            }
+            else if (p.Distance == RsaChoices.Crossnobis && set.TrialsSha256 is { } trials && RepeatsOf(trials) < 2)
+            {
+                problems.Add($"distance crossnobis needs two or more repeats; response set '{set.Name}' has one.");
             }
             chosenSets.Add(set);
         }
@@ -138,6 +157,7 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
     public async Task<RsaSummary> ExecuteAsync(RsaParameters p, RunContext context)
     {
         var ct = context.Cancellation;
+        p = p with { Methods = [.. p.Methods.Distinct(StringComparer.Ordinal)] };
         var datasetId = context.Run.DatasetId;
         List<FeatureStimulus> stimuli;
         List<DatasetFile> files;
@@ -155,7 +175,7 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
         context.Report("brain RDMs", 0, 1);
         var brains = p.BrainRdms ? ReadBrainFiles(files.Where(f => f.Role == FileRole.BrainRdm)) : [];
         var setPatterns = new List<(string Name, float[] Patterns, int Units)>();
-        foreach (var id in SetIdsOf(p, brains.Count > 0, sets))
+        foreach (var id in SetIdsOf(p, brains.Count > 0, sets).Distinct())
         {
             ct.ThrowIfCancellationRequested();
             var set = sets.Single(s => s.Id == id);
@@ -209,6 +229,20 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
         }
         await context.LogAsync($"{models.Count} model RDM(s): {string.Join(", ", models.Select(m => m.Name))}.");
 
+        // 3. Names and files, unique over brains and models: a second RDM of the same name (a response set named like an
+        // imported region, two files with the same model) is suffixed, so tables and pages never mix two RDMs up.
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        string Unique(string name)
+        {
+            var unique = name;
+            for (int i = 2; !taken.Add(unique); i++)
+            {
+                unique = $"{name} ({i})";
+            }
+            return unique;
+        }
+        brains = [.. brains.Select(b => b with { Name = Unique(b.Name) })];
+        models = [.. models.Select(m => (Unique(m.Name), m.Source, m.Rdm))];
         // 3. Names and files, unique over brains and models.
         var stems = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         string Stem(string name)
@@ -229,6 +263,7 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
         var ceilings = new List<RsaCeiling>();
         var pairwise = new List<(string Brain, string Method, PairwiseTest Test)>();
         var modes = new List<string>();
+        var progressLock = new object();
         int step = 0, steps = brains.Count * p.Methods.Length;
         foreach (var brain in brains)
         {
@@ -243,8 +278,15 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
                 if (over is { } mode && p.Resamples > 0)
                 {
                     var current = step;
+                    // The bootstrap reports from its worker threads: one report at a time reaches the run context.
                     var result = RsaInference.Bootstrap(modelRdms, brain.Subjects, method, mode, p.Resamples, (ulong)context.Run.Seed,
-                        new EncodingJobSupport.SynchronousProgress<double>(fraction => context.Report(label, (long)((current + fraction) * 1000), (long)steps * 1000)), ct);
+                        new EncodingJobSupport.SynchronousProgress<double>(fraction =>
+                        {
+                            lock (progressLock)
+                            {
+                                context.Report(label, (long)((current + fraction) * 1000), (long)steps * 1000);
+                            }
+                        }), ct);
                     for (int m = 0; m < models.Count; m++)
                     {
                         var e = result.Models[m];
@@ -428,6 +470,13 @@ public sealed class RsaJob(IDbContextFactory<NeuroLabDbContext> dbFactory, Conte
 
     private static async Task<List<DatasetFile>> RdmFilesAsync(NeuroLabDbContext db, Guid datasetId, CancellationToken ct) =>
         await db.DatasetFiles.Where(f => f.DatasetId == datasetId && (f.Role == FileRole.BrainRdm || f.Role == FileRole.ModelRdm)).OrderBy(f => f.FileName).ToListAsync(ct);
+
+    /// <summary>The repeats of a stored trials array [repeats, stimuli, units], from its header only.</summary>
+    private int RepeatsOf(string sha)
+    {
+        using var stream = store.OpenRead(sha);
+        return (int)NpyReader.ReadHeader(stream, "trials.npy").Shape[0];
+    }
 
     private (float[] Values, int Rows, int Columns) ReadMatrix(string sha)
     {
