@@ -25,3 +25,24 @@ export function setThemePreference(value) {
 export async function copyText(text) {
     await navigator.clipboard.writeText(text);
 }
+
+/**
+ * Resolves true once window.Plotly is the full plotly.js bundle (it can draw heatmaps), false after timeoutMs.
+ * Plotly.Blazor swaps one script element between its basic and full bundles and draws queued charts with whichever
+ * bundle is loaded, so a heatmap drawn right after a basic chart elsewhere in the session is redrawn once this resolves.
+ */
+export async function waitForFullPlotly(timeoutMs) {
+    const start = Date.now();
+    while (Date.now() - start < timeoutMs) {
+        const plotly = window.Plotly;
+        try {
+            if (plotly && plotly.PlotSchema && plotly.PlotSchema.get().traces.heatmap) {
+                return true;
+            }
+        } catch {
+            // The bundle is still initialising.
+        }
+        await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    return false;
+}
