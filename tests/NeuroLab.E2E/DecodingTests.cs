@@ -13,6 +13,13 @@ public sealed class DecodingTests(BrowserFixture fixture) : IClassFixture<Browse
     public async Task Decoding_HaxbyWithTheFormsDefaults_ShowsTheConfusionMatrix()
     {
         var alice = await fixture.RegisterAsync("decoding@lab.org");
+        // plotly.js arrives late, as on a slow link: draws queue up meanwhile, and the run page's charts ask for the
+        // full bundle while the basic one may still be loading; each chart draws again once its bundle is in (PlotlyFigure).
+        await alice.RouteAsync("**/plotly-3.*.min.js", async route =>
+        {
+            await Task.Delay(3000);
+            await route.ContinueAsync();
+        });
         var workspace = await BrowserFixture.CreateWorkspaceAsync(alice, "Categories");
         await alice.GotoAsync($"w/{workspace}/datasets/samples");
         await InteractiveAsync(alice);

@@ -27,16 +27,17 @@ export async function copyText(text) {
 }
 
 /**
- * Resolves true once window.Plotly is the full plotly.js bundle (it can draw heatmaps), false after timeoutMs.
- * Plotly.Blazor swaps one script element between its basic and full bundles and draws queued charts with whichever
- * bundle is loaded, so a heatmap drawn right after a basic chart elsewhere in the session is redrawn once this resolves.
+ * Resolves true once window.Plotly is in and, when full, is the full plotly.js bundle (it can draw heatmaps), false
+ * after timeoutMs. Plotly.Blazor swaps one script element between its basic and full bundles, draws queued charts with
+ * whichever bundle is loaded, and runs its queued draws in one loop that a draw for a removed chart throws out of; so
+ * every chart (PlotlyFigure) draws once more when this resolves.
  */
-export async function waitForFullPlotly(timeoutMs) {
+export async function waitForPlotly(full, timeoutMs) {
     const start = Date.now();
     while (Date.now() - start < timeoutMs) {
         const plotly = window.Plotly;
         try {
-            if (plotly && plotly.PlotSchema && plotly.PlotSchema.get().traces.heatmap) {
+            if (plotly && typeof plotly.react === 'function' && (!full || plotly.PlotSchema.get().traces.heatmap)) {
                 return true;
             }
         } catch {
