@@ -15,7 +15,8 @@ FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION}-noble AS build
 ARG TORCH_VARIANT=cpu
 # Must match the libtorch version of Directory.Packages.props (libtorch-cpu-linux-x64) and TorchSharp's.
 ARG LIBTORCH_CUDA_URL=https://download.pytorch.org/libtorch/cu128/libtorch-shared-with-deps-2.10.0%2Bcu128.zip
-# Node.js + npm: the worker references no web assets, but a shared build may reach NeuroLab.Web targets; cheap to have.
+# Node.js + npm are needed only if NeuroLab.Worker ever references NeuroLab.Web (its build bundles npm assets);
+# unzip + curl fetch the CUDA libtorch.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm unzip curl \
  && rm -rf /var/lib/apt/lists/*
