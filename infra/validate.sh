@@ -100,6 +100,36 @@ if command -v nginx >/dev/null; then
   rm -rf "$tmp"
 else skipped+=("nginx"); fi
 
+step "nginx stickiness on loopback (two stand-in upstreams; ports 18080-18082)"
+if command -v nginx >/dev/null && command -v curl >/dev/null; then
+  tmp=$(mktemp -d); mkdir -p "$tmp/a" "$tmp/b"; echo A >"$tmp/a/healthz"; echo B >"$tmp/b/healthz"
+  python3 -m http.server 18081 --bind 127.0.0.1 --directory "$tmp/a" >/dev/null 2>&1 & pa=$!
+  python3 -m http.server 18082 --bind 127.0.0.1 --directory "$tmp/b" >/dev/null 2>&1 & pb=$!
+  up() { for _ in $(seq 1 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; return 1; }
+  up http://127.0.0.1:18081/healthz && up http://127.0.0.1:18082/healthz || fail "stand-in upstreams did not start"
+  sed -e 's/server web-1:8080/server 127.0.0.1:18081/' -e 's/server web-2:8080/server 127.0.0.1:18082/' \
+      -e "s#pid /tmp/nginx.pid;#pid $tmp/nginx.pid;#" -e 's/listen 80;/listen 127.0.0.1:18080;/' \
+      -e 's#access_log /dev/stdout;#access_log off;#' -e 's#error_log stderr warn;#error_log stderr crit;#' compose/nginx.conf >"$tmp/nginx.conf"
+  nginx -p "$tmp" -c "$tmp/nginx.conf" -g 'daemon off;' & pn=$!
+  if up http://127.0.0.1:18080/nginx-health; then
+    seen=""
+    for n in $(seq 1 12); do
+      first=$(curl -s -c "$tmp/jar$n" http://127.0.0.1:18080/healthz)
+      others=$(for _ in $(seq 1 5); do curl -s -b "$tmp/jar$n" http://127.0.0.1:18080/healthz; done | sort -u | tr -d '\n')
+      [ "$others" = "$first" ] || fail "client $n first went to $first, then to $others"
+      seen="$seen$first"
+    done
+    grep -q A <<<"$seen" && grep -q B <<<"$seen" || fail "12 new clients all went to one instance ($seen)"
+    pinned=$(curl -s -b "$tmp/jar1" http://127.0.0.1:18080/healthz)
+    if [ "$pinned" = A ]; then kill "$pa"; else kill "$pb"; fi
+    moved=$(curl -s -b "$tmp/jar1" http://127.0.0.1:18080/healthz 2>/dev/null)
+    [ -n "$moved" ] && [ "$moved" != "$pinned" ] || fail "a client pinned to a stopped instance was not moved ($pinned -> $moved)"
+    echo "12 clients each stayed on one instance (first hits: $seen); a client of a stopped instance moved $pinned -> $moved"
+  else fail "nginx did not start"; fi
+  kill "$pn" "$pa" "$pb" 2>/dev/null; wait "$pn" "$pa" "$pb" 2>/dev/null
+  rm -rf "$tmp"
+else skipped+=("nginx stickiness (nginx or curl missing)"); fi
+
 step "not run here"
 echo "docker build / docker compose up (no Docker engine on this machine); kubectl apply to a cluster; GPU scheduling."
 [ ${#skipped[@]} -gt 0 ] && echo "skipped (tool missing or no server): ${skipped[*]}"
