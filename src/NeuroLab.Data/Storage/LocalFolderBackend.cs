@@ -21,9 +21,16 @@ public sealed class LocalFolderBackend : IBlobBackend
     {
         var target = PathFor(sha256);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        if (!File.Exists(target))
+        try
         {
-            File.Move(verifiedFile, target);
+            if (!File.Exists(target))
+            {
+                File.Move(verifiedFile, target);
+            }
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            // The same content was stored concurrently: identical bytes under the same name.
         }
         return Task.CompletedTask;
     }
