@@ -66,3 +66,18 @@ public sealed class ScaleOutFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>
+/// One theory row that needs an S3-compatible store (<c>NEUROLAB_TEST_S3</c>): skipped without one while the theory's
+/// other rows (e.g. the local-folder backend) still run.
+/// </summary>
+public sealed class S3InlineDataAttribute(params object?[] data) : Xunit.Sdk.DataAttribute
+{
+    public override string? Skip
+    {
+        get => TestServers.S3 is null ? "Needs an S3-compatible store: set NEUROLAB_TEST_S3 (.ci/run starts s3rver on loopback)." : base.Skip;
+        set => base.Skip = value;
+    }
+
+    public override IEnumerable<object?[]> GetData(System.Reflection.MethodInfo testMethod) => [data];
+}

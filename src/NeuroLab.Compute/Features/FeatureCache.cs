@@ -8,14 +8,14 @@ namespace NeuroLab.Compute.Features;
 
 /// <summary>
 /// Feature matrices kept in the content store under their <see cref="IFeatureSpace.CacheKey"/>: the matrix is a blob
-/// (.npy, float32 [stimuli, features]); a small index file <c>feature-cache/&lt;sha256 of the key&gt;</c> next to the blobs
-/// names it. Nothing in the database points at these blobs, so the store's clean-up may delete them: a missing blob is
+/// (.npy, float32 [stimuli, features]); a small index file <c>feature-cache/&lt;sha256 of the key&gt;</c> in the store's local
+/// <see cref="ContentStore.CacheDirectory"/> names it. Nothing in the database points at these blobs, so the store's clean-up may delete them: a missing blob is
 /// a cache miss and the matrix is computed again.
 /// </summary>
 public sealed class FeatureCache(ContentStore store)
 {
     private string IndexPath(string key) =>
-        Path.Combine(store.Root, "feature-cache", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))));
+        Path.Combine(store.CacheDirectory, "feature-cache", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))));
 
     /// <summary>The matrix stored under <paramref name="key"/>, or null.</summary>
     public async Task<NumericArray?> TryGetAsync(string key, CancellationToken ct)

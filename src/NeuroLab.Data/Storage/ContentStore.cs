@@ -13,26 +13,49 @@ public sealed class BlobCorruptedException(string sha256, string actual)
 }
 
 /// <summary>
-/// Content-addressed file store for large data (arrays as .npy, original uploads): a file lives at
-/// <c>root/ab/cd/abcdef….blob</c> named by its SHA-256. Writes go to a temporary file in the store and are
-/// renamed into place atomically, so a crash never leaves a half-written blob under a valid name; identical
-/// content is stored once. Reads verify the hash while streaming and fail on mismatch. Metadata about what
-/// a blob is lives in the database; <see cref="DeleteUnreferenced"/> removes files nothing points to.
+/// Content-addressed file store for large data (arrays as .npy, original uploads): a blob is named by its SHA-256 and
+/// lives where its <see cref="IBlobBackend"/> keeps it (<c>root/ab/cd/abcdef….blob</c> in a local folder, or the same
+/// key in an S3 bucket). Writes hash while staging to a local temporary file and only then hand it to the backend
+/// (an atomic rename locally, one upload to S3), so a crash never leaves a half-written blob under a valid name;
+/// identical content is stored once. Reads verify the hash while streaming and fail on mismatch. Metadata about what
+/// a blob is lives in the database; <see cref="DeleteUnreferenced"/> removes blobs nothing points to.
 /// </summary>
 public sealed class ContentStore
 {
-    private readonly string _root;
+    private readonly IBlobBackend _backend;
     private readonly string _staging;
 
+    /// <summary>A store in a local folder (<see cref="LocalFolderBackend"/>), staging in <c>root/tmp</c> and caches beside the blobs.</summary>
     public ContentStore(string root)
+        : this(new LocalFolderBackend(root), Path.Combine(Path.GetFullPath(root), "tmp"), Path.GetFullPath(root))
     {
-        ArgumentException.ThrowIfNullOrEmpty(root);
-        _root = Path.GetFullPath(root);
-        _staging = Path.Combine(_root, "tmp");
+    }
+
+    /// <param name="backend">Where blobs live.</param>
+    /// <param name="stagingDirectory">Local folder for files being hashed before they are stored (on the backend's file system when local, so storing is a rename).</param>
+    /// <param name="cacheDirectory">Local folder for derived caches that are not artifacts (<see cref="CacheDirectory"/>).</param>
+    public ContentStore(IBlobBackend backend, string stagingDirectory, string cacheDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentException.ThrowIfNullOrEmpty(stagingDirectory);
+        ArgumentException.ThrowIfNullOrEmpty(cacheDirectory);
+        _backend = backend;
+        _staging = Path.GetFullPath(stagingDirectory);
+        CacheDirectory = Path.GetFullPath(cacheDirectory);
         Directory.CreateDirectory(_staging);
     }
 
-    public string Root => _root;
+    /// <summary>Where blobs live, for messages: the store's folder, or <c>s3://bucket/prefix</c>.</summary>
+    public string Root => _backend.Location;
+
+    /// <summary>
+    /// A local folder for caches derived from blobs (e.g. the feature cache's index files): not artifacts, so losing it
+    /// only costs recomputation. The store's own folder for a local store, so existing caches stay where they were.
+    /// </summary>
+    public string CacheDirectory { get; }
+
+    /// <summary>Checks that the backend is reachable (a start-up check; creates an S3 bucket only where configured to).</summary>
+    public Task EnsureReadyAsync(CancellationToken ct = default) => _backend.EnsureReadyAsync(ct);
 
     /// <summary>
     /// Copies <paramref name="content"/> into the store, hashing as it goes; refuses (and leaves nothing
@@ -100,16 +123,15 @@ public sealed class ContentStore
                 await file.FlushAsync(ct);
             }
             var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-            var target = PathFor(sha);
             var held = pin ? PinBlob(sha) : null;
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            if (File.Exists(target))
+            try
             {
-                File.Delete(temp);
+                await _backend.PutAsync(sha, temp, ct);
             }
-            else
+            catch
             {
-                File.Move(temp, target);
+                held?.Dispose();
+                throw;
             }
             return (new StoredBlob(sha, size), held);
         }
@@ -143,16 +165,17 @@ public sealed class ContentStore
     }
 
     /// <summary>
-    /// The file holding a blob, for readers that need a path (format inspection). Callers that must trust
-    /// the content should read through <see cref="OpenRead"/>, which verifies the hash.
+    /// A local file with this blob's content, for readers that need a path (native and format readers): the store's
+    /// own file for a local store, a hash-verified copy in the bounded scratch cache for S3. Callers that must trust
+    /// the content of a local store should read through <see cref="OpenRead"/>, which verifies the hash.
     /// </summary>
-    public string LocalPath(string sha256) => PathFor(sha256);
+    public string LocalPath(string sha256) => _backend.LocalFile(Checked(sha256));
 
     /// <summary>True when a blob with this hash is present.</summary>
-    public bool Contains(string sha256) => File.Exists(PathFor(sha256));
+    public bool Contains(string sha256) => _backend.Exists(Checked(sha256));
 
     /// <summary>Size in bytes of a stored blob.</summary>
-    public long SizeOf(string sha256) => new FileInfo(PathFor(sha256)).Length;
+    public long SizeOf(string sha256) => _backend.SizeOf(Checked(sha256));
 
     /// <summary>
     /// Opens a blob for reading. The returned stream verifies the SHA-256 when it reaches the end and throws
@@ -160,12 +183,8 @@ public sealed class ContentStore
     /// </summary>
     public Stream OpenRead(string sha256)
     {
-        var path = PathFor(sha256);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Stored file {sha256[..Math.Min(12, sha256.Length)]}… is missing from the store at {_root}.", path);
-        }
-        return new VerifyingStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), sha256);
+        var (content, size) = _backend.OpenRead(Checked(sha256));
+        return new VerifyingStream(content, size, sha256);
     }
 
     /// <summary>Reads a whole blob and checks its hash.</summary>
@@ -182,13 +201,12 @@ public sealed class ContentStore
     {
         ArgumentNullException.ThrowIfNull(referenced);
         long freed = 0;
-        foreach (var file in Directory.EnumerateFiles(_root, "*.blob", SearchOption.AllDirectories))
+        foreach (var blob in _backend.List().ToList())
         {
-            var sha = Path.GetFileNameWithoutExtension(file);
-            if (!referenced.Contains(sha) && !_pins.ContainsKey(sha))
+            if (!referenced.Contains(blob.Sha256) && !_pins.ContainsKey(blob.Sha256))
             {
-                freed += new FileInfo(file).Length;
-                File.Delete(file);
+                freed += blob.SizeBytes;
+                _backend.Delete(blob.Sha256);
             }
         }
         foreach (var stale in Directory.EnumerateFiles(_staging, "*.part"))
@@ -202,16 +220,19 @@ public sealed class ContentStore
         return freed;
     }
 
-    private string PathFor(string sha256)
+    /// <summary>Refuses anything but a lower-case SHA-256 hex digest, so an address can never name a path outside the store.</summary>
+    internal static string Checked(string sha256)
     {
+        ArgumentNullException.ThrowIfNull(sha256);
         if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
         {
             throw new ArgumentException($"'{sha256}' is not a lower-case SHA-256 hex digest.", nameof(sha256));
         }
-        return Path.Combine(_root, sha256[..2], sha256[2..4], sha256 + ".blob");
+        return sha256;
     }
 
-    private sealed class VerifyingStream(FileStream inner, string expected) : Stream
+    /// <summary>Verifies the SHA-256 of everything read when the end is reached; throws <see cref="BlobCorruptedException"/> on mismatch.</summary>
+    internal sealed class VerifyingStream(Stream inner, long length, string expected) : Stream
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private bool _verified;
@@ -222,9 +243,11 @@ public sealed class ContentStore
 
         public override bool CanWrite => false;
 
-        public override long Length => inner.Length;
+        public override long Length => length;
 
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        private long _position;
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -250,6 +273,7 @@ public sealed class ContentStore
         {
             if (data.Length > 0)
             {
+                _position += data.Length;
                 _hash.AppendData(data);
                 return;
             }

@@ -82,7 +82,7 @@ public static class HostingExtensions
         services.AddScoped<NeuroLab.Compute.Samples.SampleImportService>();
         AddCompute(services, configuration);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        services.AddSingleton(new NeuroLab.Data.Storage.ContentStore(Path.Combine(dataDirectory, "store")));
+        NeuroLab.Data.Storage.StorageServiceCollectionExtensions.AddNeuroLabStorage(services, configuration, dataDirectory);
         services.AddSingleton(NeuroLab.Compute.Samples.SampleCatalogue.LoadBuiltIn());
         services.AddSingleton(sp => new NeuroLab.Web.Viewer.VolumeSampler(sp.GetRequiredService<NeuroLab.Data.Storage.ContentStore>(), limits: options.Uploads.ToLimits()));
         services.AddScoped<NeuroLab.Web.Viewer.ViewerService>();
