@@ -10,8 +10,7 @@ namespace NeuroLab.Compute.Events.Redis;
 /// written as its runtime type, and <c>dataType</c> names that type. The receiving side turns it back into that type
 /// only when the type was registered (<see cref="WorkspaceEventDataTypes"/>: an allow-list, never a type looked up by
 /// name), a string always; anything else stays a <see cref="JsonElement"/>, which SignalR sends on unchanged and which
-/// pages matching on a type (<c>e.Data is ViewerState</c>) ignore — as they should for data they cannot trust to be
-/// about this process (presence lists are per instance).
+/// pages matching on a type (<c>e.Data is ViewerState</c>) ignore.
 /// </summary>
 public sealed class RedisEventCodec(WorkspaceEventDataTypes dataTypes)
 {

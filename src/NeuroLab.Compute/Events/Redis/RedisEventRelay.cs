@@ -82,9 +82,23 @@ public sealed class RedisEventRelay : IHostedService, IAsyncDisposable
             }
         };
         var subscriber = _redis.GetSubscriber();
-        // Queues deliver in order, each on its own loop: progress of a run arrives in the order it was published.
-        (await subscriber.SubscribeAsync(RunChannel)).OnMessage(m => Receive(m.Message, _codec.ReadRunEvent, _runs));
-        (await subscriber.SubscribeAsync(WorkspaceChannel)).OnMessage(m => Receive(m.Message, _codec.ReadWorkspaceEvent, _workspaces));
+        // Message queues deliver in order, each on its own loop: progress of a run arrives in the order it was published.
+        // Fire-and-forget registers the subscription without waiting for the server, so a process starts while Redis is
+        // down (the multiplexer subscribes whenever it connects, and re-subscribes after every reconnect).
+        subscriber.Subscribe(RunChannel, CommandFlags.FireAndForget).OnMessage(m => Receive(m.Message, _codec.ReadRunEvent, _runs));
+        subscriber.Subscribe(WorkspaceChannel, CommandFlags.FireAndForget).OnMessage(m => Receive(m.Message, _codec.ReadWorkspaceEvent, _workspaces));
+        if (_redis.IsConnected)
+        {
+            try
+            {
+                // Answered after the SUBSCRIBEs on the same connection: once it returns, this process hears every later event.
+                await subscriber.PingAsync();
+            }
+            catch (RedisException ex)
+            {
+                _logger.LogWarning(ex, "Redis events: no answer from Redis at start; events of other processes arrive once it is up.");
+            }
+        }
         _sending = Task.Run(() => SendLoopAsync(subscriber, _stopping.Token), CancellationToken.None);
     }
 
