@@ -38,6 +38,15 @@ public static class WorkspaceEventTypes
     /// <summary>A member was removed from the workspace or left it (<see cref="WorkspaceEvent.Data"/>: their user id): the hub takes their connections out of its groups and their open pages close.</summary>
     public const string MemberRemoved = "member.removed";
 
+    /// <summary>
+    /// Events may have been missed (the connection to the cross-process event bus was down and is back): whoever shows
+    /// workspace state reloads it from the database. <see cref="WorkspaceEvent.WorkspaceId"/> is empty; the hub sends it
+    /// to every connection.
+    /// </summary>
+    public const string Resync = "resync";
+
+    public static WorkspaceEvent ResyncEvent() => new() { WorkspaceId = Guid.Empty, Type = Resync };
+
     /// <summary>Publishes <see cref="MemberRemoved"/> after a removal or a leave has been saved.</summary>
     public static void PublishMemberRemoved(this IWorkspaceEventBus bus, Guid workspaceId, string memberUserId, string actorUserId) =>
         bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = MemberRemoved, TargetKey = "user:" + memberUserId, ActorUserId = actorUserId, Data = memberUserId });

@@ -15,7 +15,7 @@ public sealed record RunEvent
 
     public required Guid WorkspaceId { get; init; }
 
-    /// <summary>progress, status or log.</summary>
+    /// <summary>progress, status or log; <c>resync</c> (<see cref="RunEventTypes.Resync"/>) when events may have been missed.</summary>
     public required string Type { get; init; }
 
     /// <summary>Current stage, e.g. "cross-validation", "refit", "scoring".</summary>
@@ -62,3 +62,16 @@ public interface IRunEventBus
 /// oldest events when consumers fall behind); a dispatcher forwards to subscribers (SignalR, Blazor pages).
 /// </summary>
 public sealed class RunEventBus : InProcessEventStream<RunEvent>, IRunEventBus;
+
+/// <summary>Run event types that are not about one run.</summary>
+public static class RunEventTypes
+{
+    /// <summary>
+    /// Events may have been missed (the connection to the cross-process event bus was down and is back): whoever shows a
+    /// run's state reloads it from the database. <see cref="RunEvent.RunId"/> and <see cref="RunEvent.WorkspaceId"/> are
+    /// empty; the hub sends it to every connection.
+    /// </summary>
+    public const string Resync = "resync";
+
+    public static RunEvent ResyncEvent() => new() { RunId = Guid.Empty, WorkspaceId = Guid.Empty, Type = Resync };
+}

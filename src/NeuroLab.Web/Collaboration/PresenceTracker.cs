@@ -30,8 +30,9 @@ public static partial class PresencePages
 /// </summary>
 /// <remarks>
 /// Per process, in memory: with several web instances behind a load balancer each would see only its own
-/// visitors. Scale-out would keep these entries in Redis (a hash per page with expiring entries) next to the
-/// SignalR backplane; there is deliberately no home-made distribution here.
+/// visitors. Scale-out would keep these entries in Redis (a hash per page with expiring entries); the event relay
+/// (NeuroLab:Events:Redis) does not carry presence events between instances, so a page never takes another
+/// instance's partial list for its own (docs/decisions/018-events-across-processes.md).
 /// </remarks>
 public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
 {

@@ -131,6 +131,11 @@ public static class HostingExtensions
     /// <summary>The in-process compute host (see AddNeuroLabCompute), the chat models captions may use, and the SignalR forwarder.</summary>
     private static void AddCompute(IServiceCollection services, IConfiguration configuration)
     {
+        // Run and workspace events: in-process, or across web instances and workers through Redis (NeuroLab:Events:Redis).
+        services.AddNeuroLabEvents(configuration);
+        services.AddWorkspaceEventData<Viewer.ViewerState>();
+        services.AddWorkspaceEventData<Rsa.TrsaState>();
+        services.AddWorkspaceEventData<Captions.CaptionReviewView>();
         services.AddNeuroLabCompute();
         // How the pages show each kind (kinds without a view get the generic form and result panel).
         services.AddRunKindView(RunKindNames.EncodingRidge, typeof(EncodingRidgeForm), typeof(EncodingRidgeResultPanel));

@@ -74,7 +74,12 @@ public sealed partial class RunsHub(RunService runs, WorkspaceService workspaces
     private string UserId => Context.User?.RequireUserId() ?? throw new HubException("Not signed in.");
 }
 
-/// <summary>Sends every run event to the SignalR groups of its run and experiment, and every workspace event to its workspace's group.</summary>
+/// <summary>
+/// Sends every run event to the SignalR groups of its run and experiment, and every workspace event to its workspace's
+/// group — on this instance only: with several web instances each one receives every event from the others through the
+/// event bus (NeuroLab:Events:Redis) and forwards it to its own connections, so each client gets each event once, with
+/// no SignalR backplane (docs/decisions/018-events-across-processes.md). A <c>resync</c> goes to every connection.
+/// </summary>
 public sealed class RunHubForwarder(IRunEventBus bus, IWorkspaceEventBus workspaceBus, IHubContext<RunsHub> hub, HubGroupRegistry registry) : IHostedService
 {
     private IDisposable? _subscription;
@@ -84,6 +89,12 @@ public sealed class RunHubForwarder(IRunEventBus bus, IWorkspaceEventBus workspa
     {
         _subscription = bus.Subscribe(async e =>
         {
+            if (e.Type == RunEventTypes.Resync)
+            {
+                // This instance may have missed events of any run: every client here reloads what it shows.
+                await hub.Clients.All.SendAsync("runEvent", e);
+                return;
+            }
             await hub.Clients.Group(RunsHub.RunGroup(e.RunId)).SendAsync("runEvent", e);
             if (e.ExperimentId is { } experiment)
             {
@@ -99,6 +110,11 @@ public sealed class RunHubForwarder(IRunEventBus bus, IWorkspaceEventBus workspa
                 {
                     await hub.Groups.RemoveFromGroupAsync(connection, group);
                 }
+            }
+            if (e.Type == WorkspaceEventTypes.Resync)
+            {
+                await hub.Clients.All.SendAsync("workspaceEvent", e);
+                return;
             }
             if (e.Type.StartsWith("mention.", StringComparison.Ordinal))
             {

@@ -133,15 +133,33 @@ public sealed class RsaRunViews(RunService runs, DatasetService datasets, RunKin
 }
 
 /// <summary>
-/// The tRSA thresholds of each rsa run as everyone watching it shares them (per server process; a page that opens
-/// later starts from them): moving them publishes <see cref="TrsaChanged"/> to the workspace.
+/// The tRSA thresholds of each rsa run as everyone watching it shares them (a page that opens later starts from them):
+/// moving them publishes <see cref="TrsaChanged"/> to the workspace. Each server process keeps the last thresholds it
+/// heard, its own and — with several instances (NeuroLab:Events:Redis) — the other instances' moves.
 /// </summary>
-public sealed class RsaThresholds(IWorkspaceEventBus bus)
+public sealed class RsaThresholds : IDisposable
 {
     /// <summary>The workspace event a tRSA change publishes (<see cref="WorkspaceEvent.Data"/>: the <see cref="TrsaState"/>).</summary>
     public const string TrsaChanged = "rsa.trsa";
 
     private readonly ConcurrentDictionary<Guid, TrsaState> _thresholds = new();
+    private readonly IWorkspaceEventBus _bus;
+    private readonly IDisposable _subscription;
+
+    public RsaThresholds(IWorkspaceEventBus bus)
+    {
+        _bus = bus;
+        _subscription = bus.Subscribe(e =>
+        {
+            if (e.Type == TrsaChanged && e.RunId is { } run && e.Data is TrsaState state)
+            {
+                _thresholds[run] = state;
+            }
+            return Task.CompletedTask;
+        });
+    }
+
+    public void Dispose() => _subscription.Dispose();
 
     /// <summary>The thresholds everyone watching <paramref name="runId"/> sees (the run's own until someone moves them).</summary>
     public TrsaState For(Guid runId, TrsaState runDefault) => _thresholds.GetValueOrDefault(runId, runDefault);
@@ -152,6 +170,6 @@ public sealed class RsaThresholds(IWorkspaceEventBus bus)
         ArgumentNullException.ThrowIfNull(state);
         var shared = state with { By = actor };
         _thresholds[runId] = shared;
-        bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = TrsaChanged, RunId = runId, TargetKey = $"run:{runId:N}", ActorUserId = userId, Actor = actor, Data = shared });
+        _bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = TrsaChanged, RunId = runId, TargetKey = $"run:{runId:N}", ActorUserId = userId, Actor = actor, Data = shared });
     }
 }

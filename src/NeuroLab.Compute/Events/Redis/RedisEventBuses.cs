@@ -1,0 +1,36 @@
+using NeuroLab.Compute.Runs;
+
+namespace NeuroLab.Compute.Events.Redis;
+
+/// <summary>The run event bus across processes: delivers locally at once (as in one process) and sends to the others through the relay.</summary>
+public sealed class RedisRunEventBus(RunEventBus local, RedisEventRelay relay) : IRunEventBus
+{
+    public void Publish(RunEvent e)
+    {
+        local.Publish(e);
+        relay.Send(e);
+    }
+
+    public IDisposable Subscribe(Func<RunEvent, Task> handler) => local.Subscribe(handler);
+}
+
+/// <summary>
+/// The workspace event bus across processes: delivers locally at once and sends to the others through the relay —
+/// all but <c>presence</c>: presence is tracked per instance (in memory), and another instance's list of its own
+/// visitors would replace this one's on pages and hub clients.
+/// </summary>
+public sealed class RedisWorkspaceEventBus(WorkspaceEventBus local, RedisEventRelay relay) : IWorkspaceEventBus
+{
+    public const string PresenceType = "presence";
+
+    public void Publish(WorkspaceEvent e)
+    {
+        local.Publish(e);
+        if (e.Type != PresenceType)
+        {
+            relay.Send(e);
+        }
+    }
+
+    public IDisposable Subscribe(Func<WorkspaceEvent, Task> handler) => local.Subscribe(handler);
+}
