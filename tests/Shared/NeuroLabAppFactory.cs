@@ -22,6 +22,9 @@ public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDiction
 
     public string DataDirectory => _dataDirectory;
 
+    /// <summary>True when the app runs on a fresh PostgreSQL database (<c>NEUROLAB_TEST_DATABASE=postgresql</c>).</summary>
+    public bool UsesPostgres => _postgres is not null;
+
     /// <summary>Base address of the Kestrel server (only with useKestrel).</summary>
     public Uri ServerAddress
     {
