@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using NeuroLab.Data.Audit;
@@ -12,8 +13,11 @@ namespace NeuroLab.Data;
 /// The application database: Identity tables plus NeuroLab's own. Components get short-lived
 /// instances from <see cref="IDbContextFactory{TContext}"/>; a context is never shared across threads.
 /// </summary>
-public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> options) : IdentityDbContext<ApplicationUser>(options)
+public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> options) : IdentityDbContext<ApplicationUser>(options), IDataProtectionKeyContext
 {
+    /// <summary>The provider name of Npgsql's EF Core provider (PostgreSQL).</summary>
+    public const string PostgreSqlProviderName = "Npgsql.EntityFrameworkCore.PostgreSQL";
+
     public DbSet<Workspace> Workspaces => Set<Workspace>();
 
     public DbSet<Membership> Memberships => Set<Membership>();
@@ -49,6 +53,20 @@ public sealed class NeuroLabDbContext(DbContextOptions<NeuroLabDbContext> option
     public DbSet<Annotations.AnnotationRevision> AnnotationRevisions => Set<Annotations.AnnotationRevision>();
 
     public DbSet<Annotations.AnnotationMention> AnnotationMentions => Set<Annotations.AnnotationMention>();
+
+    /// <summary>ASP.NET Core Data Protection keys, shared by web instances on PostgreSQL (SQLite keeps them in files).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        base.ConfigureConventions(configurationBuilder);
+        if (Database.ProviderName == PostgreSqlProviderName)
+        {
+            // Every DateTime is UTC (the *Utc names); PostgreSQL stores them as timestamp with time zone, which Npgsql
+            // only accepts with Kind = Utc. Values of unspecified kind are taken as UTC, local ones converted.
+            configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        }
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

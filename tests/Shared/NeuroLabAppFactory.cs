@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace NeuroLab.Tests.Shared;
 
 /// <summary>
-/// The whole web app on a temporary SQLite file and data folder, deleted on dispose. With
+/// The whole web app on a temporary SQLite file and data folder, deleted on dispose (with
+/// <c>NEUROLAB_TEST_DATABASE=postgresql</c>, on a fresh PostgreSQL database instead: <see cref="PostgresTestDatabase"/>). With
 /// <paramref name="useKestrel"/> it listens on a real loopback port (for browsers and request limits);
 /// otherwise it runs on the in-memory TestServer. <paramref name="services"/> adds registrations after the app's own
 /// (e.g. a run kind that lives in the tests only).
@@ -17,8 +18,12 @@ public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDiction
     : WebApplicationFactory<Program>
 {
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("neurolab-test-").FullName;
+    private readonly PostgresTestDatabase? _postgres = PostgresTestDatabase.Selected ? PostgresTestDatabase.Create() : null;
 
     public string DataDirectory => _dataDirectory;
+
+    /// <summary>True when the app runs on a fresh PostgreSQL database (<c>NEUROLAB_TEST_DATABASE=postgresql</c>).</summary>
+    public bool UsesPostgres => _postgres is not null;
 
     /// <summary>Base address of the Kestrel server (only with useKestrel).</summary>
     public Uri ServerAddress
@@ -38,7 +43,15 @@ public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDiction
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("NeuroLab:DataDirectory", _dataDirectory);
-        builder.UseSetting("ConnectionStrings:NeuroLab", $"Data Source={Path.Combine(_dataDirectory, "neurolab.db")};Pooling=False");
+        if (_postgres is not null)
+        {
+            builder.UseSetting("NeuroLab:Database:Provider", "postgresql");
+            builder.UseSetting("ConnectionStrings:NeuroLab", _postgres.ConnectionString);
+        }
+        else
+        {
+            builder.UseSetting("ConnectionStrings:NeuroLab", $"Data Source={Path.Combine(_dataDirectory, "neurolab.db")};Pooling=False");
+        }
         // Tests sign in many times from one address; the rate-limit test sets its own low limit.
         builder.UseSetting("NeuroLab:Security:SignInPermitLimit", "100000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -64,6 +77,10 @@ public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDiction
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (disposing)
+        {
+            _postgres?.Dispose();
+        }
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);

@@ -141,12 +141,14 @@ public sealed partial class RunQueue
 
         /// <summary>
         /// Writes in one transaction that first checks the lease. SQLite transactions here take the write lock at
-        /// BEGIN, so no take-over can slip between the check and the write.
+        /// BEGIN; on PostgreSQL the run's row is locked (FOR UPDATE) before the check, so a take-over (an update of
+        /// that row) waits for this commit. Either way no take-over can slip between the check and the write.
         /// </summary>
         private async Task WriteHeldAsync(Func<NeuroLabDbContext, Task> write)
         {
             await using var db = await queue.DbFactory.CreateDbContextAsync(CancellationToken.None);
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            await RowLocks.LockRunAsync(db, run.Id, CancellationToken.None);
             if (!await lease.Held(db.Runs).AnyAsync(CancellationToken.None))
             {
                 throw lease.MarkLost();

@@ -80,7 +80,9 @@ public sealed class ActivityService(IDbContextFactory<NeuroLabDbContext> dbFacto
         foreach (var group in events.Where(e => e.WorkspaceId is not null).GroupBy(e => e.WorkspaceId!.Value))
         {
             var ws = group.Key;
-            var from = group.Min(e => e.AtUtc);
+            // Rows read back are as precise as the database keeps them (PostgreSQL: microseconds); the events being saved
+            // still hold ticks. Times are compared at microsecond precision.
+            var from = Microseconds(group.Min(e => e.AtUtc));
             var to = group.Max(e => e.AtUtc);
             var runEvents = group.Where(e => e.Action.StartsWith("run.", StringComparison.Ordinal)).ToList();
             if (runEvents.Count > 0)
@@ -92,9 +94,9 @@ public sealed class ActivityService(IDbContextFactory<NeuroLabDbContext> dbFacto
                 {
                     var run = runs.FirstOrDefault(r => r.CreatedByUserId == e.ActorUserId && e.Action switch
                     {
-                        "run.queued" => r.CreatedAtUtc == e.AtUtc,
-                        "run.started" => r.StartedAtUtc == e.AtUtc,
-                        _ => r.FinishedAtUtc == e.AtUtc,
+                        "run.queued" => Same(r.CreatedAtUtc, e.AtUtc),
+                        "run.started" => r.StartedAtUtc is { } started && Same(started, e.AtUtc),
+                        _ => r.FinishedAtUtc is { } finished && Same(finished, e.AtUtc),
                     });
                     if (run is not null)
                     {
@@ -109,7 +111,7 @@ public sealed class ActivityService(IDbContextFactory<NeuroLabDbContext> dbFacto
                     .Select(d => new { d.Id, d.CreatedByUserId, d.CreatedAtUtc }).ToListAsync(ct);
                 foreach (var e in imports)
                 {
-                    if (datasets.FirstOrDefault(d => d.CreatedByUserId == e.ActorUserId && d.CreatedAtUtc == e.AtUtc) is { } d)
+                    if (datasets.FirstOrDefault(d => d.CreatedByUserId == e.ActorUserId && Same(d.CreatedAtUtc, e.AtUtc)) is { } d)
                     {
                         result[e.Id] = (null, d.Id, null);
                     }
@@ -122,7 +124,7 @@ public sealed class ActivityService(IDbContextFactory<NeuroLabDbContext> dbFacto
                     .Select(r => new { r.RunId, r.Unit, r.UserId, r.UpdatedAtUtc }).ToListAsync(ct);
                 foreach (var e in reviews)
                 {
-                    if (rows.FirstOrDefault(r => r.UserId == e.ActorUserId && r.UpdatedAtUtc == e.AtUtc) is { } r)
+                    if (rows.FirstOrDefault(r => r.UserId == e.ActorUserId && Same(r.UpdatedAtUtc, e.AtUtc)) is { } r)
                     {
                         result[e.Id] = (r.RunId, null, r.Unit);
                     }
@@ -131,4 +133,9 @@ public sealed class ActivityService(IDbContextFactory<NeuroLabDbContext> dbFacto
         }
         return result;
     }
+
+    /// <summary>The time truncated to whole microseconds (the precision PostgreSQL stores; SQLite keeps ticks).</summary>
+    private static DateTime Microseconds(DateTime t) => new(t.Ticks - t.Ticks % 10, t.Kind);
+
+    private static bool Same(DateTime stored, DateTime saved) => Microseconds(stored) == Microseconds(saved);
 }

@@ -147,6 +147,8 @@ public sealed class WorkspaceService(IDbContextFactory<NeuroLabDbContext> dbFact
         await RequireRoleAsync(userId, workspaceId, WorkspaceRole.Owner, "changing roles", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Two Owners demoted at once on PostgreSQL would each still count the other; the lock orders them.
+        await RowLocks.LockWorkspaceAsync(db, workspaceId, ct);
         var membership = await db.Memberships.Include(m => m.User).SingleOrDefaultAsync(m => m.WorkspaceId == workspaceId && m.UserId == memberUserId, ct)
             ?? throw new MemberNotFoundException(memberUserId);
         if (membership.Role == role)
@@ -178,6 +180,8 @@ public sealed class WorkspaceService(IDbContextFactory<NeuroLabDbContext> dbFact
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Two Owners demoted at once on PostgreSQL would each still count the other; the lock orders them.
+        await RowLocks.LockWorkspaceAsync(db, workspaceId, ct);
         var membership = await db.Memberships.Include(m => m.User).SingleOrDefaultAsync(m => m.WorkspaceId == workspaceId && m.UserId == memberUserId, ct)
             ?? throw new MemberNotFoundException(memberUserId);
         if (membership.Role == WorkspaceRole.Owner && await CountOwnersAsync(db, workspaceId, ct) == 1)

@@ -12,6 +12,7 @@ using NeuroLab.Compute.Extensions;
 using NeuroLab.Compute.RunKinds;
 using NeuroLab.Web.Components.Runs;
 using NeuroLab.Data;
+using NeuroLab.Data.Extensions;
 using NeuroLab.Data.Identity;
 using NeuroLab.Data.Workspaces;
 using NeuroLab.Web.Api;
@@ -179,21 +180,23 @@ public static class HostingExtensions
 
     private static void AddDatabase(IServiceCollection services, IConfiguration configuration, NeuroLabOptions options)
     {
-        var connectionString = configuration.GetConnectionString("NeuroLab");
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            var dataDirectory = Path.GetFullPath(options.DataDirectory);
-            Directory.CreateDirectory(dataDirectory);
-            connectionString = $"Data Source={Path.Combine(dataDirectory, "neurolab.db")}";
-        }
-        // Keys that protect cookies and tokens survive restarts, so people stay signed in.
-        services.AddDataProtection()
-            .SetApplicationName("NeuroLab")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
-        // AddDbContextFactory also registers the context as scoped, which Identity's stores use.
+        // NeuroLab:Database:Provider (sqlite | postgresql) and ConnectionStrings:NeuroLab; workers share this wiring.
         // Every saved feed entry is published live (type "activity") by the interceptor.
         services.AddSingleton<NeuroLab.Compute.Events.ActivityEventPublisher>();
-        services.AddDbContextFactory<NeuroLabDbContext>((sp, o) => o.UseSqlite(connectionString).AddInterceptors(sp.GetRequiredService<NeuroLab.Compute.Events.ActivityEventPublisher>()));
+        services.AddNeuroLabDatabase(configuration, Path.GetFullPath(options.DataDirectory),
+            (sp, o) => o.AddInterceptors(sp.GetRequiredService<NeuroLab.Compute.Events.ActivityEventPublisher>()));
+        // Keys that protect cookies and tokens survive restarts, so people stay signed in. On PostgreSQL every web
+        // instance reads the same keys from the database (a cookie from one instance works on the others); SQLite
+        // keeps the files it always had, so existing installs keep their sign-ins.
+        var dataProtection = services.AddDataProtection().SetApplicationName("NeuroLab");
+        if (DatabaseSettings.From(configuration, options.DataDirectory).Provider == DatabaseProvider.PostgreSql)
+        {
+            dataProtection.PersistKeysToDbContext<NeuroLabDbContext>();
+        }
+        else
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
+        }
     }
 
     private static void AddIdentity(IServiceCollection services, IConfiguration configuration, SecurityOptions security)
@@ -290,21 +293,8 @@ public static class HostingExtensions
         return Task.CompletedTask;
     }
 
-    /// <summary>Applies EF Core migrations (creating the SQLite file on first start) and turns on WAL journaling.</summary>
-    public static async Task MigrateNeuroLabDatabaseAsync(this WebApplication app)
-    {
-        var factory = app.Services.GetRequiredService<IDbContextFactory<NeuroLabDbContext>>();
-        await using var db = await factory.CreateDbContextAsync();
-        if (db.Database.IsSqlite())
-        {
-            // WAL lets readers (UI pages) proceed while a writer (a run storing results) commits.
-            await db.Database.OpenConnectionAsync();
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
-            await db.Database.CloseConnectionAsync();
-        }
-        await db.Database.MigrateAsync();
-        app.Logger.LogInformation("Database ready: {DataSource}", db.Database.GetDbConnection().DataSource);
-    }
+    /// <summary>Applies EF Core migrations of the configured provider (see MigrateNeuroLabDatabaseAsync in NeuroLab.Data).</summary>
+    public static Task MigrateNeuroLabDatabaseAsync(this WebApplication app) => app.Services.MigrateNeuroLabDatabaseAsync();
 
     /// <summary>Middleware order: forwarded headers, errors, status pages, security headers, rate limits, auth, account check, antiforgery.</summary>
     public static void UseNeuroLabPipeline(this WebApplication app)

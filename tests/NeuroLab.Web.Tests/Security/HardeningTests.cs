@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace NeuroLab.Web.Tests.Security;
 
@@ -128,7 +129,12 @@ public sealed class HardeningTests
         using var factory = new NeuroLabAppFactory();
         var client = factory.CreateClient();
         Assert.Equal("Healthy", await client.GetStringAsync("/healthz"));
-        Assert.True(File.Exists(Path.Combine(factory.DataDirectory, "neurolab.db")));
+        using (var db = factory.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<NeuroLab.Data.NeuroLabDbContext>>().CreateDbContext())
+        {
+            Assert.Empty(Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.GetPendingMigrations(db.Database));
+        }
+        // On PostgreSQL (NEUROLAB_TEST_DATABASE) the tables are on the server; otherwise in the SQLite file.
+        Assert.True(factory.UsesPostgres || File.Exists(Path.Combine(factory.DataDirectory, "neurolab.db")));
         // The About page loads libtorch inside the web host: proves the native fix reached this output too.
         var about = await client.GetStringAsync("/about");
         Assert.Matches(@"data-testid=""libtorch"">2\.\d+\.\d+", about);
