@@ -6,7 +6,7 @@ namespace NeuroLab.Data.PostgreSql;
 
 /// <summary>
 /// Lets <c>dotnet ef migrations add X --project src/NeuroLab.Data.PostgreSql</c> build the PostgreSQL model; no server
-/// is contacted to add a migration (docs/decisions/018).
+/// is contacted to add a migration (docs/decisions/020).
 /// </summary>
 internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<NeuroLabDbContext>
 {
