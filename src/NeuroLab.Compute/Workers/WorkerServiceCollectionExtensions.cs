@@ -1,0 +1,112 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NeuroLab.Compute.Extensions;
+using NeuroLab.Compute.RunKinds;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Data;
+using NeuroLab.Data.Storage;
+
+namespace NeuroLab.Compute.Workers;
+
+/// <summary>Wiring of compute workers: the Hangfire dispatch of web instances and the worker host.</summary>
+public static class WorkerServiceCollectionExtensions
+{
+    /// <summary>The PostgreSQL schema of Hangfire's tables, beside NeuroLab's own in the same database.</summary>
+    public const string HangfireSchema = "hangfire";
+
+    /// <summary>
+    /// In workers mode (<c>NeuroLab:Compute:Mode</c> = workers): Hangfire's client on PostgreSQL storage and the
+    /// <see cref="HangfireRunDispatcher"/>, so submitting a run only enqueues a job. In-process mode: nothing (the
+    /// in-process dispatcher of <see cref="ComputeServiceCollectionExtensions.AddNeuroLabCompute"/> stays).
+    /// </summary>
+    public static IServiceCollection AddNeuroLabRunDispatch(this IServiceCollection services, IConfiguration configuration)
+    {
+        var compute = configuration.GetSection(ComputeOptions.SectionName).Get<ComputeOptions>() ?? new ComputeOptions();
+        if (!compute.UsesWorkers)
+        {
+            return services;
+        }
+        var connectionString = WorkerDatabase.ConnectionString(configuration);
+        services.AddHangfire(c => ConfigureHangfire(c, connectionString, compute));
+        services.AddSingleton<IRunDispatcher, HangfireRunDispatcher>();
+        return services;
+    }
+
+    /// <summary>
+    /// A compute worker: the database (PostgreSQL), the content store, the run kinds (<see cref="ComputeServiceCollectionExtensions.AddNeuroLabCompute"/>),
+    /// the <see cref="RunExecutor"/> its jobs use, the lease-expiry recovery, and a Hangfire server on
+    /// <c>NeuroLab:Compute:Queues</c> with <c>MaxConcurrentRuns</c> workers. The in-process run queue stays idle.
+    /// </summary>
+    public static IServiceCollection AddNeuroLabWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var compute = (configuration.GetSection(ComputeOptions.SectionName).Get<ComputeOptions>() ?? new ComputeOptions()) with { Mode = ComputeOptions.WorkersMode };
+        var connectionString = WorkerDatabase.ConnectionString(configuration);
+        services.AddSingleton(TimeProvider.System);
+        AddDatabase(services, connectionString);
+        AddContentStore(services, configuration);
+        services.AddScoped<NeuroLab.Data.Workspaces.WorkspaceService>();
+        services.AddScoped<NeuroLab.Data.Datasets.DatasetService>();
+        // A worker is in workers mode whatever the file says: its in-process queue must not claim runs.
+        services.AddSingleton(compute);
+        services.AddNeuroLabCompute();
+        services.AddHangfire(c => ConfigureHangfire(c, connectionString, compute));
+        services.AddSingleton<IRunDispatcher, HangfireRunDispatcher>();
+        services.AddSingleton(sp => new RunExecutor(
+            sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<NeuroLabDbContext>>(), sp.GetRequiredService<RunKindRegistry>(),
+            sp.GetRequiredService<IRunSignals>(), sp.GetRequiredService<IRunEventBus>(), sp.GetRequiredService<ContentStore>(), compute,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RunExecutor>>()));
+        services.AddTransient<RunJob>();
+        services.AddHostedService<WorkerRecovery>();
+        services.AddHangfireServer((sp, o) =>
+        {
+            o.Queues = [.. compute.WorkerQueues];
+            o.WorkerCount = Math.Max(1, compute.MaxConcurrentRuns);
+            o.ServerName = sp.GetRequiredService<RunExecutor>().HostId;
+            // How often an idle worker looks at the schedule (retries); queued jobs are fetched by the storage's poll.
+            o.SchedulePollingInterval = compute.PollInterval;
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Hangfire on PostgreSQL (schema <see cref="HangfireSchema"/>), with the sliding invisibility timeout on: a fetched
+    /// job stays invisible while its worker lives, however long the run (without it a long job runs twice:
+    /// Hangfire #1197, Hangfire.PostgreSql #352). The run's lease, not Hangfire, decides who executes.
+    /// </summary>
+    public static void ConfigureHangfire(IGlobalConfiguration configuration, string connectionString, ComputeOptions compute)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(compute);
+        configuration
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), StorageOptions(compute));
+    }
+
+    /// <summary>The storage options both the dispatching web instances and the workers use.</summary>
+    public static PostgreSqlStorageOptions StorageOptions(ComputeOptions compute)
+    {
+        ArgumentNullException.ThrowIfNull(compute);
+        return new PostgreSqlStorageOptions
+        {
+            SchemaName = HangfireSchema,
+            PrepareSchemaIfNecessary = true,
+            UseSlidingInvisibilityTimeout = true,
+            QueuePollInterval = compute.PollInterval,
+        };
+    }
+
+    private static void AddDatabase(IServiceCollection services, string connectionString) => services.AddWorkerDatabase(connectionString);
+
+    /// <summary>The content store: the same folder the web instances use (<c>NeuroLab:DataDirectory</c>/store).</summary>
+    private static void AddContentStore(IServiceCollection services, IConfiguration configuration)
+    {
+        var dataDirectory = Path.GetFullPath(configuration["NeuroLab:DataDirectory"] is { Length: > 0 } d ? d : "./neurolab-data");
+        services.AddSingleton(new ContentStore(Path.Combine(dataDirectory, "store")));
+    }
+}
