@@ -49,16 +49,7 @@ public sealed record ComputeOptions
     public const string WorkersMode = "workers";
 
     /// <summary>True when <see cref="Mode"/> is <c>workers</c>.</summary>
-    public bool UsesWorkers => string.Equals(Mode, WorkersMode, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>
-    /// The Hangfire queues a compute worker takes jobs from, in order of preference: <c>["cpu"]</c> by default, a
-    /// GPU worker <c>["gpu", "cpu"]</c>. Runs that ask for a GPU are queued on <c>gpu</c>, the others on <c>cpu</c>.
-    /// </summary>
-    public IReadOnlyList<string> Queues { get; init; } = [];
-
-    /// <summary>The queues a worker takes jobs from: <see cref="Queues"/>, or <c>["cpu"]</c> when none is configured.</summary>
-    public IReadOnlyList<string> WorkerQueues => Queues is { Count: > 0 } q ? q : [NeuroLab.Compute.Workers.RunDispatch.CpuQueue];
+    public bool UsesWorkers() => string.Equals(Mode, WorkersMode, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What is wrong with these settings (empty when they can be used).</summary>
     public IReadOnlyList<string> Problems()
@@ -84,13 +75,9 @@ public sealed record ComputeOptions
         {
             problems.Add($"{SectionName}:HostId must be at most {RunLease.MaxOwnerLength} characters.");
         }
-        if (!string.Equals(Mode, InProcessMode, StringComparison.OrdinalIgnoreCase) && !UsesWorkers)
+        if (!string.Equals(Mode, InProcessMode, StringComparison.OrdinalIgnoreCase) && !UsesWorkers())
         {
             problems.Add($"{SectionName}:Mode must be '{InProcessMode}' or '{WorkersMode}'.");
-        }
-        foreach (var queue in Queues.Where(q => q is not (NeuroLab.Compute.Workers.RunDispatch.CpuQueue or NeuroLab.Compute.Workers.RunDispatch.GpuQueue)))
-        {
-            problems.Add($"{SectionName}:Queues may name '{NeuroLab.Compute.Workers.RunDispatch.CpuQueue}' and '{NeuroLab.Compute.Workers.RunDispatch.GpuQueue}' only, not '{queue}'.");
         }
         return problems;
     }

@@ -31,7 +31,7 @@ public sealed class RunQueue(
             logger.LogInformation("The run queue is disabled on this host ({Section}:RunQueueEnabled = false); another host executes runs.", ComputeOptions.SectionName);
             return;
         }
-        if (options.UsesWorkers)
+        if (options.UsesWorkers())
         {
             logger.LogInformation("Compute mode is workers ({Section}:Mode): compute workers execute runs; this host only queues them.", ComputeOptions.SectionName);
             return;

@@ -9,10 +9,15 @@ namespace NeuroLab.Compute.Workers;
 /// through the same <see cref="RunExecutor"/> the in-process queue uses, executes it with its lease, and records the
 /// outcome. A job that finds the run finished, cancelled or held by a live lease returns without doing anything, so
 /// a duplicate job (a retry, a re-delivery after a false timeout, a re-dispatch by recovery) is harmless. The queue
-/// is fixed per method (<see cref="QueueAttribute"/>), so Hangfire's retries stay on it.
+/// is fixed per method (<see cref="QueueAttribute"/>), so Hangfire's retries stay on it. Retries are few: the run's
+/// lease and the workers' recovery, not Hangfire, decide who executes and when a run is taken over.
 /// </summary>
+[AutomaticRetry(Attempts = RetryAttempts)]
 public sealed class RunJob(RunExecutor executor, ILogger<RunJob> logger)
 {
+    /// <summary>How many times Hangfire retries a job that threw (e.g. the database was briefly unreachable).</summary>
+    public const int RetryAttempts = 2;
+
     /// <summary>A run that needs no GPU.</summary>
     [Queue(RunDispatch.CpuQueue)]
     public Task ExecuteCpuAsync(Guid runId, CancellationToken cancellationToken) => ExecuteAsync(runId, cancellationToken);

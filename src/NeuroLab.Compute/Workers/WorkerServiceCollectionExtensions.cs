@@ -25,7 +25,7 @@ public static class WorkerServiceCollectionExtensions
     public static IServiceCollection AddNeuroLabRunDispatch(this IServiceCollection services, IConfiguration configuration)
     {
         var compute = configuration.GetSection(ComputeOptions.SectionName).Get<ComputeOptions>() ?? new ComputeOptions();
-        if (!compute.UsesWorkers)
+        if (!compute.UsesWorkers())
         {
             return services;
         }
@@ -45,6 +45,7 @@ public static class WorkerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var compute = (configuration.GetSection(ComputeOptions.SectionName).Get<ComputeOptions>() ?? new ComputeOptions()) with { Mode = ComputeOptions.WorkersMode };
         var connectionString = WorkerDatabase.ConnectionString(configuration);
+        var queues = Queues(configuration);
         services.AddSingleton(TimeProvider.System);
         AddDatabase(services, connectionString);
         AddContentStore(services, configuration);
@@ -63,13 +64,29 @@ public static class WorkerServiceCollectionExtensions
         services.AddHostedService<WorkerRecovery>();
         services.AddHangfireServer((sp, o) =>
         {
-            o.Queues = [.. compute.WorkerQueues];
+            o.Queues = [.. queues];
             o.WorkerCount = Math.Max(1, compute.MaxConcurrentRuns);
             o.ServerName = sp.GetRequiredService<RunExecutor>().HostId;
             // How often an idle worker looks at the schedule (retries); queued jobs are fetched by the storage's poll.
             o.SchedulePollingInterval = compute.PollInterval;
         });
         return services;
+    }
+
+    /// <summary>
+    /// The Hangfire queues a worker takes jobs from, in order of preference (<c>NeuroLab:Compute:Queues</c>):
+    /// <c>["cpu"]</c> when none is configured, a GPU worker <c>["gpu", "cpu"]</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A queue other than <c>cpu</c> and <c>gpu</c> is named.</exception>
+    public static IReadOnlyList<string> Queues(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var queues = configuration.GetSection($"{ComputeOptions.SectionName}:Queues").Get<string[]>() is { Length: > 0 } q ? q : [RunDispatch.CpuQueue];
+        if (queues.FirstOrDefault(x => x is not (RunDispatch.CpuQueue or RunDispatch.GpuQueue)) is { } wrong)
+        {
+            throw new InvalidOperationException($"{ComputeOptions.SectionName}:Queues may name '{RunDispatch.CpuQueue}' and '{RunDispatch.GpuQueue}' only, not '{wrong}'.");
+        }
+        return queues;
     }
 
     /// <summary>

@@ -26,13 +26,15 @@ public sealed class RunDispatchTests
     public void ComputeOptions_ModeAndQueues_AreChecked()
     {
         Assert.Empty(new ComputeOptions().Problems());
-        Assert.False(new ComputeOptions().UsesWorkers);
-        Assert.True(new ComputeOptions { Mode = "Workers" }.UsesWorkers);
-        Assert.Equal(["cpu"], new ComputeOptions().WorkerQueues);
-        Assert.Equal(["gpu", "cpu"], new ComputeOptions { Queues = ["gpu", "cpu"] }.WorkerQueues);
+        Assert.False(new ComputeOptions().UsesWorkers());
+        Assert.True(new ComputeOptions { Mode = "Workers" }.UsesWorkers());
         Assert.Contains(new ComputeOptions { Mode = "cluster" }.Problems(), p => p.Contains("Mode", StringComparison.Ordinal));
-        Assert.Contains(new ComputeOptions { Queues = ["default"] }.Problems(), p => p.Contains("Queues", StringComparison.Ordinal));
+        Assert.Equal(["cpu"], WorkerServiceCollectionExtensions.Queues(Configuration([])));
+        Assert.Equal(["gpu", "cpu"], WorkerServiceCollectionExtensions.Queues(Configuration(new() { ["NeuroLab:Compute:Queues:0"] = "gpu", ["NeuroLab:Compute:Queues:1"] = "cpu" })));
+        Assert.Throws<InvalidOperationException>(() => WorkerServiceCollectionExtensions.Queues(Configuration(new() { ["NeuroLab:Compute:Queues:0"] = "default" })));
     }
+
+    private static IConfiguration Configuration(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
     [Fact]
     public void WorkerDatabase_WithoutPostgreSql_SaysWhatToSet()

@@ -254,6 +254,17 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a container runtime or systemd stops a worker; waits for the process to exit.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var wait = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(wait.Token);
+    }
+
     public string OutputTail()
     {
         lock (_output)

@@ -97,6 +97,35 @@ public sealed class WorkerTests
     }
 
     [PostgresFact]
+    public async Task StoppedWorker_Sigterm_LetsItsLeaseGo_AnotherWorkerResumesTheRun()
+    {
+        await using var cluster = await WorkerCluster.StartAsync();
+        var a = cluster.StartWorker("worker-a");
+        var submitted = await cluster.SubmitAsync("encoding-readout", new { responseSetId = cluster.ResponseSet, maxEpochs = 40, patience = 40 }, seed: 3);
+        await cluster.WaitAsync(submitted.Id, r => r.Status == RunStatus.Running && Epoch(r) >= 2, TimeSpan.FromMinutes(3), "training epoch 2");
+        DateTime? leaseBefore;
+        await using (var db = await cluster.Factory.CreateDbContextAsync())
+        {
+            leaseBefore = await db.Runs.Where(r => r.Id == submitted.Id).Select(r => r.LeaseExpiresAtUtc).SingleAsync();
+        }
+        await a.TerminateAsync(TimeSpan.FromSeconds(60));
+        var stoppedAt = DateTime.UtcNow;
+        await using (var db = await cluster.Factory.CreateDbContextAsync())
+        {
+            var row = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == submitted.Id);
+            // Left running for the next worker, its lease let go at the stop rather than left to expire.
+            Assert.Equal(RunStatus.Running, row.Status);
+            Assert.NotNull(row.LeaseExpiresAtUtc);
+            Assert.True(row.LeaseExpiresAtUtc <= stoppedAt, $"lease still held until {row.LeaseExpiresAtUtc:O} (stopped {stoppedAt:O}, was {leaseBefore:O})\n{cluster.WorkerLogs()}");
+        }
+        cluster.StartWorker("worker-b");
+        var run = await cluster.WaitFinishedAsync(submitted.Id);
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error + cluster.WorkerLogs());
+        Assert.Equal(("worker-b", 2), (run.ExecutedBy, run.Attempt));
+        Assert.Contains(await cluster.Runs.LogAsync(cluster.Alice, run.Id), l => l.Message.Contains("Resuming from the last checkpoint", StringComparison.Ordinal));
+    }
+
+    [PostgresFact]
     public async Task Cancel_ReachesTheRemoteWorker_RunStopsCancelled()
     {
         await using var cluster = await WorkerCluster.StartAsync();
@@ -128,6 +157,46 @@ public sealed class WorkerTests
         Assert.Equal([cpu.Id], onCpu);
     }
 
+    [PostgresRestartFact]
+    public async Task PostgreSqlRestart_MidRun_NoRunLostOrDuplicated()
+    {
+        await using var cluster = await WorkerCluster.StartAsync();
+        cluster.StartWorker("worker-a");
+        cluster.StartWorker("worker-b");
+        var ids = new List<Guid>();
+        for (int i = 0; i < 6; i++)
+        {
+            ids.Add((await cluster.SubmitAsync("encoding-ridge", Ridge(cluster.ResponseSet), seed: i + 1)).Id);
+        }
+        await cluster.WaitAsync(ids[0], r => r.Status != RunStatus.Queued, TimeSpan.FromMinutes(2), "claimed");
+        await RestartPostgreSqlAsync();
+        var runs = new List<RunSummary>();
+        foreach (var id in ids)
+        {
+            runs.Add(await cluster.WaitFinishedAsync(id, TimeSpan.FromMinutes(5)));
+        }
+        Assert.All(runs, r => Assert.True(r.Status == RunStatus.Succeeded, $"{r.Id}: {r.Status} attempt {r.Attempt} {r.Error}\n{cluster.WorkerLogs()}"));
+        await using var db = await cluster.Factory.CreateDbContextAsync();
+        // Every run's outcome is recorded once; a run whose attempt the restart broke was resumed, never doubled.
+        Assert.Equal(6, await db.AuditEvents.CountAsync(a => a.Action == "run.succeeded"));
+        foreach (var id in ids)
+        {
+            Assert.Equal(1, await db.RunArtifacts.CountAsync(a => a.RunId == id && a.Name == "test_r.npy"));
+        }
+    }
+
+    /// <summary>Restarts the test server with the command in <c>NEUROLAB_TEST_POSTGRES_RESTART</c> (e.g. <c>pg_ctl -D DIR -m fast -w restart</c>).</summary>
+    private static async Task RestartPostgreSqlAsync()
+    {
+        var start = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(PostgresRestartFactAttribute.Command!);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"restarting PostgreSQL failed: {output}");
+    }
+
     private static long Epoch(RunSummary run)
     {
         if (run.ProgressJson is null)
@@ -136,6 +205,23 @@ public sealed class WorkerTests
         }
         using var progress = JsonDocument.Parse(run.ProgressJson);
         return progress.RootElement.TryGetProperty("stage", out var stage) && stage.GetString() == "training" ? progress.RootElement.GetProperty("step").GetInt64() : -1;
+    }
+}
+
+/// <summary>
+/// A fact that restarts the PostgreSQL test server: needs <c>NEUROLAB_TEST_POSTGRES</c> and
+/// <c>NEUROLAB_TEST_POSTGRES_RESTART</c>, a shell command that restarts that server and waits for it (pg_ctl -w restart).
+/// </summary>
+public sealed class PostgresRestartFactAttribute : FactAttribute
+{
+    public static string? Command => Environment.GetEnvironmentVariable("NEUROLAB_TEST_POSTGRES_RESTART") is { Length: > 0 } c ? c : null;
+
+    public PostgresRestartFactAttribute()
+    {
+        if (TestServers.Postgres is null || Command is null)
+        {
+            Skip = "Needs a PostgreSQL server it may restart: set NEUROLAB_TEST_POSTGRES and NEUROLAB_TEST_POSTGRES_RESTART (a command such as pg_ctl -D DIR -m fast -w restart).";
+        }
     }
 }
 
