@@ -147,7 +147,21 @@ internal sealed class WorkerCluster : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var run = await Runs.GetAsync(Alice, runId);
+            RunSummary run;
+            try
+            {
+                run = await Runs.GetAsync(Alice, runId);
+            }
+            catch (Exception e) when (e is NpgsqlException || e.InnerException is NpgsqlException)
+            {
+                // The server is restarting (a fault test): ask again.
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw;
+                }
+                await Task.Delay(200);
+                continue;
+            }
             if (done(run))
             {
                 return run;

@@ -168,7 +168,7 @@ public sealed class WorkerTests
         {
             ids.Add((await cluster.SubmitAsync("encoding-ridge", Ridge(cluster.ResponseSet), seed: i + 1)).Id);
         }
-        await cluster.WaitAsync(ids[0], r => r.Status != RunStatus.Queued, TimeSpan.FromMinutes(2), "claimed");
+        await cluster.WaitAsync(ids[0], r => r.Status == RunStatus.Running, TimeSpan.FromMinutes(2), "running");
         await RestartPostgreSqlAsync();
         var runs = new List<RunSummary>();
         foreach (var id in ids)
@@ -195,6 +195,8 @@ public sealed class WorkerTests
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"restarting PostgreSQL failed: {output}");
+        // This process's pooled connections died with the server.
+        Npgsql.NpgsqlConnection.ClearAllPools();
     }
 
     private static long Epoch(RunSummary run)
