@@ -8,7 +8,7 @@ using Npgsql;
 
 namespace NeuroLab.Data.Tests;
 
-/// <summary>What differs on PostgreSQL (docs/decisions/018): UTC times and the row lock of check-then-write transactions.</summary>
+/// <summary>What differs on PostgreSQL (docs/decisions/020): UTC times and the row lock of check-then-write transactions.</summary>
 public sealed class PostgreSqlProviderTests : IDisposable
 {
     private readonly PostgresTestDatabase? _database;

@@ -4,7 +4,7 @@ using NeuroLab.Data.Extensions;
 namespace NeuroLab.Data.Tests;
 
 /// <summary>
-/// Each provider's migrations are kept in step with the model (docs/decisions/018): a schema change that lacks either
+/// Each provider's migrations are kept in step with the model (docs/decisions/020): a schema change that lacks either
 /// provider's migration fails here. Neither check needs a database server (the model is compared with the snapshot).
 /// </summary>
 public sealed class ProviderMigrationsTests
@@ -15,7 +15,7 @@ public sealed class ProviderMigrationsTests
         using var db = Context(DatabaseProvider.Sqlite, "Data Source=:memory:");
         Assert.NotEmpty(db.Database.GetMigrations());
         Assert.False(db.Database.HasPendingModelChanges(),
-            "The model has changes without a SQLite migration: dotnet ef migrations add <Name> --project src/NeuroLab.Data (docs/decisions/018).");
+            "The model has changes without a SQLite migration: dotnet ef migrations add <Name> --project src/NeuroLab.Data (docs/decisions/020).");
     }
 
     [Fact]
@@ -24,7 +24,7 @@ public sealed class ProviderMigrationsTests
         using var db = Context(DatabaseProvider.PostgreSql, "Host=localhost;Database=unused");
         Assert.NotEmpty(db.Database.GetMigrations());
         Assert.False(db.Database.HasPendingModelChanges(),
-            "The model has changes without a PostgreSQL migration: dotnet ef migrations add <Name> --project src/NeuroLab.Data.PostgreSql (docs/decisions/018).");
+            "The model has changes without a PostgreSQL migration: dotnet ef migrations add <Name> --project src/NeuroLab.Data.PostgreSql (docs/decisions/020).");
     }
 
     [Fact]

@@ -37,6 +37,8 @@ public static class ComputeServiceCollectionExtensions
         services.AddHostedService<RunEventDispatcher>();
         services.AddHostedService<Events.WorkspaceEventDispatcher>();
         services.TryAddSingleton<IRunSignals, RunSignals>();
+        // Who a queued run is handed to: this host's queue; in workers mode a Hangfire job (AddNeuroLabRunDispatch).
+        services.TryAddSingleton<Workers.IRunDispatcher, Workers.InProcessRunDispatcher>();
 
         services.AddScoped<RunService>();
         services.AddFeatureSpaces();

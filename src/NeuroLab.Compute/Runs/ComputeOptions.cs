@@ -35,6 +35,22 @@ public sealed record ComputeOptions
     /// <summary>This host's name on the runs it claims; empty: machine name, process id and a random suffix.</summary>
     public string? HostId { get; init; }
 
+    /// <summary>
+    /// Who executes runs: <c>inprocess</c> (the default: this host's <see cref="RunQueue"/>) or <c>workers</c> (web
+    /// instances only enqueue a Hangfire job per run; <c>src/NeuroLab.Worker</c> processes execute them; needs
+    /// PostgreSQL).
+    /// </summary>
+    public string Mode { get; init; } = InProcessMode;
+
+    /// <summary>The value of <see cref="Mode"/> where this host executes runs itself.</summary>
+    public const string InProcessMode = "inprocess";
+
+    /// <summary>The value of <see cref="Mode"/> where compute workers execute runs.</summary>
+    public const string WorkersMode = "workers";
+
+    /// <summary>True when <see cref="Mode"/> is <c>workers</c>.</summary>
+    public bool UsesWorkers() => string.Equals(Mode, WorkersMode, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>What is wrong with these settings (empty when they can be used).</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -58,6 +74,10 @@ public sealed record ComputeOptions
         if (HostId is { Length: > RunLease.MaxOwnerLength })
         {
             problems.Add($"{SectionName}:HostId must be at most {RunLease.MaxOwnerLength} characters.");
+        }
+        if (!string.Equals(Mode, InProcessMode, StringComparison.OrdinalIgnoreCase) && !UsesWorkers())
+        {
+            problems.Add($"{SectionName}:Mode must be '{InProcessMode}' or '{WorkersMode}'.");
         }
         return problems;
     }

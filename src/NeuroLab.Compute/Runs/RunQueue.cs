@@ -1,50 +1,39 @@
-using System.Diagnostics;
-using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NeuroLab.Compute.RunKinds;
 using NeuroLab.Data;
-using NeuroLab.Data.Runs;
 using NeuroLab.Data.Storage;
-using NeuroLab.Formats;
 
 namespace NeuroLab.Compute.Runs;
 
 /// <summary>
-/// The durable run queue: claims queued runs from the database (an atomic status update that also takes a lease
-/// for this host, so several hosts can share one database without running one run twice), executes them on dedicated
-/// threads with cancellation, and records status, timings, log, progress and artifacts. While a run executes its
-/// lease is renewed and its row is polled for a cancel requested through another process; every write is refused
-/// once the lease is lost. On start-up, and every lease period after, runs left "running" whose lease expired (their
-/// host stopped) are marked interrupted and queued again; jobs resume from their last checkpoint.
+/// The durable in-process run queue (<see cref="ComputeOptions.Mode"/> = inprocess): claims queued runs from the
+/// database and executes them through a <see cref="RunExecutor"/> (claim with a lease, so several hosts can share one
+/// database without running one run twice; lease renewal and cancel polling; lease-conditioned writes), up to
+/// <see cref="ComputeOptions.MaxConcurrentRuns"/> at once. On start-up, and every lease period after, runs left
+/// "running" whose lease expired (their host stopped) are marked interrupted and queued again; jobs resume from their
+/// last checkpoint. In workers mode it stays idle: compute workers execute runs (<see cref="Workers.RunJob"/>).
 /// </summary>
-public sealed partial class RunQueue(
+public sealed class RunQueue(
     IDbContextFactory<NeuroLabDbContext> dbFactory, RunKindRegistry kinds, IRunSignals signals, IRunEventBus bus,
     ContentStore store, ComputeOptions options, TimeProvider clock, ILogger<RunQueue> logger) : BackgroundService
 {
-    private static readonly string _codeVersion =
-        typeof(RunQueue).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+    private readonly RunExecutor _executor = new(dbFactory, kinds, signals, bus, store, options, clock, logger);
 
-
-    /// <summary>The name this host writes on the runs it claims (<see cref="Run.LeaseOwner"/>).</summary>
-    public string HostId { get; } = options.HostId is { Length: > 0 } id ? id : RunLease.NewHostId();
-
-    private IDbContextFactory<NeuroLabDbContext> DbFactory => dbFactory;
-
-    private IRunEventBus Bus => bus;
-
-    private ContentStore Store => store;
-
-    private ComputeOptions Options => options;
-
-    private TimeProvider Clock => clock;
+    /// <summary>The name this host writes on the runs it claims (<see cref="NeuroLab.Data.Runs.Run.LeaseOwner"/>).</summary>
+    public string HostId => _executor.HostId;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.RunQueueEnabled)
         {
             logger.LogInformation("The run queue is disabled on this host ({Section}:RunQueueEnabled = false); another host executes runs.", ComputeOptions.SectionName);
+            return;
+        }
+        if (options.UsesWorkers())
+        {
+            logger.LogInformation("Compute mode is workers ({Section}:Mode): compute workers execute runs; this host only queues them.", ComputeOptions.SectionName);
             return;
         }
         var running = new List<Task>();
@@ -56,13 +45,13 @@ public sealed partial class RunQueue(
                 if (clock.GetUtcNow() - recoveredAt >= options.LeaseDuration)
                 {
                     recoveredAt = clock.GetUtcNow();
-                    await RecoverInterruptedAsync(stoppingToken);
+                    await _executor.RecoverInterruptedAsync(stoppingToken);
                 }
                 running.RemoveAll(t => t.IsCompleted);
-                while (running.Count < Math.Max(1, options.MaxConcurrentRuns) && await ClaimNextAsync(stoppingToken) is { } run)
+                while (running.Count < Math.Max(1, options.MaxConcurrentRuns) && await _executor.ClaimNextAsync(stoppingToken) is { } run)
                 {
                     // A dedicated thread: numerics must not occupy the thread pool the web requests use.
-                    running.Add(Task.Factory.StartNew(() => ExecuteRunAsync(run, stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap());
+                    running.Add(Task.Factory.StartNew(() => _executor.ExecuteAsync(run, stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap());
                 }
                 await signals.WaitForWorkAsync(options.PollInterval, stoppingToken);
             }
@@ -74,261 +63,8 @@ public sealed partial class RunQueue(
         await Task.WhenAll(running);
     }
 
-    /// <summary>
-    /// Marks runs left running whose lease expired as interrupted and queues them again (or cancels them when a
-    /// cancel was requested). A run whose host still renews its lease is left alone.
-    /// </summary>
-    internal async Task RecoverInterruptedAsync(CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var stale = await db.Runs.Where(r => r.Status == RunStatus.Running && (r.LeaseExpiresAtUtc == null || r.LeaseExpiresAtUtc < now)).ToListAsync(ct);
-        int recovered = 0;
-        foreach (var run in stale)
-        {
-            var status = run.CancelRequested ? RunStatus.Cancelled : RunStatus.Queued;
-            DateTime? finished = run.CancelRequested ? now : null;
-            // Conditioned on the attempt and the expiry seen: only one host takes a run over, and not one renewed meanwhile.
-            int taken = await db.Runs
-                .Where(r => r.Id == run.Id && r.Status == RunStatus.Running && r.Attempt == run.Attempt && (r.LeaseExpiresAtUtc == null || r.LeaseExpiresAtUtc < now))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status).SetProperty(r => r.FinishedAtUtc, finished)
-                    .SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAtUtc, (DateTime?)null), ct);
-            if (taken == 0)
-            {
-                continue;
-            }
-            recovered++;
-            db.RunLog.Add(new RunLogEntry { RunId = run.Id, Level = "warning", Message = "The server stopped during this run; it was marked interrupted and queued again.", AtUtc = now });
-            bus.Publish(StatusEvent(run, "interrupted", "The server restarted during this run; it is queued again."));
-        }
-        await db.SaveChangesAsync(ct);
-        if (recovered > 0)
-        {
-            logger.LogWarning("Re-queued {Count} runs whose host stopped (lease expired).", recovered);
-            signals.RunQueued();
-        }
-    }
-
-    private async Task<Run?> ClaimNextAsync(CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var candidates = await db.Runs.Where(r => r.Status == RunStatus.Queued).OrderBy(r => r.CreatedAtUtc).Select(r => r.Id).Take(5).ToListAsync(ct);
-        foreach (var id in candidates)
-        {
-            var now = clock.GetUtcNow().UtcDateTime;
-            var expires = now + options.LeaseDuration;
-            // Only the claimant whose update changes the row runs it; the same update takes the lease.
-            int claimed = await db.Runs.Where(r => r.Id == id && r.Status == RunStatus.Queued)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAtUtc, now).SetProperty(r => r.Attempt, r => r.Attempt + 1)
-                    .SetProperty(r => r.CodeVersion, _codeVersion).SetProperty(r => r.LeaseOwner, HostId).SetProperty(r => r.LeaseExpiresAtUtc, expires), ct);
-            if (claimed == 1)
-            {
-                var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id, ct);
-                await AuditAsync(db, run, "run.started", now, run.Attempt > 1 ? $"attempt {run.Attempt}" : null, ct);
-                return run;
-            }
-        }
-        return null;
-    }
-
-    private async Task ExecuteRunAsync(Run run, CancellationToken stoppingToken)
-    {
-        var lease = new RunLease(run.Id, HostId, run.Attempt);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        using var watchStop = new CancellationTokenSource();
-        var watcher = WatchLeaseAsync(lease, cts, watchStop.Token);
-        var context = new DbRunContext(this, run, lease, cts.Token);
-        var sw = Stopwatch.StartNew();
-        bus.Publish(StatusEvent(run, "running", run.Attempt > 1 ? $"Attempt {run.Attempt}." : null));
-        RunStatus final;
-        string? error = null;
-        try
-        {
-            using (signals.WatchCancel(run.Id, cts))
-            {
-                (final, error) = await ExecuteJobAsync(run, context, lease, sw, stoppingToken);
-            }
-        }
-        finally
-        {
-            await watchStop.CancelAsync();
-            await watcher;
-        }
-        if (lease.Lost)
-        {
-            logger.LogWarning("Run {RunId}: this host ({Host}) lost its lease; attempt {Attempt}'s outcome is discarded.", run.Id, HostId, run.Attempt);
-            return;
-        }
-        if (stoppingToken.IsCancellationRequested && final == RunStatus.Running)
-        {
-            // The host is stopping: leave the run "running" but let its lease go, so the next host to start (this
-            // one restarted, or another) marks it interrupted and resumes it without waiting for the lease to expire.
-            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-            var now = clock.GetUtcNow().UtcDateTime;
-            await lease.Held(db.Runs).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAtUtc, now), CancellationToken.None);
-            return;
-        }
-        int written;
-        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
-        {
-            var finishedAt = clock.GetUtcNow().UtcDateTime;
-            written = await lease.Held(db.Runs).ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, final)
-                .SetProperty(r => r.Error, error)
-                .SetProperty(r => r.FinishedAtUtc, finishedAt)
-                .SetProperty(r => r.ProgressJson, context.LastProgressJson)
-                .SetProperty(r => r.LeaseExpiresAtUtc, (DateTime?)null), CancellationToken.None);
-            if (written == 1 && final is RunStatus.Succeeded or RunStatus.Failed)
-            {
-                // A cancel is recorded when it is requested (run.cancelled, RunService); the feed needs only the outcome here.
-                await AuditAsync(db, run, final == RunStatus.Succeeded ? "run.succeeded" : "run.failed", finishedAt,
-                    final == RunStatus.Succeeded ? $"in {sw.Elapsed.TotalSeconds:0.0} s" : error, CancellationToken.None);
-            }
-        }
-        if (written == 0)
-        {
-            logger.LogWarning("Run {RunId}: this host ({Host}) lost its lease before recording the outcome; it is discarded.", run.Id, HostId);
-            return;
-        }
-        bus.Publish(StatusEvent(run, final.ToString().ToLowerInvariant(), error));
-    }
-
-    /// <summary>Runs the job and says how it ended; <see cref="RunStatus.Running"/> when the host is stopping.</summary>
-    private async Task<(RunStatus Final, string? Error)> ExecuteJobAsync(Run run, DbRunContext context, RunLease lease, Stopwatch sw, CancellationToken stoppingToken)
-    {
-        try
-        {
-            if (await IsCancelRequestedAsync(run.Id))
-            {
-                throw new OperationCanceledException();
-            }
-            var job = kinds.TryGet(run.Kind, out var kind) ? kind : throw new InvalidOperationException($"No job handles run kind '{run.Kind}' in this version of NeuroLab.");
-            await context.LogAsync($"Started {run.Kind} (attempt {run.Attempt}, seed {run.Seed}, code {_codeVersion}, dataset checksum {run.DatasetChecksum[..12]}).");
-            // On one dedicated thread: TorchSharp's dispose scopes must not hop threads across awaits (see JobThread).
-            await JobThread.RunAsync($"run {run.Id}", () => job.ExecuteAsync(context));
-            context.Flush();
-            await context.LogAsync($"Finished in {sw.Elapsed.TotalSeconds:0.0} s.");
-            return (RunStatus.Succeeded, null);
-        }
-        catch (Exception) when (lease.Lost)
-        {
-            // Another host owns the run now: whatever happened here is not recorded.
-            return (RunStatus.Running, null);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return (RunStatus.Running, null);
-        }
-        catch (OperationCanceledException)
-        {
-            return await RecordAsync(RunStatus.Cancelled, null, () => context.LogAsync("Cancelled.", "warning"));
-        }
-        catch (Exception e)
-        {
-            var error = e is RunValidationException or FormatReadException or ArgumentException or InvalidOperationException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            logger.LogError(e, "Run {RunId} ({Kind}) failed.", run.Id, run.Kind);
-            return await RecordAsync(RunStatus.Failed, error, () => context.LogAsync(error, "error"));
-        }
-    }
-
-    private static async Task<(RunStatus, string?)> RecordAsync(RunStatus status, string? error, Func<Task> log)
-    {
-        try
-        {
-            await log();
-        }
-        catch (RunLeaseLostException)
-        {
-            // The final status write is refused as well; the caller sees the lease as lost.
-        }
-        return (status, error);
-    }
-
-    /// <summary>
-    /// While the run executes: every <see cref="ComputeOptions.PollInterval"/> (at most a third of the lease) checks
-    /// that the row is still this attempt's and whether a cancel was recorded; every third of
-    /// <see cref="ComputeOptions.LeaseDuration"/> renews the lease. A lost lease or a recorded cancel cancels the job.
-    /// </summary>
-    private async Task WatchLeaseAsync(RunLease lease, CancellationTokenSource job, CancellationToken stop)
-    {
-        var renewEvery = options.LeaseDuration / 3;
-        var tick = options.PollInterval < renewEvery ? options.PollInterval : renewEvery;
-        var renewedAt = clock.GetUtcNow();
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(tick, clock, stop);
-                await using var db = await dbFactory.CreateDbContextAsync(stop);
-                var now = clock.GetUtcNow();
-                if (now - renewedAt >= renewEvery)
-                {
-                    var expires = (now + options.LeaseDuration).UtcDateTime;
-                    if (await lease.Held(db.Runs).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAtUtc, expires), stop) == 0)
-                    {
-                        LoseLease(lease, job);
-                        return;
-                    }
-                    renewedAt = now;
-                }
-                bool? cancel = await lease.Held(db.Runs).Select(r => (bool?)r.CancelRequested).SingleOrDefaultAsync(stop);
-                if (cancel is null)
-                {
-                    LoseLease(lease, job);
-                    return;
-                }
-                if (cancel.Value && !job.IsCancellationRequested)
-                {
-                    logger.LogInformation("Run {RunId}: cancel recorded in the database; stopping it.", lease.RunId);
-                    await job.CancelAsync();
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
-            {
-                // A busy or briefly unreachable database: try again at the next tick (the lease has slack for that).
-                logger.LogWarning(e, "Run {RunId}: could not check or renew the lease.", lease.RunId);
-            }
-        }
-    }
-
-    private void LoseLease(RunLease lease, CancellationTokenSource job)
-    {
-        _ = lease.MarkLost();
-        logger.LogWarning("Run {RunId}: host {Host} no longer holds it (attempt {Attempt}); stopping its job.", lease.RunId, lease.Owner, lease.Attempt);
-        job.Cancel();
-    }
-
-    /// <summary>
-    /// Records a run's start or outcome for the workspace feed, as its submitter (the queue acts for them), at the
-    /// instant written on the run, so the feed can link the entry to the run (<see cref="Data.Audit.ActivityService"/>).
-    /// </summary>
-    private static async Task AuditAsync(NeuroLabDbContext db, Run run, string action, DateTime at, string? note, CancellationToken ct)
-    {
-        var dataset = await db.Datasets.Where(d => d.Id == run.DatasetId).Select(d => d.Name).FirstOrDefaultAsync(ct);
-        var detail = $"{run.Kind} on {dataset ?? "a deleted dataset"}" + (note is null ? "" : $": {note}");
-        db.AuditEvents.Add(new Data.Audit.AuditEvent
-        {
-            WorkspaceId = run.WorkspaceId,
-            ActorUserId = run.CreatedByUserId,
-            Action = action,
-            Detail = detail.Length > 1000 ? detail[..999] + "…" : detail,
-            AtUtc = at,
-        });
-        await db.SaveChangesAsync(ct);
-    }
-
-    private async Task<bool> IsCancelRequestedAsync(Guid runId)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync();
-        return await db.Runs.Where(r => r.Id == runId).Select(r => r.CancelRequested).SingleAsync();
-    }
-
-    private static RunEvent StatusEvent(Run run, string status, string? message) =>
-        new() { RunId = run.Id, ExperimentId = run.ExperimentId, WorkspaceId = run.WorkspaceId, Type = "status", Status = status, Message = message };
+    /// <summary>Marks runs whose lease expired interrupted and queues them again (see <see cref="RunExecutor.RecoverInterruptedAsync"/>).</summary>
+    internal Task RecoverInterruptedAsync(CancellationToken ct) => _executor.RecoverInterruptedAsync(ct);
 }
 
 /// <summary>Forwards run events from the bus to subscribers (SignalR, pages) for the host's lifetime.</summary>

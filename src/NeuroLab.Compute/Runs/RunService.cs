@@ -15,7 +15,11 @@ namespace NeuroLab.Compute.Runs;
 public sealed record RunSummary(
     Guid Id, Guid WorkspaceId, Guid? ExperimentId, Guid DatasetId, string Kind, RunStatus Status, string ParametersJson, int Seed,
     string? CodeVersion, string DatasetChecksum, string? ProgressJson, string? SummaryJson, string? Error, int Attempt,
-    string CreatedBy, DateTime CreatedAtUtc, DateTime? StartedAtUtc, DateTime? FinishedAtUtc);
+    string CreatedBy, DateTime CreatedAtUtc, DateTime? StartedAtUtc, DateTime? FinishedAtUtc)
+{
+    /// <summary>The host (web instance or compute worker) that executes or last executed the run (its lease owner); null while queued.</summary>
+    public string? ExecutedBy { get; init; }
+}
 
 /// <summary>A kind for a response set: its defaults for that data and what is wrong with them (empty: it fits).</summary>
 public sealed record RunKindFit(IRunKind Kind, object? Defaults, IReadOnlyList<string> Problems)
@@ -33,8 +37,12 @@ public sealed class RunNotFoundException(Guid id) : Exception($"Run or experimen
 /// Submitting, reading and cancelling runs and experiments, scoped to workspace membership: Viewers read,
 /// Editors and Owners submit and cancel.
 /// </summary>
-public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, RunKindRegistry kinds, IRunSignals signals, TimeProvider clock, NeuroLab.Data.Storage.ContentStore store)
+public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, WorkspaceService workspaces, RunKindRegistry kinds, IRunSignals signals, TimeProvider clock, NeuroLab.Data.Storage.ContentStore store,
+    Workers.IRunDispatcher? dispatcher = null)
 {
+    /// <summary>Hands queued runs to this host's queue, or to compute workers in workers mode.</summary>
+    private readonly Workers.IRunDispatcher _dispatcher = dispatcher ?? new Workers.InProcessRunDispatcher(signals);
+
     /// <summary>The run kinds this server runs.</summary>
     public RunKindRegistry Kinds => kinds;
 
@@ -117,7 +125,7 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
         db.Runs.Add(run);
         db.AuditEvents.Add(new AuditEvent { WorkspaceId = run.WorkspaceId, ActorUserId = userId, Action = "run.queued", Detail = $"{run.Kind} on {dataset.Name}", AtUtc = run.CreatedAtUtc });
         await db.SaveChangesAsync(ct);
-        signals.RunQueued();
+        _dispatcher.Dispatch(run);
         return await GetAsync(userId, run.Id, ct);
     }
 
@@ -312,6 +320,7 @@ public sealed class RunService(IDbContextFactory<NeuroLabDbContext> dbFactory, W
                join u in db.Users on r.CreatedByUserId equals u.Id into users
                from u in users.DefaultIfEmpty()
                select new RunSummary(r.Id, r.WorkspaceId, r.ExperimentId, r.DatasetId, r.Kind, r.Status, r.ParametersJson, r.Seed, r.CodeVersion, r.DatasetChecksum,
-                   r.ProgressJson, r.SummaryJson, r.Error, r.Attempt, u != null ? u.Email ?? u.UserName ?? "?" : "(deleted user)", r.CreatedAtUtc, r.StartedAtUtc, r.FinishedAtUtc))
+                   r.ProgressJson, r.SummaryJson, r.Error, r.Attempt, u != null ? u.Email ?? u.UserName ?? "?" : "(deleted user)", r.CreatedAtUtc, r.StartedAtUtc, r.FinishedAtUtc)
+               { ExecutedBy = r.LeaseOwner })
               .ToListAsync(ct);
 }

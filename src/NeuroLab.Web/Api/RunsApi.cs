@@ -82,7 +82,7 @@ public static class RunsApi
         r.Id, r.WorkspaceId, r.ExperimentId, r.DatasetId, r.Kind, r.Status.ToString().ToLowerInvariant(),
         JsonDocument.Parse(r.ParametersJson).RootElement, r.ProgressJson is null ? null : JsonDocument.Parse(r.ProgressJson).RootElement,
         r.SummaryJson is null ? null : JsonDocument.Parse(r.SummaryJson).RootElement, r.Error, r.Seed, r.CodeVersion, r.DatasetChecksum, r.Attempt,
-        r.CreatedBy, r.CreatedAtUtc, r.StartedAtUtc, r.FinishedAtUtc);
+        r.CreatedBy, r.CreatedAtUtc, r.StartedAtUtc, r.FinishedAtUtc, r.ExecutedBy);
 
     private static ArtifactResponse ToApi(RunArtifact a) => new(a.Id, a.Name, a.Kind, a.Role, a.Format, a.ShapeJson is null ? null : JsonSerializer.Deserialize<long[]>(a.ShapeJson), a.SizeBytes, $"/api/v1/artifacts/{a.Id}");
 }
@@ -95,7 +95,7 @@ public sealed record SubmitRunRequest(string? Kind, Guid DatasetId, JsonElement?
 
 public sealed record RunResponse(Guid Id, Guid WorkspaceId, Guid? ExperimentId, Guid DatasetId, string Kind, string Status, JsonElement Parameters,
     JsonElement? Progress, JsonElement? Summary, string? Error, int Seed, string? CodeVersion, string DatasetChecksum, int Attempt,
-    string CreatedBy, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt);
+    string CreatedBy, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, string? ExecutedBy);
 
 public sealed record RunLogResponse(long Id, DateTime At, string Level, string Message);
 

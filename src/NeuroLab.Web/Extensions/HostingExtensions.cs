@@ -138,6 +138,8 @@ public static class HostingExtensions
         services.AddWorkspaceEventData<Rsa.TrsaState>();
         services.AddWorkspaceEventData<Captions.CaptionReviewView>();
         services.AddNeuroLabCompute();
+        // Workers mode (NeuroLab:Compute:Mode = workers): submitting only enqueues a Hangfire job for a compute worker.
+        NeuroLab.Compute.Workers.WorkerServiceCollectionExtensions.AddNeuroLabRunDispatch(services, configuration);
         // How the pages show each kind (kinds without a view get the generic form and result panel).
         services.AddRunKindView(RunKindNames.EncodingRidge, typeof(EncodingRidgeForm), typeof(EncodingRidgeResultPanel));
         services.AddRunKindView(RunKindNames.EncodingReadout, typeof(EncodingReadoutForm), typeof(EncodingResultPanel));

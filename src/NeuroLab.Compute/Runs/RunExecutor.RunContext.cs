@@ -10,11 +10,11 @@ using NeuroLab.Formats.Numpy;
 
 namespace NeuroLab.Compute.Runs;
 
-public sealed partial class RunQueue
+public sealed partial class RunExecutor
 {
     /// <summary>The job's handle on the host, backed by the database, the content store and the event bus.</summary>
     /// <remarks>Every write is conditioned on the run's lease (<see cref="RunLease"/>); a refused write stops the job.</remarks>
-    private sealed class DbRunContext(RunQueue queue, Run run, RunLease lease, CancellationToken ct) : RunContext
+    private sealed class DbRunContext(RunExecutor queue, Run run, RunLease lease, CancellationToken ct) : RunContext
     {
         private readonly JsonElement _parameters = JsonDocument.Parse(run.ParametersJson).RootElement.Clone();
         private readonly Stopwatch _clock = Stopwatch.StartNew();

@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using NeuroLab.Compute.Extensions;
+using NeuroLab.Compute.Datasets;
+using NeuroLab.Compute.Runs;
+using NeuroLab.Compute.Samples;
+using NeuroLab.Compute.Workers;
+using NeuroLab.Data;
+using NeuroLab.Data.Datasets;
+using NeuroLab.Data.Runs;
+using NeuroLab.Data.Storage;
+using NeuroLab.Data.Workspaces;
+using NeuroLab.Tests.Shared;
+using Npgsql;
+
+namespace NeuroLab.Compute.Tests.Workers;
+
+/// <summary>
+/// Compute workers on loopback: a fresh PostgreSQL database (on <c>NEUROLAB_TEST_POSTGRES</c>) with the allen-v1
+/// sample imported, a data folder the workers share, a <see cref="RunService"/> in workers mode (it only enqueues
+/// Hangfire jobs), and real <c>NeuroLab.Worker</c> processes started with environment variables and killed by PID.
+/// </summary>
+internal sealed class WorkerCluster : IAsyncDisposable
+{
+    /// <summary>Short leases, so a killed worker's run is taken over within seconds.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(4);
+
+    private readonly List<WorkerProcess> _workers = [];
+    private readonly string _adminConnectionString;
+    private readonly string _database;
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("neurolab-workers-").FullName;
+
+    private WorkerCluster(string admin)
+    {
+        _adminConnectionString = admin;
+        _database = "neurolab_workers_" + Guid.NewGuid().ToString("N")[..12];
+        ConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = _database }.ConnectionString;
+        Factory = WorkerDatabase.Factory(ConnectionString);
+        Store = new ContentStore(Path.Combine(_dataDirectory, "store"));
+        Workspaces = new WorkspaceService(Factory, TestDatabase.Normalizer, TimeProvider.System);
+        Datasets = new DatasetService(Factory, Workspaces, Store, TimeProvider.System);
+        Options = new ComputeOptions { Mode = ComputeOptions.WorkersMode, PollInterval = TimeSpan.FromMilliseconds(200), LeaseDuration = Lease };
+        Storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(ConnectionString, WorkerServiceCollectionExtensions.StorageOptions(Options)), WorkerServiceCollectionExtensions.StorageOptions(Options));
+        Dispatcher = new HangfireRunDispatcher(new BackgroundJobClient(Storage));
+        Runs = new RunService(Factory, Workspaces, Kinds.Registry(Factory, Store), new RunSignals(), TimeProvider.System, Store, Dispatcher);
+    }
+
+    public string ConnectionString { get; }
+
+    public IDbContextFactory<NeuroLabDbContext> Factory { get; }
+
+    public ContentStore Store { get; }
+
+    public WorkspaceService Workspaces { get; }
+
+    public DatasetService Datasets { get; }
+
+    public ComputeOptions Options { get; }
+
+    public PostgreSqlStorage Storage { get; }
+
+    public HangfireRunDispatcher Dispatcher { get; }
+
+    public RunService Runs { get; }
+
+    public string Alice { get; private set; } = "";
+
+    public Guid WorkspaceId { get; private set; }
+
+    public Guid Allen { get; private set; }
+
+    public Guid ResponseSet { get; private set; }
+
+    /// <summary>Creates the database and its schema and imports allen-v1 as Alice.</summary>
+    public static async Task<WorkerCluster> StartAsync()
+    {
+        var cluster = new WorkerCluster(TestServers.Postgres ?? throw new InvalidOperationException("NEUROLAB_TEST_POSTGRES is not set."));
+        await using (var admin = new NpgsqlConnection(cluster._adminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{cluster._database}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        await WorkerDatabase.MigrateAsync(cluster.ConnectionString);
+        // Hangfire's schema, as the first worker or web instance would prepare it.
+        using (var connection = cluster.Storage.GetConnection())
+        {
+        }
+        await using (var db = await cluster.Factory.CreateDbContextAsync())
+        {
+            var user = new NeuroLab.Data.Identity.ApplicationUser { UserName = "alice@lab.org", Email = "alice@lab.org", NormalizedEmail = "ALICE@LAB.ORG", NormalizedUserName = "ALICE@LAB.ORG" };
+            db.Users.Add(user);
+            await db.SaveChangesAsync();
+            cluster.Alice = user.Id;
+        }
+        cluster.WorkspaceId = (await cluster.Workspaces.CreateAsync(cluster.Alice, "Lab")).Id;
+        var importer = new DatasetImporter(cluster.Factory, cluster.Workspaces, cluster.Datasets, cluster.Store, TimeProvider.System, 0);
+        var samples = new SampleImportService(SampleCatalogue.LoadBuiltIn(), new SampleFetcher(new HttpClient(), SharedData.Root), importer, cluster.Workspaces);
+        cluster.Allen = await samples.ImportAsync(cluster.Alice, cluster.WorkspaceId, "allen-v1");
+        cluster.ResponseSet = (await cluster.Datasets.GetAsync(cluster.Alice, cluster.Allen)).ResponseSets[0].Id;
+        return cluster;
+    }
+
+    /// <summary>Starts a worker process named <paramref name="hostId"/> taking jobs from <paramref name="queues"/>.</summary>
+    public WorkerProcess StartWorker(string hostId, string[]? queues = null, int maxConcurrentRuns = 1)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["NeuroLab__Database__Provider"] = "postgresql",
+            ["ConnectionStrings__NeuroLab"] = ConnectionString,
+            ["NeuroLab__DataDirectory"] = _dataDirectory,
+            ["NeuroLab__Compute__Mode"] = "workers",
+            ["NeuroLab__Compute__HostId"] = hostId,
+            ["NeuroLab__Compute__MaxConcurrentRuns"] = maxConcurrentRuns.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["NeuroLab__Compute__LeaseDuration"] = Lease.ToString(),
+            ["NeuroLab__Compute__PollInterval"] = Options.PollInterval.ToString(),
+            ["NeuroLab__Samples__MirrorDirectory"] = SharedData.Root,
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
+        };
+        var q = queues ?? [RunDispatch.CpuQueue];
+        for (int i = 0; i < q.Length; i++)
+        {
+            environment[$"NeuroLab__Compute__Queues__{i}"] = q[i];
+        }
+        var worker = WorkerProcess.Start(hostId, environment);
+        _workers.Add(worker);
+        return worker;
+    }
+
+    /// <summary>Submits a run as Alice (workers mode: a Hangfire job is enqueued).</summary>
+    public Task<RunSummary> SubmitAsync(string kind, object parameters, int seed = 1) =>
+        Runs.SubmitAsync(Alice, WorkspaceId, Allen, kind, JsonSerializer.SerializeToElement(parameters), seed: seed);
+
+    /// <summary>Waits until the run satisfies <paramref name="done"/>, polling the database.</summary>
+    public async Task<RunSummary> WaitAsync(Guid runId, Func<RunSummary, bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            RunSummary run;
+            try
+            {
+                run = await Runs.GetAsync(Alice, runId);
+            }
+            catch (Exception e) when (e is NpgsqlException || e.InnerException is NpgsqlException)
+            {
+                // The server is restarting (a fault test): ask again.
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw;
+                }
+                await Task.Delay(200);
+                continue;
+            }
+            if (done(run))
+            {
+                return run;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Run {runId} did not reach '{what}' within {timeout} (status {run.Status}, attempt {run.Attempt}, on {run.ExecutedBy}).\n{WorkerLogs()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits until the run has finished (succeeded, failed or cancelled).</summary>
+    public Task<RunSummary> WaitFinishedAsync(Guid runId, TimeSpan? timeout = null) =>
+        WaitAsync(runId, r => r.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled, timeout ?? TimeSpan.FromMinutes(3), "finished");
+
+    /// <summary>The tail of every worker's output, for failure messages.</summary>
+    public string WorkerLogs() => string.Join("\n", _workers.Select(w => $"--- {w.HostId} ---\n{w.OutputTail()}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in _workers)
+        {
+            worker.Dispose();
+        }
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            await using var admin = new NpgsqlConnection(_adminConnectionString);
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException)
+        {
+            // The server went away (a restart test that failed): the database is left for the server's cleanup.
+        }
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A worker's handle may still be closing.
+        }
+    }
+}
+
+/// <summary>A <c>NeuroLab.Worker</c> child process; killed by its PID on dispose.</summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private WorkerProcess(string hostId, Process process)
+    {
+        HostId = hostId;
+        _process = process;
+    }
+
+    public string HostId { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The worker built beside this test assembly's configuration (the test project builds it first).</summary>
+    public static string WorkerDll
+    {
+        get
+        {
+            // .../tests/NeuroLab.Compute.Tests/bin/<Configuration>/<tfm>/ -> .../src/NeuroLab.Worker/bin/<Configuration>/<tfm>/NeuroLab.Worker.dll
+            var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var configuration = tfm.Parent!;
+            var root = configuration.Parent!.Parent!.Parent!.Parent!.FullName;
+            var dll = Path.Combine(root, "src", "NeuroLab.Worker", "bin", configuration.Name, tfm.Name, "NeuroLab.Worker.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build src/NeuroLab.Worker first: {dll} is missing.", dll);
+        }
+    }
+
+    public static WorkerProcess Start(string hostId, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(WorkerDll);
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        var process = new Process { StartInfo = start };
+        var worker = new WorkerProcess(hostId, process);
+        process.OutputDataReceived += (_, e) => worker.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return worker;
+    }
+
+    /// <summary>SIGKILL: the worker dies mid-run without letting anything go.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    /// <summary>SIGTERM, as a container runtime or systemd stops a worker; waits for the process to exit.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var wait = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(wait.Token);
+    }
+
+    public string OutputTail()
+    {
+        lock (_output)
+        {
+            var text = _output.ToString();
+            return text.Length > 6000 ? text[^6000..] : text;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}
+
+/// <summary>The run kinds the web app and the workers register (<c>AddNeuroLabCompute</c>), over a test database and store.</summary>
+internal static class Kinds
+{
+    public static NeuroLab.Compute.RunKinds.RunKindRegistry Registry(IDbContextFactory<NeuroLabDbContext> factory, ContentStore store)
+    {
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddSingleton(factory)
+            .AddSingleton(store)
+            .AddSingleton<ILookupNormalizer>(TestDatabase.Normalizer)
+            .AddScoped<WorkspaceService>()
+            .AddLogging()
+            .AddNeuroLabCompute();
+        return services.BuildServiceProvider().GetRequiredService<NeuroLab.Compute.RunKinds.RunKindRegistry>();
+    }
+}
