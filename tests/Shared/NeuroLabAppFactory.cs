@@ -25,6 +25,9 @@ public sealed class NeuroLabAppFactory(bool useKestrel = false, IReadOnlyDiction
     /// <summary>True when the app runs on a fresh PostgreSQL database (<c>NEUROLAB_TEST_DATABASE=postgresql</c>).</summary>
     public bool UsesPostgres => _postgres is not null;
 
+    /// <summary>The app's connection string (its PostgreSQL database, or its SQLite file), e.g. for a second instance on the same database.</summary>
+    public string ConnectionString => _postgres?.ConnectionString ?? $"Data Source={Path.Combine(_dataDirectory, "neurolab.db")};Pooling=False";
+
     /// <summary>Base address of the Kestrel server (only with useKestrel).</summary>
     public Uri ServerAddress
     {

@@ -57,7 +57,7 @@ public sealed class CrossInstanceEventsTests
             {
                 ["NeuroLab:Events:Redis"] = redis,
                 // The same database (A has migrated it); B never executes runs.
-                ["ConnectionStrings:NeuroLab"] = $"Data Source={Path.Combine(a.DataDirectory, "neurolab.db")};Pooling=False",
+                ["ConnectionStrings:NeuroLab"] = a.ConnectionString,
                 ["NeuroLab:Compute:RunQueueEnabled"] = "false",
             },
             services: s => s.AddRunKind<ToyParameters, ToySummary, ToyJob>());
