@@ -36,6 +36,33 @@ public sealed class WorkerTests
     }
 
     [PostgresFact]
+    public async Task QueuedRunWhoseEnqueueFailed_WorkerFindsItWithoutAJob_AndExecutesItOnce()
+    {
+        await using var cluster = await WorkerCluster.StartAsync();
+        // The web instance committed the run, then its enqueue failed: no Hangfire job names it.
+        var lostEnqueue = new RunService(cluster.Factory, cluster.Workspaces, Kinds.Registry(cluster.Factory, cluster.Store), new RunSignals(), TimeProvider.System, cluster.Store, new NoDispatch());
+        var orphan = await lostEnqueue.SubmitAsync(cluster.Alice, cluster.WorkspaceId, cluster.Allen, "encoding-ridge", JsonSerializer.SerializeToElement(Ridge(cluster.ResponseSet)), seed: 7);
+        // Queued longer than a lease period ago (only then is a run without a job an orphan, not one being enqueued).
+        await using (var db = await cluster.Factory.CreateDbContextAsync())
+        {
+            var past = DateTime.UtcNow - 3 * WorkerCluster.Lease;
+            await db.Runs.Where(r => r.Id == orphan.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.CreatedAtUtc, past));
+        }
+        cluster.StartWorker("worker-a");
+        var run = await cluster.WaitFinishedAsync(orphan.Id);
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error + cluster.WorkerLogs());
+        Assert.Equal(1, run.Attempt);
+        Assert.Contains("no job names it", cluster.WorkerLogs(), StringComparison.Ordinal);
+    }
+
+    private sealed class NoDispatch : IRunDispatcher
+    {
+        public void Dispatch(Run run)
+        {
+        }
+    }
+
+    [PostgresFact]
     public async Task TwoWorkers_TwentyRuns_EachExecutedExactlyOnce()
     {
         await using var cluster = await WorkerCluster.StartAsync();
