@@ -166,6 +166,10 @@ internal sealed class WorkerCluster : IAsyncDisposable
             {
                 return run;
             }
+            if (run.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
+            {
+                throw new InvalidOperationException($"Run {runId} finished ({run.Status}, attempt {run.Attempt}, on {run.ExecutedBy}) before reaching '{what}'.\n{WorkerLogs()}");
+            }
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"Run {runId} did not reach '{what}' within {timeout} (status {run.Status}, attempt {run.Attempt}, on {run.ExecutedBy}).\n{WorkerLogs()}");
