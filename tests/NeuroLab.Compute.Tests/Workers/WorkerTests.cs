@@ -92,7 +92,7 @@ public sealed class WorkerTests
     {
         await using var cluster = await WorkerCluster.StartAsync();
         // Long enough that worker A is still training when the test sees its third epoch, however fast the machine.
-        var parameters = new { responseSetId = cluster.ResponseSet, maxEpochs = 150, patience = 150 };
+        var parameters = new { responseSetId = cluster.ResponseSet, maxEpochs = 600, patience = 600 };
         var a = cluster.StartWorker("worker-a");
         var submitted = await cluster.SubmitAsync("encoding-readout", parameters, seed: 4);
         // Worker A trains past a few checkpoints (one per epoch), then dies without letting anything go.
@@ -130,7 +130,7 @@ public sealed class WorkerTests
         await using var cluster = await WorkerCluster.StartAsync();
         var a = cluster.StartWorker("worker-a");
         // Long enough that worker A is still training when the test sees its second epoch (CI saw a 40-epoch run end first).
-        var submitted = await cluster.SubmitAsync("encoding-readout", new { responseSetId = cluster.ResponseSet, maxEpochs = 200, patience = 200 }, seed: 3);
+        var submitted = await cluster.SubmitAsync("encoding-readout", new { responseSetId = cluster.ResponseSet, maxEpochs = 600, patience = 600 }, seed: 3);
         await cluster.WaitAsync(submitted.Id, r => r.Status == RunStatus.Running && Epoch(r) >= 2, TimeSpan.FromMinutes(3), "training epoch 2");
         DateTime? leaseBefore;
         await using (var db = await cluster.Factory.CreateDbContextAsync())
