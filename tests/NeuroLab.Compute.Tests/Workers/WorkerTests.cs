@@ -217,13 +217,25 @@ public sealed class WorkerTests
     /// <summary>Restarts the test server with the command in <c>NEUROLAB_TEST_POSTGRES_RESTART</c> (e.g. <c>pg_ctl -D DIR -m fast -w restart</c>).</summary>
     private static async Task RestartPostgreSqlAsync()
     {
-        var start = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(PostgresRestartFactAttribute.Command!);
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"restarting PostgreSQL failed: {output}");
+        // The command's output goes to a file, not a pipe: a restarted postmaster inherits the command's output and
+        // keeps it open, so reading a pipe to its end would wait as long as the server runs (CI hung there once).
+        var log = Path.GetTempFileName();
+        try
+        {
+            var start = new ProcessStartInfo("bash") { UseShellExecute = false };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"( {PostgresRestartFactAttribute.Command} ) > '{log}' 2>&1 < /dev/null");
+            using var process = Process.Start(start)!;
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            Assert.True(process.ExitCode == 0, $"restarting PostgreSQL failed: {await File.ReadAllTextAsync(log)}");
+        }
+        finally
+        {
+            File.Delete(log);
+        }
         // This process's pooled connections died with the server.
         Npgsql.NpgsqlConnection.ClearAllPools();
     }
