@@ -16,10 +16,8 @@ public static class WorkerDatabase
     /// <summary>The PostgreSQL connection string workers mode uses (<c>ConnectionStrings:NeuroLab</c>), for the runs and for Hangfire.</summary>
     public static string ConnectionString(IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var provider = configuration[DatabaseSettings.ProviderKey];
         var connectionString = configuration.GetConnectionString("NeuroLab");
-        if (!string.Equals(provider, "postgresql", StringComparison.OrdinalIgnoreCase) || string.IsNullOrWhiteSpace(connectionString))
+        if (DatabaseSettings.ProviderFrom(configuration) != DatabaseProvider.PostgreSql || string.IsNullOrWhiteSpace(connectionString))
         {
             throw new InvalidOperationException(
                 "Compute workers need PostgreSQL: set NeuroLab:Database:Provider = postgresql and ConnectionStrings:NeuroLab (the database the web instances use).");

@@ -34,15 +34,8 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
     /// </summary>
     public static DatabaseSettings From(IConfiguration configuration, string dataDirectory)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var name = configuration[ProviderKey]?.Trim();
+        var provider = ProviderFrom(configuration);
         var connectionString = configuration.GetConnectionString("NeuroLab");
-        var provider = name?.ToLowerInvariant() switch
-        {
-            null or "" or "sqlite" => DatabaseProvider.Sqlite,
-            "postgresql" or "postgres" or "npgsql" => DatabaseProvider.PostgreSql,
-            _ => throw new InvalidOperationException($"{ProviderKey} is '{name}': use 'sqlite' (the default) or 'postgresql'."),
-        };
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             if (provider == DatabaseProvider.PostgreSql)
@@ -55,6 +48,19 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
             connectionString = $"Data Source={Path.Combine(directory, "neurolab.db")}";
         }
         return new DatabaseSettings(provider, connectionString);
+    }
+
+    /// <summary>The configured provider alone (no connection string, nothing created); an unknown name throws, naming the key.</summary>
+    public static DatabaseProvider ProviderFrom(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var name = configuration[ProviderKey]?.Trim();
+        return name?.ToLowerInvariant() switch
+        {
+            null or "" or "sqlite" => DatabaseProvider.Sqlite,
+            "postgresql" or "postgres" or "npgsql" => DatabaseProvider.PostgreSql,
+            _ => throw new InvalidOperationException($"{ProviderKey} is '{name}': use 'sqlite' (the default) or 'postgresql'."),
+        };
     }
 
     /// <summary>Points <paramref name="options"/> at this database, with the provider's migrations assembly.</summary>

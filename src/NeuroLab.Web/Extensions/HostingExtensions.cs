@@ -191,7 +191,7 @@ public static class HostingExtensions
         // instance reads the same keys from the database (a cookie from one instance works on the others); SQLite
         // keeps the files it always had, so existing installs keep their sign-ins.
         var dataProtection = services.AddDataProtection().SetApplicationName("NeuroLab");
-        if (DatabaseSettings.From(configuration, options.DataDirectory).Provider == DatabaseProvider.PostgreSql)
+        if (DatabaseSettings.ProviderFrom(configuration) == DatabaseProvider.PostgreSql)
         {
             dataProtection.PersistKeysToDbContext<NeuroLabDbContext>();
         }
