@@ -48,9 +48,6 @@ internal sealed class WorkerCluster : IAsyncDisposable
         Workspaces = new WorkspaceService(Factory, TestDatabase.Normalizer, TimeProvider.System);
         Datasets = new DatasetService(Factory, Workspaces, Store, TimeProvider.System);
         Options = new ComputeOptions { Mode = ComputeOptions.WorkersMode, PollInterval = TimeSpan.FromMilliseconds(200), LeaseDuration = Lease };
-        Storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(ConnectionString, WorkerServiceCollectionExtensions.StorageOptions(Options)), WorkerServiceCollectionExtensions.StorageOptions(Options));
-        Dispatcher = new HangfireRunDispatcher(new BackgroundJobClient(Storage));
-        Runs = new RunService(Factory, Workspaces, Kinds.Registry(Factory, Store), new RunSignals(), TimeProvider.System, Store, Dispatcher);
     }
 
     public string ConnectionString { get; }
@@ -65,11 +62,13 @@ internal sealed class WorkerCluster : IAsyncDisposable
 
     public ComputeOptions Options { get; }
 
-    public PostgreSqlStorage Storage { get; }
+    /// <summary>Hangfire's storage; made once the database exists (the constructor prepares the schema, and against a
+    /// missing database it spends about 30 s in retries before giving up quietly).</summary>
+    public PostgreSqlStorage Storage { get; private set; } = null!;
 
-    public HangfireRunDispatcher Dispatcher { get; }
+    public HangfireRunDispatcher Dispatcher { get; private set; } = null!;
 
-    public RunService Runs { get; }
+    public RunService Runs { get; private set; } = null!;
 
     public string Alice { get; private set; } = "";
 
@@ -91,9 +90,13 @@ internal sealed class WorkerCluster : IAsyncDisposable
         }
         await WorkerDatabase.MigrateAsync(cluster.ConnectionString);
         // Hangfire's schema, as the first worker or web instance would prepare it.
+        var options = WorkerServiceCollectionExtensions.StorageOptions(cluster.Options);
+        cluster.Storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(cluster.ConnectionString, options), options);
         using (var connection = cluster.Storage.GetConnection())
         {
         }
+        cluster.Dispatcher = new HangfireRunDispatcher(new BackgroundJobClient(cluster.Storage));
+        cluster.Runs = new RunService(cluster.Factory, cluster.Workspaces, Kinds.Registry(cluster.Factory, cluster.Store), new RunSignals(), TimeProvider.System, cluster.Store, cluster.Dispatcher);
         await using (var db = await cluster.Factory.CreateDbContextAsync())
         {
             var user = new NeuroLab.Data.Identity.ApplicationUser { UserName = "alice@lab.org", Email = "alice@lab.org", NormalizedEmail = "ALICE@LAB.ORG", NormalizedUserName = "ALICE@LAB.ORG" };
