@@ -23,28 +23,54 @@ public static partial class PresencePages
 }
 
 /// <summary>
+/// One web instance's own visitors of one page, as it tells the other instances (<see cref="PresenceTracker.InstanceType"/>
+/// events, relayed through Redis): the list replaces what that instance said of the page before; an empty list withdraws it.
+/// </summary>
+public sealed record InstancePresence(string Instance, IReadOnlyList<PresenceMember> Members);
+
+/// <summary>
 /// Who is looking at which page of a workspace now, keyed by (workspace, page key). Each Blazor presence bar and each
 /// hub connection is one entry (its connection key); the list a page shows merges a user's entries. Every change of
 /// a page's list is published as a <c>presence</c> <see cref="WorkspaceEvent"/> (TargetKey = the page key, Data = the
 /// list), which reaches Blazor pages in-process and hub clients through the workspace group.
 /// </summary>
 /// <remarks>
-/// Per process, in memory: with several web instances behind a load balancer each would see only its own
-/// visitors. Scale-out would keep these entries in Redis (a hash per page with expiring entries); the event relay
-/// (NeuroLab:Events:Redis) does not carry presence events between instances, so a page never takes another
-/// instance's partial list for its own (docs/decisions/018-events-across-processes.md).
+/// With several web instances (NeuroLab:Events:Redis) each instance keeps its own visitors here and, once
+/// <see cref="ShareAs"/> has named it, also tells the others its own list of each page it changed
+/// (<see cref="InstanceType"/> events, relayed); what the others said arrives through <see cref="ApplyRemote"/>
+/// (<see cref="PresenceExchange"/>). The list a page shows merges this instance's visitors with every other instance's
+/// last word, so a member behind instance B appears on a page opened on instance A. <c>presence</c> events themselves
+/// never cross processes: each instance publishes the merged list to its own pages and clients. Another instance's
+/// word lasts until it says otherwise, or until it has been silent for longer than the exchange allows (a crashed
+/// instance's visitors drop out).
 /// </remarks>
 public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
 {
+    /// <summary>The workspace event type of a page's list as seen by a single instance (between instances only).</summary>
+    public const string InstanceType = "presence.instance";
+
     private readonly record struct Entry(string UserId, string Name, DateTime SinceUtc);
+
+    private sealed record Remote(IReadOnlyList<PresenceMember> Members, DateTime HeardUtc);
 
     private readonly Lock _lock = new();
     private readonly Dictionary<(Guid Workspace, string Page), Dictionary<string, Entry>> _pages = [];
+    private readonly Dictionary<(Guid Workspace, string Page), Dictionary<string, Remote>> _remote = [];
+
+    /// <summary>This instance's name towards the others; null while presence stays in this process.</summary>
+    public string? Instance { get; private set; }
+
+    /// <summary>Starts telling other instances this instance's own lists, under the name <paramref name="instance"/>.</summary>
+    public void ShareAs(string instance)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instance);
+        Instance = instance;
+    }
 
     /// <summary>Records that <paramref name="connection"/> (a circuit's bar or a hub connection) shows <paramref name="page"/>; returns the page's list after it.</summary>
     public IReadOnlyList<PresenceMember> Enter(Guid workspaceId, string page, string connection, string userId, string name)
     {
-        IReadOnlyList<PresenceMember> before, after;
+        Change change;
         lock (_lock)
         {
             var key = (workspaceId, page);
@@ -52,21 +78,22 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
             {
                 _pages[key] = entries = [];
             }
-            before = Merge(entries);
-            if (!entries.ContainsKey(connection))
+            change = Observe(key, () =>
             {
-                entries[connection] = new Entry(userId, name, time.GetUtcNow().UtcDateTime);
-            }
-            after = Merge(entries);
+                if (!entries.ContainsKey(connection))
+                {
+                    entries[connection] = new Entry(userId, name, time.GetUtcNow().UtcDateTime);
+                }
+            });
         }
-        PublishIfChanged(workspaceId, page, before, after);
-        return after;
+        Publish(workspaceId, page, change);
+        return change.After;
     }
 
     /// <summary>Removes one connection from one page.</summary>
     public void Leave(Guid workspaceId, string page, string connection)
     {
-        IReadOnlyList<PresenceMember> before, after;
+        Change change;
         lock (_lock)
         {
             var key = (workspaceId, page);
@@ -74,15 +101,16 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
             {
                 return;
             }
-            before = Merge(entries);
-            entries.Remove(connection);
-            after = Merge(entries);
-            if (entries.Count == 0)
+            change = Observe(key, () =>
             {
-                _pages.Remove(key);
-            }
+                entries.Remove(connection);
+                if (entries.Count == 0)
+                {
+                    _pages.Remove(key);
+                }
+            });
         }
-        PublishIfChanged(workspaceId, page, before, after);
+        Publish(workspaceId, page, change);
     }
 
     /// <summary>Removes a connection from every page it was on (a hub connection closed).</summary>
@@ -99,26 +127,157 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
         }
     }
 
-    /// <summary>Who is on a page now, one entry per user, longest-present first.</summary>
+    /// <summary>Who is on a page now, one entry per user, longest-present first (every instance's visitors).</summary>
     public IReadOnlyList<PresenceMember> Who(Guid workspaceId, string page)
     {
         lock (_lock)
         {
-            return _pages.TryGetValue((workspaceId, page), out var entries) ? Merge(entries) : [];
+            return Merged((workspaceId, page));
         }
     }
 
-    private static List<PresenceMember> Merge(Dictionary<string, Entry> entries) =>
-        [.. entries.Values.GroupBy(e => e.UserId)
-            .Select(g => new PresenceMember(g.Key, g.OrderBy(e => e.SinceUtc).First().Name, g.Min(e => e.SinceUtc)))
-            .OrderBy(m => m.SinceUtc).ThenBy(m => m.Name, StringComparer.Ordinal)];
-
-    private void PublishIfChanged(Guid workspaceId, string page, IReadOnlyList<PresenceMember> before, IReadOnlyList<PresenceMember> after)
+    /// <summary>
+    /// What another instance says of a page: its own visitors there (empty: none any more). Publishes the page's
+    /// merged list to this instance's pages and clients when what they see changes.
+    /// </summary>
+    public void ApplyRemote(string instance, Guid workspaceId, string page, IReadOnlyList<PresenceMember> members)
     {
-        // A second tab of someone already there changes nothing anyone sees.
+        ArgumentNullException.ThrowIfNull(members);
+        if (instance == Instance || !PresencePages.IsValid(page))
+        {
+            return;
+        }
+        List<PresenceMember> before, after;
+        lock (_lock)
+        {
+            var key = (workspaceId, page);
+            before = Merged(key);
+            if (!_remote.TryGetValue(key, out var instances))
+            {
+                _remote[key] = instances = [];
+            }
+            if (members.Count == 0)
+            {
+                instances.Remove(instance);
+                if (instances.Count == 0)
+                {
+                    _remote.Remove(key);
+                }
+            }
+            else
+            {
+                instances[instance] = new Remote([.. members], time.GetUtcNow().UtcDateTime);
+            }
+            after = Merged(key);
+        }
         if (!before.SequenceEqual(after))
         {
             bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = "presence", TargetKey = page, Data = after });
+        }
+    }
+
+    /// <summary>Forgets what other instances said longer than <paramref name="silence"/> ago and did not repeat since (they stopped without saying so).</summary>
+    public void ExpireRemote(TimeSpan silence)
+    {
+        var cutoff = time.GetUtcNow().UtcDateTime - silence;
+        var changed = new List<((Guid Workspace, string Page) Key, List<PresenceMember> After)>();
+        lock (_lock)
+        {
+            foreach (var (key, instances) in _remote.ToList())
+            {
+                var stale = instances.Where(i => i.Value.HeardUtc < cutoff).Select(i => i.Key).ToList();
+                if (stale.Count == 0)
+                {
+                    continue;
+                }
+                var before = Merged(key);
+                stale.ForEach(i => instances.Remove(i));
+                if (instances.Count == 0)
+                {
+                    _remote.Remove(key);
+                }
+                var after = Merged(key);
+                if (!before.SequenceEqual(after))
+                {
+                    changed.Add((key, after));
+                }
+            }
+        }
+        foreach (var (key, after) in changed)
+        {
+            bus.Publish(new WorkspaceEvent { WorkspaceId = key.Workspace, Type = "presence", TargetKey = key.Page, Data = after });
+        }
+    }
+
+    /// <summary>
+    /// Tells the other instances this instance's own list of every page it has visitors on (the heartbeat that keeps
+    /// them from expiring it, and the answer to a resync); with <paramref name="withdraw"/>, empty lists instead (stopping).
+    /// </summary>
+    public void RepeatOwnLists(bool withdraw = false)
+    {
+        if (Instance is null)
+        {
+            return;
+        }
+        List<((Guid Workspace, string Page) Key, List<PresenceMember> Own)> pages;
+        lock (_lock)
+        {
+            pages = [.. _pages.Select(p => (p.Key, withdraw ? new List<PresenceMember>() : Merge(p.Value.Values.Select(ToMember))))];
+        }
+        foreach (var (key, own) in pages)
+        {
+            PublishOwn(key.Workspace, key.Page, own);
+        }
+    }
+
+    private readonly record struct Change(List<PresenceMember> Before, List<PresenceMember> After, List<PresenceMember> OwnBefore, List<PresenceMember> OwnAfter);
+
+    private Change Observe((Guid Workspace, string Page) key, Action change)
+    {
+        var ownBefore = Own(key);
+        var before = Merged(key);
+        change();
+        return new Change(before, Merged(key), ownBefore, Own(key));
+    }
+
+    private List<PresenceMember> Own((Guid Workspace, string Page) key) =>
+        _pages.TryGetValue(key, out var entries) ? Merge(entries.Values.Select(ToMember)) : [];
+
+    private List<PresenceMember> Merged((Guid Workspace, string Page) key)
+    {
+        var members = _pages.TryGetValue(key, out var entries) ? entries.Values.Select(ToMember) : [];
+        if (_remote.TryGetValue(key, out var instances))
+        {
+            members = members.Concat(instances.Values.SelectMany(i => i.Members));
+        }
+        return Merge(members);
+    }
+
+    private static PresenceMember ToMember(Entry e) => new(e.UserId, e.Name, e.SinceUtc);
+
+    private static List<PresenceMember> Merge(IEnumerable<PresenceMember> members) =>
+        [.. members.GroupBy(e => e.UserId)
+            .Select(g => new PresenceMember(g.Key, g.OrderBy(e => e.SinceUtc).First().Name, g.Min(e => e.SinceUtc)))
+            .OrderBy(m => m.SinceUtc).ThenBy(m => m.Name, StringComparer.Ordinal)];
+
+    private void Publish(Guid workspaceId, string page, Change change)
+    {
+        // A second tab of someone already there changes nothing anyone sees.
+        if (!change.Before.SequenceEqual(change.After))
+        {
+            bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = "presence", TargetKey = page, Data = change.After });
+        }
+        if (!change.OwnBefore.SequenceEqual(change.OwnAfter))
+        {
+            PublishOwn(workspaceId, page, change.OwnAfter);
+        }
+    }
+
+    private void PublishOwn(Guid workspaceId, string page, List<PresenceMember> own)
+    {
+        if (Instance is { } instance)
+        {
+            bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = InstanceType, TargetKey = page, Data = new InstancePresence(instance, own) });
         }
     }
 }

@@ -177,6 +177,13 @@ public static class HostingExtensions
             .AddJsonProtocol(o => NeuroLab.Data.Serialization.NeuroLabJson.AddNonFiniteConverters(o.PayloadSerializerOptions));
         services.AddHostedService<NeuroLab.Web.Hubs.RunHubForwarder>();
         services.AddSingleton<NeuroLab.Web.Collaboration.PresenceTracker>();
+        if (!string.IsNullOrWhiteSpace(configuration[EventsServiceCollectionExtensions.RedisKey]))
+        {
+            // Several instances: each tells the others who is on its pages (docs/decisions/018-events-across-processes.md).
+            services.AddWorkspaceEventData<NeuroLab.Web.Collaboration.InstancePresence>();
+            services.AddOptions<NeuroLab.Web.Collaboration.PresenceExchangeOptions>().BindConfiguration(NeuroLab.Web.Collaboration.PresenceExchangeOptions.Section);
+            services.AddHostedService<NeuroLab.Web.Collaboration.PresenceExchange>();
+        }
         services.AddSingleton<NeuroLab.Web.Collaboration.ViewerStateRelay>();
     }
 

@@ -116,9 +116,11 @@ public sealed class RunHubForwarder(IRunEventBus bus, IWorkspaceEventBus workspa
                 await hub.Clients.All.SendAsync("workspaceEvent", e);
                 return;
             }
-            if (e.Type.StartsWith("mention.", StringComparison.Ordinal))
+            if (e.Type.StartsWith("mention.", StringComparison.Ordinal) 
+                || e.Type is NeuroLab.Web.Collaboration.PresenceTracker.InstanceType or NeuroLab.Web.Collaboration.PresenceExchange.QueryType)
             {
-                // A member's own reading of their mentions is for their own pages, not the workspace.
+                // A member's own reading of their mentions is for their own pages, not the workspace; one instance's
+                // share of a presence list is for the other instances (clients get the merged "presence").
                 return;
             }
             await hub.Clients.Group(RunsHub.WorkspaceGroup(e.WorkspaceId)).SendAsync("workspaceEvent", e);

@@ -137,4 +137,111 @@ public sealed class PresenceTrackerTests
         Assert.Equal("alice@lab.org", e.Actor);
         Assert.Equal(-38, Assert.IsType<ViewerState>(e.Data).Mm![0]);
     }
+
+    private static List<PresenceMember> ListOf(WorkspaceEvent e) => [.. Assert.IsAssignableFrom<IReadOnlyList<PresenceMember>>(e.Data)];
+
+    [Fact]
+    public void Shared_OwnChanges_TellOtherInstancesOnlyThisInstancesVisitors_LocalOnlyTrackerTellsNothing()
+    {
+        var local = new PresenceTracker(_bus, _clock);
+        local.Enter(Workspace, PresencePages.Viewer, "c1", "a", "alice@lab.org");
+        Assert.DoesNotContain(_bus.Events, e => e.Type == PresenceTracker.InstanceType);
+        _bus.Events.Clear();
+
+        var tracker = new PresenceTracker(_bus, _clock);
+        tracker.ShareAs("web-a");
+        tracker.ApplyRemote("web-b", Workspace, PresencePages.Viewer, [new PresenceMember("b", "bob@lab.org", _clock.Now.UtcDateTime.AddMinutes(-5))]);
+        _bus.Events.Clear();
+        tracker.Enter(Workspace, PresencePages.Viewer, "c1", "a", "alice@lab.org");
+        tracker.Enter(Workspace, PresencePages.Viewer, "c2", "a", "alice@lab.org");
+
+        // Pages here see both; the other instances hear only Alice (Bob is theirs to tell).
+        Assert.Equal(["b", "a"], ListOf(_bus.Events.Single(e => e.Type == "presence")).Select(m => m.UserId));
+        var told = Assert.Single(_bus.Events, e => e.Type == PresenceTracker.InstanceType);
+        Assert.Equal("viewer", told.TargetKey);
+        var said = Assert.IsType<InstancePresence>(told.Data);
+        Assert.Equal("web-a", said.Instance);
+        Assert.Equal(["a"], said.Members.Select(m => m.UserId));
+
+        _bus.Events.Clear();
+        tracker.Leave(Workspace, PresencePages.Viewer, "c1");
+        tracker.Leave(Workspace, PresencePages.Viewer, "c2");
+        Assert.Equal(["b"], ListOf(_bus.Events.Single(e => e.Type == "presence")).Select(m => m.UserId));
+        Assert.Empty(Assert.IsType<InstancePresence>(_bus.Events.Single(e => e.Type == PresenceTracker.InstanceType).Data).Members);
+    }
+
+    [Fact]
+    public void ApplyRemote_MergedWithOwn_OneUserOnTwoInstancesCountsOnceSinceTheEarlier_EmptyListWithdraws_OwnWordIgnored()
+    {
+        var tracker = new PresenceTracker(_bus, _clock);
+        tracker.ShareAs("web-a");
+        var start = _clock.Now.UtcDateTime;
+        tracker.Enter(Workspace, PresencePages.Viewer, "c1", "a", "alice@lab.org");
+        _bus.Events.Clear();
+
+        tracker.ApplyRemote("web-b", Workspace, PresencePages.Viewer, [new("a", "alice@lab.org", start.AddMinutes(-2)), new("c", "carol@lab.org", start.AddMinutes(1))]);
+        var who = tracker.Who(Workspace, PresencePages.Viewer);
+        Assert.Equal(["a", "c"], who.Select(m => m.UserId));
+        Assert.Equal(start.AddMinutes(-2), who[0].SinceUtc);
+        Assert.Equal(who, ListOf(Assert.Single(_bus.Events)));
+
+        // The same word again changes nothing anyone sees; this instance's own word coming back is not another's.
+        _bus.Events.Clear();
+        tracker.ApplyRemote("web-b", Workspace, PresencePages.Viewer, [new("a", "alice@lab.org", start.AddMinutes(-2)), new("c", "carol@lab.org", start.AddMinutes(1))]);
+        tracker.ApplyRemote("web-a", Workspace, PresencePages.Viewer, []);
+        tracker.ApplyRemote("web-b", Workspace, "not-a-page", [new("x", "x@lab.org", start)]);
+        Assert.Empty(_bus.Events);
+
+        tracker.ApplyRemote("web-b", Workspace, PresencePages.Viewer, []);
+        Assert.Equal(["a"], tracker.Who(Workspace, PresencePages.Viewer).Select(m => m.UserId));
+        Assert.Equal(start, tracker.Who(Workspace, PresencePages.Viewer)[0].SinceUtc);
+        Assert.Equal(["a"], ListOf(Assert.Single(_bus.Events)).Select(m => m.UserId));
+    }
+
+    [Fact]
+    public void ExpireRemote_SilentInstanceDropsOut_RepeatedWordKeepsItsVisitors()
+    {
+        var tracker = new PresenceTracker(_bus, _clock);
+        tracker.ShareAs("web-a");
+        var run = Guid.NewGuid();
+        tracker.ApplyRemote("web-b", Workspace, PresencePages.Run(run), [new("b", "bob@lab.org", _clock.Now.UtcDateTime)]);
+        tracker.ApplyRemote("web-c", Workspace, PresencePages.Run(run), [new("c", "carol@lab.org", _clock.Now.UtcDateTime)]);
+        _clock.Now = _clock.Now.AddSeconds(20);
+        tracker.ApplyRemote("web-c", Workspace, PresencePages.Run(run), [new("c", "carol@lab.org", _clock.Now.UtcDateTime.AddSeconds(-20))]);
+        _clock.Now = _clock.Now.AddSeconds(15);
+        _bus.Events.Clear();
+
+        tracker.ExpireRemote(TimeSpan.FromSeconds(30));
+
+        // web-b was last heard 35 s ago, web-c 15 s ago.
+        Assert.Equal(["c"], tracker.Who(Workspace, PresencePages.Run(run)).Select(m => m.UserId));
+        Assert.Equal(["c"], ListOf(Assert.Single(_bus.Events)).Select(m => m.UserId));
+        _bus.Events.Clear();
+        tracker.ExpireRemote(TimeSpan.FromSeconds(30));
+        Assert.Empty(_bus.Events);
+    }
+
+    [Fact]
+    public void RepeatOwnLists_HeartbeatTellsEveryOwnPage_WithdrawTellsEmptyLists_UnsharedTellsNothing()
+    {
+        var tracker = new PresenceTracker(_bus, _clock);
+        var run = Guid.NewGuid();
+        tracker.Enter(Workspace, PresencePages.Viewer, "c1", "a", "alice@lab.org");
+        tracker.Enter(Workspace, PresencePages.Run(run), "c2", "b", "bob@lab.org");
+        tracker.RepeatOwnLists();
+        Assert.DoesNotContain(_bus.Events, e => e.Type == PresenceTracker.InstanceType);
+
+        tracker.ShareAs("web-a");
+        _bus.Events.Clear();
+        tracker.RepeatOwnLists();
+        var told = _bus.Events.Select(e => (e.TargetKey, Said: Assert.IsType<InstancePresence>(e.Data))).OrderBy(t => t.TargetKey, StringComparer.Ordinal).ToList();
+        Assert.Equal([PresencePages.Run(run), "viewer"], told.Select(t => t.TargetKey));
+        Assert.Equal(["b"], told[0].Said.Members.Select(m => m.UserId));
+        Assert.Equal(["a"], told[1].Said.Members.Select(m => m.UserId));
+
+        _bus.Events.Clear();
+        tracker.RepeatOwnLists(withdraw: true);
+        Assert.Equal(2, _bus.Events.Count);
+        Assert.All(_bus.Events, e => Assert.Empty(Assert.IsType<InstancePresence>(e.Data).Members));
+    }
 }

@@ -16,8 +16,9 @@ public sealed class RedisRunEventBus(RunEventBus local, RedisEventRelay relay) :
 
 /// <summary>
 /// The workspace event bus across processes: delivers locally at once and sends to the others through the relay —
-/// all but <c>presence</c>: presence is tracked per instance (in memory), and another instance's list of its own
-/// visitors would replace this one's on pages and hub clients.
+/// all but <c>presence</c>: each instance publishes its own merged lists to its own pages and hub clients, and another
+/// instance's list would replace them (instances exchange their own visitors as <c>presence.instance</c> events instead:
+/// NeuroLab.Web's PresenceExchange).
 /// </summary>
 public sealed class RedisWorkspaceEventBus(WorkspaceEventBus local, RedisEventRelay relay) : IWorkspaceEventBus
 {
