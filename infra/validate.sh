@@ -52,8 +52,9 @@ else skipped+=("docker compose"); fi
 step "Kubernetes manifests (kubectl kustomize, offline client-side parse)"
 if command -v kubectl >/dev/null; then
   rendered=$(mktemp)
-  if kubectl kustomize k8s >"$rendered"; then
-    python3 - "$rendered" <<'PY' || fail "k8s manifest checks"
+  rendered_migrate=$(mktemp)
+  if kubectl kustomize k8s >"$rendered" && kubectl kustomize k8s/migrate >"$rendered_migrate"; then
+    python3 - "$rendered" "$rendered_migrate" <<'PY' || fail "k8s manifest checks"
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 kinds = sorted(f"{d['kind']}/{d['metadata']['name']}" for d in docs)
@@ -72,6 +73,16 @@ for d in docs:
             bad.append(f"{d['metadata']['name']}/{c['name']}: resources")
     if not pod.get("securityContext", {}).get("runAsNonRoot"):
         bad.append(f"{d['metadata']['name']}: runAsNonRoot")
+web = next(d for d in docs if d["metadata"]["name"] == "neurolab-web" and d["kind"] == "Deployment")
+migrate = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
+job = next(d for d in migrate if d["kind"] == "Job" and d["metadata"]["name"] == "neurolab-migrate")
+jc = job["spec"]["template"]["spec"]["containers"][0]
+if jc["image"] != web["spec"]["template"]["spec"]["containers"][0]["image"]: bad.append("migrate job: not the web image and tag")
+if jc.get("args") != ["--migrate-only"]: bad.append("migrate job: args")
+if jc.get("envFrom") != web["spec"]["template"]["spec"]["containers"][0]["envFrom"]: bad.append("migrate job: not the web pods' settings")
+if not job["spec"]["template"]["spec"].get("securityContext", {}).get("runAsNonRoot"): bad.append("migrate job: runAsNonRoot")
+if not job["spec"].get("activeDeadlineSeconds"): bad.append("migrate job: activeDeadlineSeconds")
+print("rendered migrate:", ", ".join(f"{d['kind']}/{d['metadata']['name']}" for d in migrate))
 gpu = next(d for d in docs if d["metadata"]["name"] == "neurolab-worker-gpu")
 c = gpu["spec"]["template"]["spec"]["containers"][0]
 if c["resources"]["limits"].get("nvidia.com/gpu") != 1: bad.append("gpu worker: nvidia.com/gpu limit")
@@ -88,7 +99,7 @@ PY
       skipped+=("kubectl apply --dry-run (no cluster)")
     else echo "$out"; fail "kubectl apply --dry-run=client"; fi
   else fail "kubectl kustomize"; fi
-  rm -f "$rendered"
+  rm -f "$rendered" "$rendered_migrate"
 else skipped+=("kubectl"); fi
 
 step "nginx -t (compose/nginx.conf with the upstream host names mapped to loopback)"

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using NeuroLab.Compute.Events;
+using NeuroLab.Web.Viewer;
 
 namespace NeuroLab.Web.Collaboration;
 
@@ -8,10 +9,13 @@ public sealed class PresenceExchangeOptions
 {
     public const string Section = "NeuroLab:Events:Presence";
 
-    /// <summary>How often an instance repeats its own lists to the others.</summary>
+    /// <summary>How often an instance repeats its own lists to the others (and checks for silent ones).</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long another instance's word lasts without being repeated (an instance that died unannounced); at least two heartbeats.</summary>
+    /// <summary>
+    /// How long another instance's word lasts without being repeated (an instance that died unannounced); at least two
+    /// heartbeats. Checked every heartbeat, so a dead instance's visitors leave within Expiry + Heartbeat.
+    /// </summary>
     public TimeSpan Expiry { get; set; } = TimeSpan.FromSeconds(30);
 }
 
@@ -20,14 +24,15 @@ public sealed class PresenceExchangeOptions
 /// <see cref="PresenceTracker"/>, which then tells the others its own lists as they change; feeds what the others say
 /// (<see cref="PresenceTracker.InstanceType"/> events, relayed through Redis) into the tracker; every
 /// <see cref="PresenceExchangeOptions.Heartbeat"/> repeats this instance's lists and forgets instances silent for
-/// longer than <see cref="PresenceExchangeOptions.Expiry"/>; on start asks the others for their lists
-/// (<see cref="QueryType"/>) rather than waiting for their heartbeats; after a Redis outage (<c>resync</c>) repeats at once; on a
-/// clean stop withdraws this instance's lists so its visitors leave the others' pages at once.
+/// longer than <see cref="PresenceExchangeOptions.Expiry"/>; on start, and after a Redis outage (<c>resync</c>), asks
+/// the others for their lists (<see cref="QueryType"/>) rather than waiting for their heartbeats; on a clean stop
+/// withdraws this instance's lists so its visitors leave the others' pages at once. It also remembers the viewer states
+/// of leaders on other instances (<see cref="ViewerStateRelay.Heard"/>), so a follower here starts where they are.
 /// </summary>
-public sealed class PresenceExchange(PresenceTracker presence, IWorkspaceEventBus bus, IOptions<PresenceExchangeOptions> options, TimeProvider time)
-    : IHostedService, IDisposable
+public sealed class PresenceExchange(PresenceTracker presence, ViewerStateRelay viewers, IWorkspaceEventBus bus, IOptions<PresenceExchangeOptions> options, TimeProvider time)
+    : IHostedService, IAsyncDisposable
 {
-    /// <summary>The workspace event a starting instance sends (Data: its name) so the others repeat their lists at once.</summary>
+    /// <summary>The workspace event an instance sends (Data: its name) when it starts or has missed events, so the others repeat their lists at once.</summary>
     public const string QueryType = "presence.query";
 
     private IDisposable? _subscription;
@@ -50,13 +55,17 @@ public sealed class PresenceExchange(PresenceTracker presence, IWorkspaceEventBu
             }
             else if (e.Type == QueryType && e.Data is string asking && asking != instance)
             {
-                // A new instance asks what the others have: answer now rather than at the next heartbeat.
                 presence.RepeatOwnLists();
             }
             else if (e.Type == WorkspaceEventTypes.Resync)
             {
-                // Others may have missed this instance's changes while Redis was away.
+                // This instance may have missed the others' changes, and they this instance's.
                 presence.RepeatOwnLists();
+                Ask(instance);
+            }
+            else if (e.Type == ViewerStateRelay.EventType && e.ActorUserId is { } leader && e.Data is ViewerState state)
+            {
+                viewers.Heard(e.WorkspaceId, leader, state);
             }
             return Task.CompletedTask;
         });
@@ -65,21 +74,29 @@ public sealed class PresenceExchange(PresenceTracker presence, IWorkspaceEventBu
             presence.RepeatOwnLists();
             presence.ExpireRemote(settings.Expiry);
         }, null, settings.Heartbeat, settings.Heartbeat);
-        bus.Publish(new WorkspaceEvent { WorkspaceId = Guid.Empty, Type = QueryType, Data = instance });
+        Ask(instance);
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    private void Ask(string instance) => bus.Publish(new WorkspaceEvent { WorkspaceId = Guid.Empty, Type = QueryType, Data = instance });
+
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _timer?.Dispose();
+        if (_timer is not null)
+        {
+            // Waits for a heartbeat in progress, so none repeats the lists after the withdrawal below.
+            await _timer.DisposeAsync();
+        }
         _subscription?.Dispose();
-        presence.RepeatOwnLists(withdraw: true);
-        return Task.CompletedTask;
+        presence.Withdraw();
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _timer?.Dispose();
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync();
+        }
         _subscription?.Dispose();
     }
 }

@@ -57,20 +57,26 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
     private readonly Dictionary<(Guid Workspace, string Page), Dictionary<string, Entry>> _pages = [];
     private readonly Dictionary<(Guid Workspace, string Page), Dictionary<string, Remote>> _remote = [];
 
-    /// <summary>This instance's name towards the others; null while presence stays in this process.</summary>
+    /// <summary>This instance's name towards the others; null while presence stays in this process (or after <see cref="Withdraw"/>).</summary>
     public string? Instance { get; private set; }
+
+    // Every event is published inside the lock: publishing only queues (the buses never block or call handlers
+    // inline), and publishing in the order the lists changed keeps a later list from being overtaken by an earlier one
+    // (here, and on the other instances, which keep each instance's last word).
 
     /// <summary>Starts telling other instances this instance's own lists, under the name <paramref name="instance"/>.</summary>
     public void ShareAs(string instance)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instance);
-        Instance = instance;
+        lock (_lock)
+        {
+            Instance = instance;
+        }
     }
 
     /// <summary>Records that <paramref name="connection"/> (a circuit's bar or a hub connection) shows <paramref name="page"/>; returns the page's list after it.</summary>
     public IReadOnlyList<PresenceMember> Enter(Guid workspaceId, string page, string connection, string userId, string name)
     {
-        Change change;
         lock (_lock)
         {
             var key = (workspaceId, page);
@@ -78,7 +84,7 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
             {
                 _pages[key] = entries = [];
             }
-            change = Observe(key, () =>
+            return Change(key, () =>
             {
                 if (!entries.ContainsKey(connection))
                 {
@@ -86,14 +92,11 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
                 }
             });
         }
-        Publish(workspaceId, page, change);
-        return change.After;
     }
 
     /// <summary>Removes one connection from one page.</summary>
     public void Leave(Guid workspaceId, string page, string connection)
     {
-        Change change;
         lock (_lock)
         {
             var key = (workspaceId, page);
@@ -101,7 +104,7 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
             {
                 return;
             }
-            change = Observe(key, () =>
+            Change(key, () =>
             {
                 entries.Remove(connection);
                 if (entries.Count == 0)
@@ -110,7 +113,6 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
                 }
             });
         }
-        Publish(workspaceId, page, change);
     }
 
     /// <summary>Removes a connection from every page it was on (a hub connection closed).</summary>
@@ -143,15 +145,18 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
     public void ApplyRemote(string instance, Guid workspaceId, string page, IReadOnlyList<PresenceMember> members)
     {
         ArgumentNullException.ThrowIfNull(members);
-        if (instance == Instance || !PresencePages.IsValid(page))
+        if (!PresencePages.IsValid(page))
         {
             return;
         }
-        List<PresenceMember> before, after;
         lock (_lock)
         {
+            if (instance == Instance)
+            {
+                return;
+            }
             var key = (workspaceId, page);
-            before = Merged(key);
+            var before = Merged(key);
             if (!_remote.TryGetValue(key, out var instances))
             {
                 _remote[key] = instances = [];
@@ -168,11 +173,7 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
             {
                 instances[instance] = new Remote([.. members], time.GetUtcNow().UtcDateTime);
             }
-            after = Merged(key);
-        }
-        if (!before.SequenceEqual(after))
-        {
-            bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = "presence", TargetKey = page, Data = after });
+            PublishIfChanged(key, before, Merged(key));
         }
     }
 
@@ -180,7 +181,6 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
     public void ExpireRemote(TimeSpan silence)
     {
         var cutoff = time.GetUtcNow().UtcDateTime - silence;
-        var changed = new List<((Guid Workspace, string Page) Key, List<PresenceMember> After)>();
         lock (_lock)
         {
             foreach (var (key, instances) in _remote.ToList())
@@ -196,48 +196,49 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
                 {
                     _remote.Remove(key);
                 }
-                var after = Merged(key);
-                if (!before.SequenceEqual(after))
-                {
-                    changed.Add((key, after));
-                }
+                PublishIfChanged(key, before, Merged(key));
             }
         }
-        foreach (var (key, after) in changed)
-        {
-            bus.Publish(new WorkspaceEvent { WorkspaceId = key.Workspace, Type = "presence", TargetKey = key.Page, Data = after });
-        }
     }
 
-    /// <summary>
-    /// Tells the other instances this instance's own list of every page it has visitors on (the heartbeat that keeps
-    /// them from expiring it, and the answer to a resync); with <paramref name="withdraw"/>, empty lists instead (stopping).
-    /// </summary>
-    public void RepeatOwnLists(bool withdraw = false)
+    /// <summary>Tells the other instances this instance's own list of every page it has visitors on (the heartbeat that keeps them from expiring it, and the answer to a query or a resync).</summary>
+    public void RepeatOwnLists()
     {
-        if (Instance is null)
-        {
-            return;
-        }
-        List<((Guid Workspace, string Page) Key, List<PresenceMember> Own)> pages;
         lock (_lock)
         {
-            pages = [.. _pages.Select(p => (p.Key, withdraw ? new List<PresenceMember>() : Merge(p.Value.Values.Select(ToMember))))];
-        }
-        foreach (var (key, own) in pages)
-        {
-            PublishOwn(key.Workspace, key.Page, own);
+            foreach (var key in _pages.Keys)
+            {
+                PublishOwn(key, Own(key));
+            }
         }
     }
 
-    private readonly record struct Change(List<PresenceMember> Before, List<PresenceMember> After, List<PresenceMember> OwnBefore, List<PresenceMember> OwnAfter);
-
-    private Change Observe((Guid Workspace, string Page) key, Action change)
+    /// <summary>Stopping: tells the other instances this instance has no visitors any more and stops sharing (nothing is published for the others after it).</summary>
+    public void Withdraw()
     {
-        var ownBefore = Own(key);
-        var before = Merged(key);
+        lock (_lock)
+        {
+            foreach (var key in _pages.Keys)
+            {
+                PublishOwn(key, []);
+            }
+            Instance = null;
+        }
+    }
+
+    /// <summary>Applies a change of this instance's own entries of one page (under the lock) and publishes what it changed.</summary>
+    private List<PresenceMember> Change((Guid Workspace, string Page) key, Action change)
+    {
+        var (ownBefore, before) = (Own(key), Merged(key));
         change();
-        return new Change(before, Merged(key), ownBefore, Own(key));
+        var (ownAfter, after) = (Own(key), Merged(key));
+        // A second tab of someone already there changes nothing anyone sees.
+        PublishIfChanged(key, before, after);
+        if (!ownBefore.SequenceEqual(ownAfter))
+        {
+            PublishOwn(key, ownAfter);
+        }
+        return after;
     }
 
     private List<PresenceMember> Own((Guid Workspace, string Page) key) =>
@@ -260,24 +261,19 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
             .Select(g => new PresenceMember(g.Key, g.OrderBy(e => e.SinceUtc).First().Name, g.Min(e => e.SinceUtc)))
             .OrderBy(m => m.SinceUtc).ThenBy(m => m.Name, StringComparer.Ordinal)];
 
-    private void Publish(Guid workspaceId, string page, Change change)
+    private void PublishIfChanged((Guid Workspace, string Page) key, List<PresenceMember> before, List<PresenceMember> after)
     {
-        // A second tab of someone already there changes nothing anyone sees.
-        if (!change.Before.SequenceEqual(change.After))
+        if (!before.SequenceEqual(after))
         {
-            bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = "presence", TargetKey = page, Data = change.After });
-        }
-        if (!change.OwnBefore.SequenceEqual(change.OwnAfter))
-        {
-            PublishOwn(workspaceId, page, change.OwnAfter);
+            bus.Publish(new WorkspaceEvent { WorkspaceId = key.Workspace, Type = "presence", TargetKey = key.Page, Data = after });
         }
     }
 
-    private void PublishOwn(Guid workspaceId, string page, List<PresenceMember> own)
+    private void PublishOwn((Guid Workspace, string Page) key, List<PresenceMember> own)
     {
         if (Instance is { } instance)
         {
-            bus.Publish(new WorkspaceEvent { WorkspaceId = workspaceId, Type = InstanceType, TargetKey = page, Data = new InstancePresence(instance, own) });
+            bus.Publish(new WorkspaceEvent { WorkspaceId = key.Workspace, Type = InstanceType, TargetKey = key.Page, Data = new InstancePresence(instance, own) });
         }
     }
 }

@@ -12,7 +12,8 @@ namespace NeuroLab.Web.Collaboration;
 /// Published only while another member is on the viewer page (presence says so): followers need no handshake, and a
 /// member alone sends nothing. A crosshair drag reports ~12 positions a second; 10 a second keeps a follower smooth
 /// without flooding the workspace group. A member who starts following reads <see cref="Latest"/> at once instead of
-/// waiting for the next move. Per process and in memory, like <see cref="PresenceTracker"/>.
+/// waiting for the next move. Per process and in memory, like <see cref="PresenceTracker"/>; with several instances
+/// the states other instances publish are remembered too (<see cref="Heard"/>).
 /// </remarks>
 public sealed class ViewerStateRelay(IWorkspaceEventBus bus, PresenceTracker presence, TimeProvider time)
 {
@@ -33,13 +34,28 @@ public sealed class ViewerStateRelay(IWorkspaceEventBus bus, PresenceTracker pre
 
     private readonly Lock _lock = new();
     private readonly Dictionary<(Guid Workspace, string UserId), Leader> _leaders = [];
+    private readonly Dictionary<(Guid Workspace, string UserId), ViewerState> _heard = [];
+
+    /// <summary>
+    /// A member's viewer state published by another web instance (<see cref="PresenceExchange"/> hands it over): a
+    /// follower here then starts where a leader there is. A state of this instance's own leader wins over it.
+    /// </summary>
+    public void Heard(Guid workspaceId, string userId, ViewerState state)
+    {
+        lock (_lock)
+        {
+            _heard[(workspaceId, userId)] = state;
+        }
+    }
 
     /// <summary>The newest state of a member's viewer in a workspace, or null when they have not opened it.</summary>
     public ViewerState? Latest(Guid workspaceId, string userId)
     {
         lock (_lock)
         {
-            return _leaders.TryGetValue((workspaceId, userId), out var leader) ? leader.Latest : null;
+            return _leaders.TryGetValue((workspaceId, userId), out var leader) && leader.Latest is { } latest
+                ? latest
+                : _heard.GetValueOrDefault((workspaceId, userId));
         }
     }
 

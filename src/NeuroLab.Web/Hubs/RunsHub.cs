@@ -116,7 +116,7 @@ public sealed class RunHubForwarder(IRunEventBus bus, IWorkspaceEventBus workspa
                 await hub.Clients.All.SendAsync("workspaceEvent", e);
                 return;
             }
-            if (e.Type.StartsWith("mention.", StringComparison.Ordinal) 
+            if (e.Type.StartsWith("mention.", StringComparison.Ordinal)
                 || e.Type is NeuroLab.Web.Collaboration.PresenceTracker.InstanceType or NeuroLab.Web.Collaboration.PresenceExchange.QueryType)
             {
                 // A member's own reading of their mentions is for their own pages, not the workspace; one instance's

@@ -222,7 +222,7 @@ public sealed class PresenceTrackerTests
     }
 
     [Fact]
-    public void RepeatOwnLists_HeartbeatTellsEveryOwnPage_WithdrawTellsEmptyLists_UnsharedTellsNothing()
+    public void RepeatOwnLists_HeartbeatTellsEveryOwnPage_WithdrawTellsEmptyListsThenNothing_UnsharedTellsNothing()
     {
         var tracker = new PresenceTracker(_bus, _clock);
         var run = Guid.NewGuid();
@@ -240,8 +240,27 @@ public sealed class PresenceTrackerTests
         Assert.Equal(["a"], told[1].Said.Members.Select(m => m.UserId));
 
         _bus.Events.Clear();
-        tracker.RepeatOwnLists(withdraw: true);
+        tracker.Withdraw();
         Assert.Equal(2, _bus.Events.Count);
         Assert.All(_bus.Events, e => Assert.Empty(Assert.IsType<InstancePresence>(e.Data).Members));
+        // Stopped sharing: later changes and heartbeats reach this instance's pages only.
+        Assert.Null(tracker.Instance);
+        _bus.Events.Clear();
+        tracker.Leave(Workspace, PresencePages.Viewer, "c1");
+        tracker.RepeatOwnLists();
+        Assert.Equal(["presence"], _bus.Events.Select(e => e.Type));
+    }
+
+    [Theory]
+    [InlineData("00:00:00", "00:00:30")]
+    [InlineData("00:00:10", "00:00:15")]
+    public async Task Exchange_HeartbeatNotPositiveOrExpiryUnderTwoHeartbeats_RefusesToStartNamingTheSection(string heartbeat, string expiry)
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new PresenceExchangeOptions { Heartbeat = TimeSpan.Parse(heartbeat, System.Globalization.CultureInfo.InvariantCulture), Expiry = TimeSpan.Parse(expiry, System.Globalization.CultureInfo.InvariantCulture) });
+        var tracker = new PresenceTracker(_bus, _clock);
+        await using var exchange = new PresenceExchange(tracker, new ViewerStateRelay(_bus, tracker, _clock), _bus, options, _clock);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => exchange.StartAsync(CancellationToken.None));
+        Assert.Contains("NeuroLab:Events:Presence", e.Message, StringComparison.Ordinal);
+        Assert.Empty(_bus.Events);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -10,8 +11,10 @@ namespace NeuroLab.Web.Tests.ScaleOut;
 
 /// <summary>
 /// Presence with two web instances on one database and one Redis (NEUROLAB_TEST_REDIS): a member on a page of
-/// instance A and a member on the same page of instance B see each other, a departure on B reaches A, and an instance
-/// that stops talking (here a third process that said something once) drops out of everyone's list after the expiry.
+/// instance A and a member on the same page of instance B see each other; an instance started later learns who is
+/// already there at once (it asks); a clean stop takes its visitors off the others' lists at once; an instance that
+/// falls silent (here a third process that spoke once) drops out after the expiry while live instances keep theirs.
+/// Clients never receive the instances' internal messages.
 /// </summary>
 public sealed class CrossInstancePresenceTests
 {
@@ -21,9 +24,8 @@ public sealed class CrossInstancePresenceTests
 
         public PresenceRecorder(HubConnection hub) => hub.On<JsonElement>("workspaceEvent", e =>
         {
-            var type = e.GetProperty("type").GetString();
-            // Instance shares and queries stay between the instances.
-            Assert.DoesNotContain(type, new[] { PresenceTracker.InstanceType, PresenceExchange.QueryType });
+            var type = e.GetProperty("type").GetString()!;
+            Types.Add(type);
             if (type == "presence" && e.GetProperty("targetKey").GetString() == PresencePages.Viewer)
             {
                 lock (_lists)
@@ -32,6 +34,8 @@ public sealed class CrossInstancePresenceTests
                 }
             }
         });
+
+        public ConcurrentBag<string> Types { get; } = [];
 
         public List<string> Latest
         {
@@ -47,67 +51,117 @@ public sealed class CrossInstancePresenceTests
 
     private static List<string> Names(JsonElement list) => [.. list.EnumerateArray().Select(m => m.GetProperty("name").GetString()!)];
 
-    [RedisFact]
-    public async Task MembersOnTwoInstances_SeeEachOther_LeavingReachesTheOther_SilentInstanceExpires()
+    private sealed class TwoMembers(NeuroLabAppFactory a, HttpClient alice, Guid workspace, Dictionary<string, string?> settings) : IDisposable
     {
-        var redis = EventProcess.Isolated(TestServers.Redis!);
-        var presence = new Dictionary<string, string?>
+        public NeuroLabAppFactory A => a;
+
+        public HttpClient Alice => alice;
+
+        public Guid Workspace => workspace;
+
+        public string Redis => settings["NeuroLab:Events:Redis"]!;
+
+        /// <summary>A second instance on A's database and Redis, which executes no runs.</summary>
+        public NeuroLabAppFactory StartB() => new(settings: new Dictionary<string, string?>(settings)
         {
-            ["NeuroLab:Events:Redis"] = redis,
-            ["NeuroLab:Events:Presence:Heartbeat"] = "00:00:01",
-            ["NeuroLab:Events:Presence:Expiry"] = "00:00:03",
-        };
-        using var a = new NeuroLabAppFactory(settings: presence);
-        var alice = await a.RegisterAndSignInAsync("alice@lab.org");
-        await a.RegisterAndSignInAsync("bob@lab.org");
-        var ws = (await (await alice.PostAsJsonAsync("/api/v1/workspaces", new { name = "Lab" })).JsonAsync()).GetProperty("id").GetGuid();
-        Assert.Equal(HttpStatusCode.Created, (await alice.PostAsJsonAsync($"/api/v1/workspaces/{ws}/members", new { email = "bob@lab.org", role = "viewer" })).StatusCode);
-        using var b = new NeuroLabAppFactory(settings: new Dictionary<string, string?>(presence)
-        {
-            // The same database (A has migrated it); B never executes runs.
             ["ConnectionStrings:NeuroLab"] = a.ConnectionString,
             ["NeuroLab:Compute:RunQueueEnabled"] = "false",
         });
-        var bobOnB = b.CreateClient();
-        var login = await bobOnB.PostAsJsonAsync("/api/v1/account/login", new { email = "bob@lab.org", password = ApiClient.Password });
-        login.EnsureSuccessStatusCode();
-        var bobToken = (await login.JsonAsync()).GetProperty("accessToken").GetString()!;
-        await Eventually.TrueAsync(() => a.Services.GetRequiredService<RedisEventRelay>().IsConnected && b.Services.GetRequiredService<RedisEventRelay>().IsConnected,
-            TimeSpan.FromSeconds(30), "both instances connected to Redis");
 
-        await using var aliceHub = a.RunsHub(alice.DefaultRequestHeaders.Authorization!.Parameter!);
+        public static async Task<TwoMembers> CreateAsync(TimeSpan heartbeat, TimeSpan expiry)
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["NeuroLab:Events:Redis"] = EventProcess.Isolated(TestServers.Redis!),
+                ["NeuroLab:Events:Presence:Heartbeat"] = heartbeat.ToString(),
+                ["NeuroLab:Events:Presence:Expiry"] = expiry.ToString(),
+            };
+            var a = new NeuroLabAppFactory(settings: settings);
+            var alice = await a.RegisterAndSignInAsync("alice@lab.org");
+            await a.RegisterAndSignInAsync("bob@lab.org");
+            var ws = (await (await alice.PostAsJsonAsync("/api/v1/workspaces", new { name = "Lab" })).JsonAsync()).GetProperty("id").GetGuid();
+            Assert.Equal(HttpStatusCode.Created, (await alice.PostAsJsonAsync($"/api/v1/workspaces/{ws}/members", new { email = "bob@lab.org", role = "viewer" })).StatusCode);
+            return new TwoMembers(a, alice, ws, settings);
+        }
+
+        public static async Task<HubConnection> BobsHubAsync(NeuroLabAppFactory b)
+        {
+            var login = await b.CreateClient().PostAsJsonAsync("/api/v1/account/login", new { email = "bob@lab.org", password = ApiClient.Password });
+            login.EnsureSuccessStatusCode();
+            return b.RunsHub((await login.JsonAsync()).GetProperty("accessToken").GetString()!);
+        }
+
+        public void Dispose() => a.Dispose();
+    }
+
+    [RedisFact]
+    public async Task InstanceStartedLater_LearnsWhoIsThereAtOnce_BothSeeEachOther_CleanStopTakesItsVisitorsOff()
+    {
+        // Heartbeats far apart: only the start-up query and the messages on change can make this pass in time.
+        using var two = await TwoMembers.CreateAsync(heartbeat: TimeSpan.FromMinutes(2), expiry: TimeSpan.FromMinutes(5));
+        await Eventually.TrueAsync(() => two.A.Services.GetRequiredService<RedisEventRelay>().IsConnected, TimeSpan.FromSeconds(30), "A connected to Redis");
+        await using var aliceHub = two.A.RunsHub(two.Alice.DefaultRequestHeaders.Authorization!.Parameter!);
         var seenByAlice = new PresenceRecorder(aliceHub);
         await aliceHub.StartAsync();
-        await aliceHub.InvokeAsync("JoinWorkspace", ws);
-        Assert.Equal(["alice@lab.org"], Names(await aliceHub.InvokeAsync<JsonElement>("EnterPage", ws, PresencePages.Viewer)));
+        await aliceHub.InvokeAsync("JoinWorkspace", two.Workspace);
+        Assert.Equal(["alice@lab.org"], Names(await aliceHub.InvokeAsync<JsonElement>("EnterPage", two.Workspace, PresencePages.Viewer)));
 
-        var bobHub = b.RunsHub(bobToken);
+        // B starts after Alice entered on A.
+        var b = two.StartB();
+        var bobHub = await TwoMembers.BobsHubAsync(b);
+        await Eventually.TrueAsync(() => b.Services.GetRequiredService<PresenceTracker>().Who(two.Workspace, PresencePages.Viewer).Count == 1, TimeSpan.FromSeconds(20), "B to learn of Alice from A");
         var seenByBob = new PresenceRecorder(bobHub);
         await bobHub.StartAsync();
-        await bobHub.InvokeAsync("JoinWorkspace", ws);
-        // Alice entered on A before Bob came to B: B heard it from A, so Bob's first list already holds her.
-        await Eventually.TrueAsync(() => b.Services.GetRequiredService<PresenceTracker>().Who(ws, PresencePages.Viewer).Count == 1, TimeSpan.FromSeconds(15), "B to hear of Alice");
-        Assert.Equal(["alice@lab.org", "bob@lab.org"], Names(await bobHub.InvokeAsync<JsonElement>("EnterPage", ws, PresencePages.Viewer)));
-        await Eventually.TrueAsync(() => seenByAlice.Latest.SequenceEqual(["alice@lab.org", "bob@lab.org"]), TimeSpan.FromSeconds(15), "Alice (on A) to see Bob (on B)");
+        await bobHub.InvokeAsync("JoinWorkspace", two.Workspace);
+        Assert.Equal(["alice@lab.org", "bob@lab.org"], Names(await bobHub.InvokeAsync<JsonElement>("EnterPage", two.Workspace, PresencePages.Viewer)));
+        await Eventually.TrueAsync(() => seenByAlice.Latest.SequenceEqual(["alice@lab.org", "bob@lab.org"]), TimeSpan.FromSeconds(20), "Alice (on A) to see Bob (on B)");
 
-        // A third process that speaks as an instance once and then falls silent, as a crashed instance does.
-        await using (var ghost = await EventProcess.StartAsync(redis))
+        // B stops cleanly (a rolling update) with Bob still connected: he leaves Alice's list long before any expiry
+        // could take him off.
+        b.Dispose();
+        await Eventually.TrueAsync(() => seenByAlice.Latest.SequenceEqual(["alice@lab.org"]), TimeSpan.FromSeconds(20), "Alice to see B's visitor go");
+        await bobHub.DisposeAsync();
+        Assert.DoesNotContain(seenByAlice.Types, t => t.StartsWith("presence.", StringComparison.Ordinal));
+        Assert.DoesNotContain(seenByBob.Types, t => t.StartsWith("presence.", StringComparison.Ordinal));
+        Assert.Contains("presence", seenByAlice.Types);
+    }
+
+    [RedisFact]
+    public async Task SilentInstance_DropsOutAfterTheExpiry_LiveInstancesKeepTheirVisitorsByHeartbeat()
+    {
+        using var two = await TwoMembers.CreateAsync(heartbeat: TimeSpan.FromSeconds(1), expiry: TimeSpan.FromSeconds(8));
+        using var b = two.StartB();
+        await Eventually.TrueAsync(() => two.A.Services.GetRequiredService<RedisEventRelay>().IsConnected && b.Services.GetRequiredService<RedisEventRelay>().IsConnected,
+            TimeSpan.FromSeconds(30), "both instances connected to Redis");
+        await using var aliceHub = two.A.RunsHub(two.Alice.DefaultRequestHeaders.Authorization!.Parameter!);
+        var seenByAlice = new PresenceRecorder(aliceHub);
+        await aliceHub.StartAsync();
+        await aliceHub.InvokeAsync("JoinWorkspace", two.Workspace);
+        await aliceHub.InvokeAsync<JsonElement>("EnterPage", two.Workspace, PresencePages.Viewer);
+        await using var bobHub = await TwoMembers.BobsHubAsync(b);
+        await bobHub.StartAsync();
+        await bobHub.InvokeAsync<JsonElement>("EnterPage", two.Workspace, PresencePages.Viewer);
+        await Eventually.TrueAsync(() => seenByAlice.Latest.SequenceEqual(["alice@lab.org", "bob@lab.org"]), TimeSpan.FromSeconds(20), "Alice (on A) to see Bob (on B)");
+
+        // A third process speaks once as an instance and falls silent, as a crashed instance does.
+        await using (var ghost = await EventProcess.StartAsync(two.Redis))
         {
+            await Eventually.TrueAsync(() => ghost.Relay.IsConnected, TimeSpan.FromSeconds(30), "the third process connected to Redis");
             ghost.Workspaces.Publish(new WorkspaceEvent
             {
-                WorkspaceId = ws,
+                WorkspaceId = two.Workspace,
                 Type = PresenceTracker.InstanceType,
                 TargetKey = PresencePages.Viewer,
                 Data = new InstancePresence("crashed-instance", [new PresenceMember("carol-id", "carol@lab.org", DateTime.UtcNow)]),
             });
-            await Eventually.TrueAsync(() => seenByAlice.Latest.Contains("carol@lab.org") && seenByBob.Latest.Contains("carol@lab.org"), TimeSpan.FromSeconds(15), "both to see the other instance's visitor");
-            await Eventually.TrueAsync(() => !seenByAlice.Latest.Contains("carol@lab.org") && !seenByBob.Latest.Contains("carol@lab.org"), TimeSpan.FromSeconds(20), "the silent instance's visitor to expire on both");
+            await Eventually.TrueAsync(() => seenByAlice.Latest.Contains("carol@lab.org"), TimeSpan.FromSeconds(20), "Alice to see the silent instance's visitor");
+            var since = DateTime.UtcNow;
+            await Eventually.TrueAsync(() => !seenByAlice.Latest.Contains("carol@lab.org"), TimeSpan.FromSeconds(40), "the silent instance's visitor to expire");
+            // Not before the expiry; and Bob, whose instance kept repeating its list, is still there after it.
+            Assert.True(DateTime.UtcNow - since >= TimeSpan.FromSeconds(7), $"expired after {DateTime.UtcNow - since}");
+            Assert.Equal(["alice@lab.org", "bob@lab.org"], seenByAlice.Latest);
+            await Eventually.TrueAsync(() => b.Services.GetRequiredService<PresenceTracker>().Who(two.Workspace, PresencePages.Viewer).All(m => m.UserId != "carol-id"),
+                TimeSpan.FromSeconds(20), "B to forget the silent instance too");
         }
-        // Alice and Bob outlive several expiries: their instances keep repeating their lists.
-        Assert.Equal(["alice@lab.org", "bob@lab.org"], a.Services.GetRequiredService<PresenceTracker>().Who(ws, PresencePages.Viewer).Select(m => m.Name));
-
-        // Bob closes his connection on B: Alice on A sees him leave.
-        await bobHub.DisposeAsync();
-        await Eventually.TrueAsync(() => seenByAlice.Latest.SequenceEqual(["alice@lab.org"]), TimeSpan.FromSeconds(15), "Alice (on A) to see Bob leave");
     }
 }
