@@ -20,18 +20,7 @@ public sealed class WorkerProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>The worker built beside this test assembly's configuration (the test project builds it first).</summary>
-    public static string WorkerDll
-    {
-        get
-        {
-            // .../tests/<TestProject>/bin/<Configuration>/<tfm>/ -> .../src/NeuroLab.Worker/bin/<Configuration>/<tfm>/NeuroLab.Worker.dll
-            var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var configuration = tfm.Parent!;
-            var root = configuration.Parent!.Parent!.Parent!.Parent!.FullName;
-            var dll = Path.Combine(root, "src", "NeuroLab.Worker", "bin", configuration.Name, tfm.Name, "NeuroLab.Worker.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build src/NeuroLab.Worker first: {dll} is missing.", dll);
-        }
-    }
+    public static string WorkerDll => BuildOutput.Dll("NeuroLab.Worker");
 
     public static WorkerProcess Start(string hostId, IReadOnlyDictionary<string, string> environment)
     {

@@ -15,18 +15,7 @@ public sealed class MigrateOnlyTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>The web app built beside this test assembly's configuration: src/NeuroLab.Web/bin/&lt;configuration&gt;/&lt;tfm&gt;/.</summary>
-    private static string WebDll
-    {
-        get
-        {
-            var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var configuration = tfm.Parent!;
-            var root = configuration.Parent!.Parent!.Parent!.Parent!.FullName;
-            var dll = Path.Combine(root, "src", "NeuroLab.Web", "bin", configuration.Name, tfm.Name, "NeuroLab.Web.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build src/NeuroLab.Web first: {dll} is missing.", dll);
-        }
-    }
+    private static string WebDll => BuildOutput.Dll("NeuroLab.Web");
 
     private async Task<(int ExitCode, string Output)> MigrateOnlyAsync(Dictionary<string, string> settings, string argument = "--migrate-only")
     {
