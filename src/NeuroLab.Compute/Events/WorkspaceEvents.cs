@@ -39,6 +39,12 @@ public static class WorkspaceEventTypes
     public const string MemberRemoved = "member.removed";
 
     /// <summary>
+    /// Who is on a page of the workspace now (<see cref="WorkspaceEvent.TargetKey"/>: the page key, <see cref="WorkspaceEvent.Data"/>:
+    /// the list), published by each web instance to its own pages and hub clients; never relayed between processes.
+    /// </summary>
+    public const string Presence = "presence";
+
+    /// <summary>
     /// Events may have been missed (the connection to the cross-process event bus was down and is back): whoever shows
     /// workspace state reloads it from the database. <see cref="WorkspaceEvent.WorkspaceId"/> is empty; the hub sends it
     /// to every connection.

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using NeuroLab.Compute.Events;
-using NeuroLab.Web.Viewer;
+using NeuroLab.Compute.Events.Redis;
 
 namespace NeuroLab.Web.Collaboration;
 
@@ -26,10 +26,10 @@ public sealed class PresenceExchangeOptions
 /// <see cref="PresenceExchangeOptions.Heartbeat"/> repeats this instance's lists and forgets instances silent for
 /// longer than <see cref="PresenceExchangeOptions.Expiry"/>; on start, and after a Redis outage (<c>resync</c>), asks
 /// the others for their lists (<see cref="QueryType"/>) rather than waiting for their heartbeats; on a clean stop
-/// withdraws this instance's lists so its visitors leave the others' pages at once. It also remembers the viewer states
-/// of leaders on other instances (<see cref="ViewerStateRelay.Heard"/>), so a follower here starts where they are.
+/// withdraws this instance's lists so its visitors leave the others' pages at once. The instance is named by its
+/// relay's <see cref="RedisEventRelay.Origin"/>: one identity per process on the wire.
 /// </summary>
-public sealed class PresenceExchange(PresenceTracker presence, ViewerStateRelay viewers, IWorkspaceEventBus bus, IOptions<PresenceExchangeOptions> options, TimeProvider time)
+public sealed class PresenceExchange(PresenceTracker presence, RedisEventRelay relay, IWorkspaceEventBus bus, IOptions<PresenceExchangeOptions> options, TimeProvider time)
     : IHostedService, IAsyncDisposable
 {
     /// <summary>The workspace event an instance sends (Data: its name) when it starts or has missed events, so the others repeat their lists at once.</summary>
@@ -45,7 +45,7 @@ public sealed class PresenceExchange(PresenceTracker presence, ViewerStateRelay 
         {
             throw new InvalidOperationException($"{PresenceExchangeOptions.Section}: Heartbeat must be positive and Expiry at least two heartbeats (got {settings.Heartbeat} and {settings.Expiry}).");
         }
-        var instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        var instance = relay.Origin;
         presence.ShareAs(instance);
         _subscription = bus.Subscribe(e =>
         {
@@ -62,10 +62,6 @@ public sealed class PresenceExchange(PresenceTracker presence, ViewerStateRelay 
                 // This instance may have missed the others' changes, and they this instance's.
                 presence.RepeatOwnLists();
                 Ask(instance);
-            }
-            else if (e.Type == ViewerStateRelay.EventType && e.ActorUserId is { } leader && e.Data is ViewerState state)
-            {
-                viewers.Heard(e.WorkspaceId, leader, state);
             }
             return Task.CompletedTask;
         });

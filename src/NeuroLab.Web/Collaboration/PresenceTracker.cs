@@ -265,7 +265,7 @@ public sealed class PresenceTracker(IWorkspaceEventBus bus, TimeProvider time)
     {
         if (!before.SequenceEqual(after))
         {
-            bus.Publish(new WorkspaceEvent { WorkspaceId = key.Workspace, Type = "presence", TargetKey = key.Page, Data = after });
+            bus.Publish(new WorkspaceEvent { WorkspaceId = key.Workspace, Type = WorkspaceEventTypes.Presence, TargetKey = key.Page, Data = after });
         }
     }
 

@@ -12,10 +12,11 @@ namespace NeuroLab.Web.Collaboration;
 /// Published only while another member is on the viewer page (presence says so): followers need no handshake, and a
 /// member alone sends nothing. A crosshair drag reports ~12 positions a second; 10 a second keeps a follower smooth
 /// without flooding the workspace group. A member who starts following reads <see cref="Latest"/> at once instead of
-/// waiting for the next move. Per process and in memory, like <see cref="PresenceTracker"/>; with several instances
-/// the states other instances publish are remembered too (<see cref="Heard"/>).
+/// waiting for the next move. Per process and in memory, like <see cref="PresenceTracker"/>; it also remembers every
+/// <c>viewer.state</c> it hears (as <c>RsaThresholds</c> does for tRSA moves), so with several instances
+/// (NeuroLab:Events:Redis) a follower here starts where a leader on another instance is.
 /// </remarks>
-public sealed class ViewerStateRelay(IWorkspaceEventBus bus, PresenceTracker presence, TimeProvider time)
+public sealed class ViewerStateRelay : IDisposable
 {
     public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
 
@@ -34,19 +35,31 @@ public sealed class ViewerStateRelay(IWorkspaceEventBus bus, PresenceTracker pre
 
     private readonly Lock _lock = new();
     private readonly Dictionary<(Guid Workspace, string UserId), Leader> _leaders = [];
+    // States heard on the bus (this instance's own and, across processes, the other instances'); a state of a leader
+    // on this instance wins over them.
     private readonly Dictionary<(Guid Workspace, string UserId), ViewerState> _heard = [];
+    private readonly IWorkspaceEventBus _bus;
+    private readonly PresenceTracker _presence;
+    private readonly TimeProvider _time;
+    private readonly IDisposable _subscription;
 
-    /// <summary>
-    /// A member's viewer state published by another web instance (<see cref="PresenceExchange"/> hands it over): a
-    /// follower here then starts where a leader there is. A state of this instance's own leader wins over it.
-    /// </summary>
-    public void Heard(Guid workspaceId, string userId, ViewerState state)
+    public ViewerStateRelay(IWorkspaceEventBus bus, PresenceTracker presence, TimeProvider time)
     {
-        lock (_lock)
+        (_bus, _presence, _time) = (bus, presence, time);
+        _subscription = bus.Subscribe(e =>
         {
-            _heard[(workspaceId, userId)] = state;
-        }
+            if (e.Type == EventType && e.ActorUserId is { } leader && e.Data is ViewerState state)
+            {
+                lock (_lock)
+                {
+                    _heard[(e.WorkspaceId, leader)] = state;
+                }
+            }
+            return Task.CompletedTask;
+        });
     }
+
+    public void Dispose() => _subscription.Dispose();
 
     /// <summary>The newest state of a member's viewer in a workspace, or null when they have not opened it.</summary>
     public ViewerState? Latest(Guid workspaceId, string userId)
@@ -76,7 +89,7 @@ public sealed class ViewerStateRelay(IWorkspaceEventBus bus, PresenceTracker pre
             {
                 return;
             }
-            wait = leader.SentAt + MinInterval - time.GetUtcNow();
+            wait = leader.SentAt + MinInterval - _time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
                 leader.Scheduled = true;
@@ -84,7 +97,7 @@ public sealed class ViewerStateRelay(IWorkspaceEventBus bus, PresenceTracker pre
         }
         if (wait > TimeSpan.Zero)
         {
-            _ = Task.Delay(wait, time).ContinueWith(_ => Send(workspaceId, userId), TaskScheduler.Default);
+            _ = Task.Delay(wait, _time).ContinueWith(_ => Send(workspaceId, userId), TaskScheduler.Default);
         }
         else
         {
@@ -101,16 +114,16 @@ public sealed class ViewerStateRelay(IWorkspaceEventBus bus, PresenceTracker pre
             var leader = _leaders[(workspaceId, userId)];
             leader.Scheduled = false;
             if (leader.Latest is null || leader.Latest.SameAs(leader.Sent)
-                || !presence.Who(workspaceId, PresencePages.Viewer).Any(m => m.UserId != userId))
+                || !_presence.Who(workspaceId, PresencePages.Viewer).Any(m => m.UserId != userId))
             {
                 return;
             }
             state = leader.Latest;
             name = leader.Name;
             leader.Sent = state;
-            leader.SentAt = time.GetUtcNow();
+            leader.SentAt = _time.GetUtcNow();
         }
-        bus.Publish(new WorkspaceEvent
+        _bus.Publish(new WorkspaceEvent
         {
             WorkspaceId = workspaceId,
             Type = EventType,

@@ -1,4 +1,6 @@
 using NeuroLab.Compute.Events;
+using NeuroLab.Compute.Events.Redis;
+using NeuroLab.Compute.Runs;
 using NeuroLab.Web.Collaboration;
 using NeuroLab.Web.Viewer;
 
@@ -21,7 +23,15 @@ public sealed class PresenceTrackerTests
             }
         }
 
-        public IDisposable Subscribe(Func<WorkspaceEvent, Task> handler) => throw new NotSupportedException();
+        /// <summary>Records only: subscribers (the viewer relay's memory of heard states) hear nothing here.</summary>
+        public IDisposable Subscribe(Func<WorkspaceEvent, Task> handler) => new Unsubscribed();
+
+        private sealed class Unsubscribed : IDisposable
+        {
+            public void Dispose()
+            {
+            }
+        }
     }
 
     internal sealed class ManualClock(DateTimeOffset now) : TimeProvider
@@ -257,10 +267,61 @@ public sealed class PresenceTrackerTests
     public async Task Exchange_HeartbeatNotPositiveOrExpiryUnderTwoHeartbeats_RefusesToStartNamingTheSection(string heartbeat, string expiry)
     {
         var options = Microsoft.Extensions.Options.Options.Create(new PresenceExchangeOptions { Heartbeat = TimeSpan.Parse(heartbeat, System.Globalization.CultureInfo.InvariantCulture), Expiry = TimeSpan.Parse(expiry, System.Globalization.CultureInfo.InvariantCulture) });
-        var tracker = new PresenceTracker(_bus, _clock);
-        await using var exchange = new PresenceExchange(tracker, new ViewerStateRelay(_bus, tracker, _clock), _bus, options, _clock);
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => exchange.StartAsync(CancellationToken.None));
-        Assert.Contains("NeuroLab:Events:Presence", e.Message, StringComparison.Ordinal);
-        Assert.Empty(_bus.Events);
+        // A relay that is never started (no connection): the exchange only reads its name.
+        var relay = new RedisEventRelay(new RedisEventOptions("127.0.0.1:1"), new RunEventBus(), new WorkspaceEventBus(), new RedisEventCodec(new WorkspaceEventDataTypes()),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisEventRelay>.Instance);
+        await using (relay)
+        {
+            await using var exchange = new PresenceExchange(new PresenceTracker(_bus, _clock), relay, _bus, options, _clock);
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => exchange.StartAsync(CancellationToken.None));
+            Assert.Contains("NeuroLab:Events:Presence", e.Message, StringComparison.Ordinal);
+            Assert.Empty(_bus.Events);
+        }
+    }
+
+    /// <summary>A bus whose test hands events to the subscribers, as another instance's events arrive through the relay.</summary>
+    private sealed class DeliveringBus : IWorkspaceEventBus
+    {
+        private readonly List<Func<WorkspaceEvent, Task>> _handlers = [];
+
+        public void Publish(WorkspaceEvent e)
+        {
+        }
+
+        public IDisposable Subscribe(Func<WorkspaceEvent, Task> handler)
+        {
+            _handlers.Add(handler);
+            return new Unsubscribe(() => _handlers.Remove(handler));
+        }
+
+        public void Deliver(WorkspaceEvent e) => _handlers.ToList().ForEach(h => h(e).GetAwaiter().GetResult());
+
+        private sealed class Unsubscribe(Action action) : IDisposable
+        {
+            public void Dispose() => action();
+        }
+    }
+
+    [Fact]
+    public void Relay_StateHeardOnTheBus_IsTheLatestForFollowers_ALeaderOnThisInstanceWins()
+    {
+        var bus = new DeliveringBus();
+        var relay = new ViewerStateRelay(bus, new PresenceTracker(bus, _clock), _clock);
+        WorkspaceEvent Heard(double x) => new() { WorkspaceId = Workspace, Type = ViewerStateRelay.EventType, TargetKey = ViewerStateRelay.TargetKey("b"), ActorUserId = "b", Actor = "bob@lab.org", Data = State(x) };
+
+        // Bob leads on another instance: a follower here starts where he is.
+        bus.Deliver(Heard(40));
+        Assert.Equal(40, relay.Latest(Workspace, "b")!.Mm![0]);
+        Assert.Null(relay.Latest(Guid.NewGuid(), "b"));
+
+        // Bob's viewer on this instance: its own state wins over what is heard.
+        relay.Update(Workspace, "b", "bob@lab.org", State(-38));
+        bus.Deliver(Heard(12));
+        Assert.Equal(-38, relay.Latest(Workspace, "b")!.Mm![0]);
+
+        // Disposed: nothing more is heard.
+        relay.Dispose();
+        bus.Deliver(Heard(7) with { ActorUserId = "c" });
+        Assert.Null(relay.Latest(Workspace, "c"));
     }
 }

@@ -22,12 +22,10 @@ public sealed class RedisRunEventBus(RunEventBus local, RedisEventRelay relay) :
 /// </summary>
 public sealed class RedisWorkspaceEventBus(WorkspaceEventBus local, RedisEventRelay relay) : IWorkspaceEventBus
 {
-    public const string PresenceType = "presence";
-
     public void Publish(WorkspaceEvent e)
     {
         local.Publish(e);
-        if (e.Type != PresenceType)
+        if (e.Type != WorkspaceEventTypes.Presence)
         {
             relay.Send(e);
         }

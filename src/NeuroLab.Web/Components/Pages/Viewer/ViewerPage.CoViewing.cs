@@ -175,7 +175,7 @@ public partial class ViewerPage
                 }
             });
         }
-        if (e.Type == "presence" && e.TargetKey == PresencePages.Viewer && e.Data is IReadOnlyList<PresenceMember> members && members.All(m => m.UserId != leader.UserId))
+        if (e.Type == NeuroLab.Compute.Events.WorkspaceEventTypes.Presence && e.TargetKey == PresencePages.Viewer && e.Data is IReadOnlyList<PresenceMember> members && members.All(m => m.UserId != leader.UserId))
         {
             return InvokeAsync(() =>
             {
