@@ -48,7 +48,7 @@ public static class WorkerServiceCollectionExtensions
         var connectionString = WorkerDatabase.ConnectionString(configuration);
         var queues = Queues(configuration);
         services.AddSingleton(TimeProvider.System);
-        var dataDirectory = Path.GetFullPath(configuration["NeuroLab:DataDirectory"] is { Length: > 0 } d ? d : "./neurolab-data");
+        var dataDirectory = DataDirectory.From(configuration);
         // The same database, store and events the web instances use (NeuroLab:Database, NeuroLab:Storage, NeuroLab:Events);
         // feed entries a worker saves (run started/finished) are published live like the web app's.
         services.AddSingleton<Events.ActivityEventPublisher>();

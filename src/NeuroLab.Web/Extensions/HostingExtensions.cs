@@ -192,7 +192,8 @@ public static class HostingExtensions
         // NeuroLab:Database:Provider (sqlite | postgresql) and ConnectionStrings:NeuroLab; workers share this wiring.
         // Every saved feed entry is published live (type "activity") by the interceptor.
         services.AddSingleton<NeuroLab.Compute.Events.ActivityEventPublisher>();
-        services.AddNeuroLabDatabase(configuration, Path.GetFullPath(options.DataDirectory),
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        services.AddNeuroLabDatabase(configuration, dataDirectory,
             (sp, o) => o.AddInterceptors(sp.GetRequiredService<NeuroLab.Compute.Events.ActivityEventPublisher>()));
         // Keys that protect cookies and tokens survive restarts, so people stay signed in. On PostgreSQL every web
         // instance reads the same keys from the database (a cookie from one instance works on the others); SQLite
@@ -204,7 +205,7 @@ public static class HostingExtensions
         }
         else
         {
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         }
     }
 

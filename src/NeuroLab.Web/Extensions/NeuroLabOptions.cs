@@ -5,8 +5,8 @@ public sealed class NeuroLabOptions
 {
     public const string SectionName = "NeuroLab";
 
-    /// <summary>Folder for the SQLite database and, later, the array store. Relative paths are resolved against the working directory.</summary>
-    public string DataDirectory { get; set; } = "./neurolab-data";
+    /// <summary>Folder for the SQLite database, the local content store and caches (<see cref="NeuroLab.Data.DataDirectory"/>, shared with the workers). Relative paths are resolved against the working directory.</summary>
+    public string DataDirectory { get; set; } = NeuroLab.Data.DataDirectory.Default;
 
     public SecurityOptions Security { get; set; } = new();
 
